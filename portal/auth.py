@@ -1,0 +1,174 @@
+"""Every permission check of the portal: role level and object level.
+
+Views, API endpoints and services call these; nothing else decides who may see or change what.
+A check that fails for an object the user should not even know about raises NotFound (404), so that
+identifiers cannot be probed; a check on a visible object the user may not change raises Forbidden.
+"""
+from functools import wraps
+
+from flask import g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from .accounts.models import Membership, Organisation, Role, User
+from .errors import Forbidden, NotFound
+from .extensions import db
+from .regulatory.models import CITY_CODE
+
+TOTP_SESSION_KEY = "totp_ok"
+
+
+def is_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_platform_admin)
+
+
+def regulator_of(user):
+    """The user's Regulator record, or None for everyone who is not a regulator."""
+    return user.regulator if user and user.is_authenticated else None
+
+
+def jurisdiction_covers(user, district_code: str | None) -> bool:
+    """True when a regulator's jurisdiction (the city, or one district) includes district_code."""
+    regulator = regulator_of(user)
+    if regulator is None:
+        return False
+    return regulator.jurisdiction_code in (CITY_CODE, district_code)
+
+
+def membership(user, organisation_id: int | None) -> Membership | None:
+    if not (user and user.is_authenticated and organisation_id):
+        return None
+    return next((m for m in user.memberships if m.organisation_id == organisation_id), None)
+
+
+def is_member(user, organisation_id: int | None) -> bool:
+    return membership(user, organisation_id) is not None
+
+
+def is_org_admin(user, organisation_id: int | None) -> bool:
+    m = membership(user, organisation_id)
+    return m is not None and m.role == Role.ADMIN
+
+
+def can_view_org(user, org: Organisation) -> bool:
+    return is_admin(user) or is_member(user, org.id) or jurisdiction_covers(user, org.district_code)
+
+
+def can_view_org_data(user, organisation_id: int, district_code: str | None) -> bool:
+    """May the user read an object owned by an organisation located in district_code?"""
+    return is_admin(user) or is_member(user, organisation_id) or jurisdiction_covers(user, district_code)
+
+
+def can_manage_org(user, org: Organisation) -> bool:
+    return is_admin(user) or is_org_admin(user, org.id)
+
+
+def can_review_org(user, org: Organisation) -> bool:
+    """Regulators of the organisation's district (or the city) and platform admins verify enterprises."""
+    return is_admin(user) or jurisdiction_covers(user, org.district_code)
+
+
+def require_view_org(user, org: Organisation | None) -> Organisation:
+    if org is None or not can_view_org(user, org):
+        raise NotFound(_l("Organisation not found."))
+    return org
+
+
+def require_manage_org(user, org: Organisation | None) -> Organisation:
+    require_view_org(user, org)
+    if not can_manage_org(user, org):
+        raise Forbidden(_l("Only the organisation's administrators may do this."))
+    return org
+
+
+def require_review_org(user, org: Organisation | None) -> Organisation:
+    require_view_org(user, org)
+    if not can_review_org(user, org):
+        raise Forbidden(_l("Only a regulator of the organisation's district may review it."))
+    return org
+
+
+def require_verified(org: Organisation | None) -> Organisation:
+    """Unverified organisations cannot list, offer or sign."""
+    if org is None or not org.is_verified:
+        raise Forbidden(_l("Your organisation has not been verified by the regulator yet."), code="unverified")
+    return org
+
+
+def orgs_visible_to(user):
+    """A select() of the organisations the user may see: all, a jurisdiction, or its own."""
+    query = select(Organisation)
+    if is_admin(user):
+        return query
+    regulator = regulator_of(user)
+    if regulator is not None:
+        return query if regulator.jurisdiction_code == CITY_CODE else query.where(
+            Organisation.district_code == regulator.jurisdiction_code)
+    ids = [m.organisation_id for m in user.memberships] if user.is_authenticated else []
+    return query.where(Organisation.id.in_(ids))
+
+
+# --- the acting organisation -------------------------------------------------------------------
+
+def current_org() -> Organisation | None:
+    """The organisation the user acts for: the API token's, else the one chosen in the session."""
+    if "api_org" in g:
+        return g.api_org
+    if not current_user.is_authenticated or not current_user.memberships:
+        return None
+    chosen = session.get("org_id")
+    m = membership(current_user, chosen) or current_user.memberships[0]
+    return m.organisation
+
+
+def current_org_or_403() -> Organisation:
+    org = current_org()
+    if org is None:
+        raise Forbidden(_l("You do not belong to an organisation."))
+    return org
+
+
+# --- view decorators ---------------------------------------------------------------------------
+
+def _needs_second_factor(user: User) -> bool:
+    return user.needs_totp and not session.get(TOTP_SESSION_KEY)
+
+
+def login_required(view):
+    """Signed in, and past the second factor where the user's role requires one."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.full_path))
+        if _needs_second_factor(current_user):
+            return redirect(url_for("accounts.totp", next=request.full_path))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def regulator_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if regulator_of(current_user) is None and not is_admin(current_user):
+            raise Forbidden(_l("This page is for regulators."))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not is_admin(current_user):
+            raise Forbidden(_l("This page is for platform administrators."))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        raise NotFound(_l("Not found."))
+    return obj

@@ -1,0 +1,70 @@
+"""Configuration from environment variables, with embedded defaults that need no server."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'wufei.db'}"
+    # psycopg 3 is the driver we ship; accept the usual postgres:// spellings
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance: Path) -> dict:
+    env = os.environ.get
+    redis_url = env("REDIS_URL")
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MEILISEARCH_URL": env("MEILISEARCH_URL"),
+        "MEILISEARCH_API_KEY": env("MEILISEARCH_API_KEY"),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "STRIPE_SECRET_KEY": env("STRIPE_SECRET_KEY"),
+        "STRIPE_WEBHOOK_SECRET": env("STRIPE_WEBHOOK_SECRET"),
+        "MAIL_SERVER": env("MAIL_SERVER"),
+        "MAIL_PORT": int(env("MAIL_PORT", "587")),
+        "MAIL_USERNAME": env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env("MAIL_PASSWORD"),
+        "MAIL_SENDER": env("MAIL_SENDER", "noreply@wufei.cn"),
+        "UPLOAD_DIR": env("UPLOAD_DIR", str(instance / "uploads")),
+        "SESSION_COOKIE_SECURE": env("BASE_URL", "").startswith("https://"),
+    }
+
+
+DEFAULTS = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+    "LOCALES": ("zh_CN", "en"),
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_I18N_ENABLED": True,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "PASSWORD_RESET_MAX_AGE": 3600,
+    "API_MAX_PAGE_SIZE": 100,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_PUBLIC": "120 per minute",
+}

@@ -1,0 +1,89 @@
+"""Domain errors raised by services, and the HTML/JSON error responses of the whole portal."""
+from flask import current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A business rule refused an action. Services raise it; views and the API turn it into a response."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message, fields: dict | None = None, code: str | None = None, status: int | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.fields = fields or {}
+        self.code = code or self.code
+        self.status = status or self.status
+
+    def to_dict(self) -> dict:
+        return error_body(self.code, self.message, self.fields)
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+HTTP_CODES = {
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: ("unauthorized", _l("Authentication is required.")),
+    403: ("forbidden", _l("You are not allowed to do this.")),
+    404: ("not_found", _l("The page or object was not found.")),
+    405: ("method_not_allowed", _l("This method is not allowed here.")),
+    409: ("conflict", _l("The request conflicts with the current state.")),
+    413: ("too_large", _l("The upload is too large.")),
+    422: ("invalid", _l("Some fields are not valid.")),
+    429: ("rate_limited", _l("Too many requests. Please wait a moment and try again.")),
+    500: ("internal", _l("Something went wrong on our side. The error has been logged.")),
+}
+
+
+def error_body(code: str, message, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": {k: str(v) for k, v in (fields or {}).items()}}}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(status: int, message=None, code: str | None = None, fields: dict | None = None):
+    default_code, default_message = HTTP_CODES.get(status, HTTP_CODES[500])
+    code, message = code or default_code, message or default_message
+    if wants_json():
+        return jsonify(error_body(code, message, fields)), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app):
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return render_error(exc.status, exc.message, exc.code, exc.fields)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(400, _l("The form has expired or was not sent from this site. Please try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        response = render_error(exc.code or 500)
+        if exc.code == 429 and getattr(exc, "retry_after", None):
+            response[0].headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc):
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from .extensions import db
+
+        db.session.rollback()
+        return render_error(500)

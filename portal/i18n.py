@@ -1,0 +1,49 @@
+"""Locale selection and per-locale formatting of dates, numbers, money and quantities."""
+from decimal import Decimal
+
+from flask import current_app, request
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The user's preference, else the language switcher's cookie, else Accept-Language, else zh_CN."""
+    supported = current_app.config["LOCALES"]
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    if (cookie := request.cookies.get(LANG_COOKIE)) in supported:
+        return cookie
+    return request.accept_languages.best_match(supported, default=current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def money(fen: int | None, currency: str = "CNY") -> str:
+    """Integer fen (1/100 of the unit) formatted in the current locale, e.g. ¥1,234.50."""
+    if fen is None:
+        return ""
+    return format_currency(Decimal(fen) / 100, currency)
+
+
+def quantity(grams: int | None) -> str:
+    """A mass held as integer grams, shown in tonnes, kilograms or grams as fits."""
+    if grams is None:
+        return ""
+    for unit, size in (("t", 1_000_000), ("kg", 1000)):
+        if abs(grams) >= size:
+            return f"{format_decimal(Decimal(grams) / size, format='#,##0.###')} {unit}"
+    return f"{format_decimal(grams)} g"
+
+
+def html_lang() -> str:
+    return str(get_locale()).replace("_", "-")
+
+
+def init_i18n(app):
+    app.jinja_env.filters.update(
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        number=lambda value: format_decimal(value) if value is not None else "",
+        money=money,
+        quantity=quantity,
+    )
+    app.jinja_env.globals.update(html_lang=html_lang, get_locale=get_locale)

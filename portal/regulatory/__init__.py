@@ -1,0 +1,1 @@
+"""The regulatory core: catalogue, divisions, batches, ledger, licences, manifests, alerts, declarations."""

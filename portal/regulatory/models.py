@@ -1,0 +1,102 @@
+"""Reference data of the regulatory core: administrative divisions and the versioned waste catalogue."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+CITY_CODE = "411200"
+
+
+class Division(db.Model):
+    """An administrative division (city, county-level unit or township) by its statistical code."""
+
+    __tablename__ = "divisions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    level: Mapped[str] = mapped_column(String(10))  # city, county, township
+    parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    # WGS-84 centre, for maps and distance; NULL for purely statistical units
+    center_lon: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    center_lat: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+
+    def covers(self, district_code: str | None) -> bool:
+        """True when this division is, or contains, the county-level unit given."""
+        return self.code == CITY_CODE or self.code == district_code
+
+
+class CatalogueEdition(db.Model):
+    """One published edition of a waste catalogue; several can live side by side."""
+
+    __tablename__ = "catalogue_editions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. hw-2021, sw-2021
+    name: Mapped[str] = mapped_column(String(200))
+    hazardous: Mapped[bool] = mapped_column(Boolean)
+    effective_from: Mapped[date] = mapped_column(Date)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class WasteCategory(db.Model):
+    """HW01…HW50 in the hazardous catalogue, SW01… for general industrial solid waste."""
+
+    __tablename__ = "waste_categories"
+    __table_args__ = (UniqueConstraint("edition_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("catalogue_editions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+
+    edition: Mapped[CatalogueEdition] = relationship()
+
+
+class WasteCode(db.Model):
+    """One entry of a catalogue edition, e.g. 900-041-49, with its hazard characteristics."""
+
+    __tablename__ = "waste_codes"
+    __table_args__ = (UniqueConstraint("edition_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("catalogue_editions.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("waste_categories.id"), index=True)
+    code: Mapped[str] = mapped_column(String(12), index=True)  # as printed: 900-041-49
+    compact_code: Mapped[str] = mapped_column(String(12), index=True)  # without dashes: 90004149
+    hazardous: Mapped[bool] = mapped_column(Boolean)
+    industry_source: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    hazard_characteristics: Mapped[str | None] = mapped_column(String(20))  # as printed: "T,I", "T/C"
+    toxic: Mapped[bool] = mapped_column(Boolean, default=False)
+    corrosive: Mapped[bool] = mapped_column(Boolean, default=False)
+    ignitable: Mapped[bool] = mapped_column(Boolean, default=False)
+    reactive: Mapped[bool] = mapped_column(Boolean, default=False)
+    infectious: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    edition: Mapped[CatalogueEdition] = relationship()
+    category: Mapped[WasteCategory] = relationship()
+
+    HAZARD_FLAGS = {"T": "toxic", "C": "corrosive", "I": "ignitable", "R": "reactive", "In": "infectious"}
+
+    @property
+    def hazards(self) -> list[str]:
+        return [letter for letter, attr in self.HAZARD_FLAGS.items() if getattr(self, attr)]
+
+
+class ExemptionItem(db.Model):
+    """A row of 危险废物豁免管理清单 (the exemption list published with the catalogue)."""
+
+    __tablename__ = "exemption_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("catalogue_editions.id"), index=True)
+    item_no: Mapped[int] = mapped_column(Integer)
+    waste_category_or_code: Mapped[str] = mapped_column(Text)
+    hazardous_waste: Mapped[str] = mapped_column(Text)
+    exempt_stage: Mapped[str] = mapped_column(Text)
+    exempt_condition: Mapped[str] = mapped_column(Text)
+    exempt_content: Mapped[str] = mapped_column(Text)

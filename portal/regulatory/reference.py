@@ -1,0 +1,2 @@
+def load_reference_data() -> dict:
+    return {}

@@ -1,0 +1,88 @@
+"""Site-wide pages: home with public figures, the language switcher, the health check."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from .accounts.models import Organisation, OrgStatus
+from .extensions import db
+from .i18n import LANG_COOKIE
+from .regulatory.models import CatalogueEdition, Division, WasteCode
+
+bp = Blueprint("core", __name__)
+
+
+def public_figures() -> dict:
+    """Figures shown to everyone on the home page, computed from the database."""
+    count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
+    verified = select(Organisation.id).where(Organisation.status == OrgStatus.VERIFIED)
+    current_codes = select(WasteCode.id).join(CatalogueEdition).where(CatalogueEdition.is_current)
+    return {
+        "verified_organisations": count(verified),
+        "receivers": count(verified.where(Organisation.is_receiver)),
+        "districts": count(select(Division.code).where(Division.level == "county")),
+        "hazardous_codes": count(current_codes.where(WasteCode.hazardous)),
+        "districts_with_enterprises": count(select(Organisation.district_code).where(
+            Organisation.status == OrgStatus.VERIFIED).distinct()),
+    }
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", figures=public_figures())
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """Only same-site relative paths are followed after a redirect (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str):
+    """The visible language switcher: a plain link that works without JavaScript."""
+    supported = current_app.config["LOCALES"]
+    target = safe_next(request.args.get("next") or request.referrer and urlsplit(request.referrer).path)
+    response = make_response(redirect(target))
+    if code in supported:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        if current_user.is_authenticated and current_user.locale != code:
+            current_user.locale = code
+            db.session.commit()
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """State of the database, search and queue; 503 when the database does not answer."""
+    from .jobs import queue_state
+
+    state = {"database": _probe(lambda: db.session.execute(text("SELECT 1")) and "ok"),
+             "search": _probe(_search_state),
+             "queue": _probe(queue_state)}
+    healthy = state["database"] == "ok"
+    return jsonify(status="ok" if healthy else "degraded", **state), 200 if healthy else 503
+
+
+def _search_state() -> str:
+    url = current_app.config.get("MEILISEARCH_URL")
+    if not url:
+        return "sql"
+    import meilisearch
+
+    client = meilisearch.Client(url, current_app.config.get("MEILISEARCH_API_KEY"), timeout=2)
+    return "ok" if client.is_healthy() else "down"
+
+
+def _probe(check) -> str:
+    try:
+        return check()
+    except Exception as exc:  # a health check reports failures instead of raising them
+        current_app.logger.warning("health check failed: %s", exc)
+        db.session.rollback()
+        return "down"

@@ -1,0 +1,93 @@
+"""Test fixtures. The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set
+(make test runs both). Reference data is loaded once; every other table is emptied after each test."""
+import os
+import socket
+import threading
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db
+
+REFERENCE_TABLES = {"divisions", "catalogue_editions", "waste_categories", "waste_codes", "exemption_items",
+                    "holidays"}
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.db'}"
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1),
+        "SECRET_KEY": "test-secret",
+        "BASE_URL": "http://wufei.test",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "MEILISEARCH_URL": os.environ.get("TEST_MEILISEARCH_URL"),
+        "MEILISEARCH_API_KEY": os.environ.get("TEST_MEILISEARCH_KEY"),
+        "REDIS_URL": None,
+        "MAIL_SERVER": None,
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from portal.regulatory.reference import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app):
+    yield
+    with app.app_context():
+        db.session.rollback()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context with a test request, for calling services directly."""
+    with app.test_request_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(app):
+    """Creates committed objects. Outside `ctx` they come back detached with their columns loaded,
+    because a test client's requests must not share an application context (and g) with the test."""
+    from tests.factories import Factory
+
+    return Factory(app)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The portal served over HTTP on a free port, for the browser tests."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
