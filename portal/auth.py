@@ -69,6 +69,13 @@ def can_review_org(user, org: Organisation) -> bool:
     return is_admin(user) or jurisdiction_covers(user, org.district_code)
 
 
+def can_handle_case(user, department, district_code: str | None) -> bool:
+    """A case routed to a department (a public report): its regulators in that district, and admins."""
+    regulator = regulator_of(user)
+    return is_admin(user) or (regulator is not None and regulator.department == department
+                              and jurisdiction_covers(user, district_code))
+
+
 def require_view_org(user, org: Organisation | None) -> Organisation:
     if org is None or not can_view_org(user, org):
         raise NotFound(_l("Organisation not found."))
@@ -107,6 +114,38 @@ def orgs_visible_to(user):
             Organisation.district_code == regulator.jurisdiction_code)
     ids = [m.organisation_id for m in user.memberships] if user.is_authenticated else []
     return query.where(Organisation.id.in_(ids))
+
+
+def require_own_token(user, token):
+    """API tokens are personal: only their owner lists or revokes them."""
+    if token is None or not (user and user.is_authenticated) or token.user_id != user.id:
+        raise NotFound(_l("Not found."))
+    return token
+
+
+def require_view_org_data(user, organisation_id: int, district_code: str | None):
+    """Reading an organisation's object (a batch, a site …): 404 for anyone who may not see it."""
+    if not can_view_org_data(user, organisation_id, district_code):
+        raise NotFound(_l("Not found."))
+
+
+def require_member_of(user, organisation_id: int, district_code: str | None = None):
+    """Changing an organisation's object: only its members; others who may see it get 403, the rest 404."""
+    require_view_org_data(user, organisation_id, district_code)
+    if not is_member(user, organisation_id):
+        raise Forbidden(_l("Only members of the organisation may change this."))
+
+
+def scope_to_viewer(query, user, organisation_column, district_column):
+    """Restrict a select() of organisation-owned rows to those the user may see."""
+    if is_admin(user):
+        return query
+    regulator = regulator_of(user)
+    if regulator is not None:
+        return query if regulator.jurisdiction_code == CITY_CODE else query.where(
+            district_column == regulator.jurisdiction_code)
+    ids = [m.organisation_id for m in user.memberships] if user.is_authenticated else []
+    return query.where(organisation_column.in_(ids))
 
 
 # --- the acting organisation -------------------------------------------------------------------

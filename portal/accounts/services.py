@@ -103,6 +103,21 @@ def set_password(user: User, password: str) -> None:
     audit.record("user.password_changed", user, actor=user)
 
 
+def change_password(user: User, current: str, new: str) -> None:
+    """A signed-in user's own change: the current password proves it is still them at the keyboard."""
+    if not check_password(user, current or ""):
+        message = _l("The current password is wrong.")
+        raise DomainError(message, fields={"current_password": message})
+    set_password(user, new)
+
+
+def update_profile(user: User, *, name: str, locale: str | None) -> User:
+    before = audit.snapshot(user, ("name", "locale"))
+    user.name, user.locale = name.strip(), locale
+    audit.record("user.updated", user, before=before, after=audit.snapshot(user, ("name", "locale")), actor=user)
+    return user
+
+
 # --- two-factor authentication -----------------------------------------------------------------
 
 def totp_uri(user: User) -> str:
@@ -176,6 +191,14 @@ def register_organisation(user: User, **fields) -> Organisation:
 
 
 def update_organisation(org: Organisation, **fields) -> Organisation:
+    if "uscc" in fields and uscc.normalise(fields["uscc"]) == org.uscc:
+        fields.pop("uscc")
+    if "uscc" in fields:
+        if org.status == OrgStatus.VERIFIED:
+            # The code is the identity the regulator verified; changing it means a new registration.
+            message = _l("A verified organisation cannot change its unified social credit code.")
+            raise DomainError(message, fields={"uscc": message})
+        fields["uscc"] = validate_uscc(fields["uscc"])
     before = audit.snapshot(org, ORG_FIELDS)
     for name, value in fields.items():
         setattr(org, name, value)

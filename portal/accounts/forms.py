@@ -1,0 +1,214 @@
+"""Forms of accounts and organisations. Messages are lazy so that they follow the user's language."""
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ..extensions import db
+from ..regulatory.models import Division
+from .models import OrgStatus, Role
+from .services import uscc_error
+
+MOBILE = r"^1[3-9]\d{9}$"
+# Sanmenxia's bounding box, with a small margin: coordinates outside it are typos or GCJ-02 mix-ups.
+LAT_RANGE = (Decimal("33.5"), Decimal("35.1"))
+LON_RANGE = (Decimal("110.3"), Decimal("112.1"))
+COORD_PLACES = Decimal("0.000001")
+
+
+def locale_choices():
+    return [("zh_CN", "中文"), ("en", "English")]
+
+
+def role_choices():
+    return [(Role.ADMIN.value, _l("Administrator")), (Role.STAFF.value, _l("Staff")),
+            (Role.DRIVER.value, _l("Driver"))]
+
+
+def county_choices(only: str | None = None):
+    """The county-level divisions of Sanmenxia, optionally just one of them."""
+    query = select(Division).where(Division.level == "county").order_by(Division.code)
+    if only:
+        query = query.where(Division.code == only)
+    return [(d.code, d.name) for d in db.session.scalars(query)]
+
+
+def _password(label):
+    return PasswordField(label, validators=[
+        DataRequired(), Length(min=8, max=128, message=_l("Use at least 8 characters."))])
+
+
+def _confirm(target: str):
+    return PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo(target, message=_l("The two passwords differ."))])
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("E-mail or mobile number"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Sign in"))
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    mobile = StringField(_l("Mobile number"), validators=[
+        Optional(), Regexp(MOBILE, message=_l("A mobile number has 11 digits and starts with 13 to 19."))])
+    password = _password(_l("Password"))
+    confirm = _confirm("password")
+    locale = SelectField(_l("Language"), choices=locale_choices)
+    submit = SubmitField(_l("Create the account"))
+
+
+class InvitationSignupForm(FlaskForm):
+    """Sign-up from an invitation: the e-mail address is the invited one."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    password = _password(_l("Password"))
+    confirm = _confirm("password")
+    locale = SelectField(_l("Language"), choices=locale_choices)
+    submit = SubmitField(_l("Create the account and join"))
+
+
+class TotpForm(FlaskForm):
+    code = StringField(_l("Code from the authenticator app"), validators=[
+        DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("The code has 6 digits."))])
+    submit = SubmitField(_l("Confirm"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(_l("E-mail or mobile number"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send the link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _password(_l("New password"))
+    confirm = _confirm("password")
+    submit = SubmitField(_l("Set the password"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    locale = SelectField(_l("Language"), choices=locale_choices)
+    submit = SubmitField(_l("Save"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = _password(_l("New password"))
+    confirm = _confirm("new_password")
+    submit = SubmitField(_l("Change the password"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+    organisation = SelectField(_l("Acts for"), coerce=int)
+    submit = SubmitField(_l("Create a token"))
+
+
+class OrganisationForm(FlaskForm):
+    uscc = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=18)],
+                       filters=[lambda v: v.strip().upper() if v else v])
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
+    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
+    district_code = SelectField(_l("District"), validators=[DataRequired()])
+    lat = DecimalField(_l("Latitude (WGS-84)"), validators=[Optional(), NumberRange(
+        *LAT_RANGE, message=_l("The latitude must lie within Sanmenxia (33.5 to 35.1)."))])
+    lon = DecimalField(_l("Longitude (WGS-84)"), validators=[Optional(), NumberRange(
+        *LON_RANGE, message=_l("The longitude must lie within Sanmenxia (110.3 to 112.1)."))])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
+    contact_phone = StringField(_l("Contact telephone"), validators=[
+        DataRequired(), Length(max=30), Regexp(r"^[0-9+\- ]{7,30}$", message=_l("Digits, spaces, + and - only."))])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
+    is_generator = BooleanField(_l("Generates waste"))
+    is_transporter = BooleanField(_l("Transports waste"))
+    is_collector = BooleanField(_l("Collects waste"))
+    is_receiver = BooleanField(_l("Licensed receiver (utilisation or disposal)"))
+    submit = SubmitField(_l("Submit for verification"))
+
+    FIELDS = ("uscc", "name", "industry", "address", "district_code", "lat", "lon", "contact_name",
+              "contact_phone", "contact_email", "is_generator", "is_transporter", "is_collector", "is_receiver")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.district_code.choices = county_choices()
+
+    def validate_uscc(self, field):
+        if message := uscc_error(field.data or ""):
+            raise ValidationError(str(message))
+
+    def values(self) -> dict:
+        """The cleaned values, ready for the services."""
+        values = {name: self[name].data for name in self.FIELDS}
+        for name in ("lat", "lon"):
+            if values[name] is not None:
+                values[name] = values[name].quantize(COORD_PLACES)
+        for name in ("industry", "contact_email"):
+            values[name] = (values[name] or "").strip() or None
+        return values
+
+
+class EditOrganisationForm(OrganisationForm):
+    submit = SubmitField(_l("Save"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=role_choices)
+    submit = SubmitField(_l("Send the invitation"))
+
+
+class MemberRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=role_choices)
+    submit = SubmitField(_l("Change the role"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form; it carries the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class SwitchOrgForm(FlaskForm):
+    organisation_id = SelectField(_l("Act for"), coerce=int)
+    submit = SubmitField(_l("Switch"))
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for returning the application"), validators=[
+        DataRequired(message=_l("Give the reason, so that the applicant can correct the application.")),
+        Length(max=2000)])
+    submit = SubmitField(_l("Return to the applicant"))
+
+
+class ReviewFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=lambda: [
+        (OrgStatus.PENDING.value, _l("Awaiting verification")), (OrgStatus.VERIFIED.value, _l("Verified")),
+        (OrgStatus.REJECTED.value, _l("Returned")), ("all", _l("All"))], default=OrgStatus.PENDING.value)
+    district = SelectField(_l("District"), validators=[Optional()])
+    q = StringField(_l("Name or code"), validators=[Optional(), Length(max=100)])
