@@ -36,7 +36,9 @@ def quantity(grams: int | None) -> str:
 
 
 def html_lang() -> str:
-    return str(get_locale()).replace("_", "-")
+    """The BCP 47 tag for <html lang>: zh-CN or en (Babel would add the script, zh-Hans-CN)."""
+    locale = get_locale()
+    return f"{locale.language}-{locale.territory}" if locale.territory else locale.language
 
 
 def init_i18n(app):
