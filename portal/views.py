@@ -20,6 +20,8 @@ def public_figures() -> dict:
     current_codes = select(WasteCode.id).join(CatalogueEdition).where(CatalogueEdition.is_current)
     return {
         "verified_organisations": count(verified),
+        "generators": count(verified.where(Organisation.is_generator)),
+        "transporters": count(verified.where(Organisation.is_transporter)),
         "receivers": count(verified.where(Organisation.is_receiver)),
         "districts": count(select(Division.code).where(Division.level == "county")),
         "hazardous_codes": count(current_codes.where(WasteCode.hazardous)),

@@ -1,0 +1,133 @@
+"""What a platform administrator may change about users: lock, deactivate, admin rights, regulator role.
+
+Every change is audited with the values before and after. Services never commit; the admin views do.
+"""
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import audit
+from ..accounts.models import Department, Regulator, User
+from ..errors import Conflict, DomainError
+from ..extensions import db
+from ..regulatory.models import CITY_CODE, Division
+from ..types import utcnow
+
+# An administrator's lock lasts until another administrator lifts it; a century is "until unlocked".
+ADMIN_LOCK = timedelta(days=36500)
+USER_FIELDS = ("active", "locked_until", "failed_logins", "is_platform_admin")
+REGULATOR_FIELDS = ("department", "jurisdiction_code", "is_head")
+
+
+def _user_state(user: User) -> dict:
+    return audit.snapshot(user, USER_FIELDS)
+
+
+def _not_yourself(user: User, actor: User, message) -> None:
+    """An administrator cannot shut themselves out (the platform could be left without one)."""
+    if actor is not None and user.id == actor.id:
+        raise Conflict(message)
+
+
+def lock_user(user: User, actor: User) -> User:
+    _not_yourself(user, actor, _l("You cannot lock your own account."))
+    if user.locked_until and user.locked_until > utcnow():
+        raise Conflict(_l("This account is locked already."))
+    before = _user_state(user)
+    user.locked_until = utcnow() + ADMIN_LOCK
+    audit.record("user.locked", user, before=before, after=_user_state(user), actor=actor)
+    return user
+
+
+def unlock_user(user: User, actor: User) -> User:
+    if not (user.locked_until and user.locked_until > utcnow()) and not user.failed_logins:
+        raise Conflict(_l("This account is not locked."))
+    before = _user_state(user)
+    user.locked_until, user.failed_logins = None, 0
+    audit.record("user.unlocked", user, before=before, after=_user_state(user), actor=actor)
+    return user
+
+
+def deactivate_user(user: User, actor: User) -> User:
+    _not_yourself(user, actor, _l("You cannot deactivate your own account."))
+    if not user.active:
+        raise Conflict(_l("This account is deactivated already."))
+    before = _user_state(user)
+    user.active = False
+    audit.record("user.deactivated", user, before=before, after=_user_state(user), actor=actor)
+    return user
+
+
+def activate_user(user: User, actor: User) -> User:
+    if user.active:
+        raise Conflict(_l("This account is active already."))
+    before = _user_state(user)
+    user.active = True
+    audit.record("user.activated", user, before=before, after=_user_state(user), actor=actor)
+    return user
+
+
+def grant_platform_admin(user: User, actor: User) -> User:
+    """The new administrator must set up two-factor authentication at the next sign-in."""
+    if user.is_platform_admin:
+        raise Conflict(_l("This user is a platform administrator already."))
+    if not user.active:
+        raise Conflict(_l("Activate the account before granting administrator rights."))
+    before = _user_state(user)
+    user.is_platform_admin = True
+    audit.record("user.admin_granted", user, before=before, after=_user_state(user), actor=actor)
+    return user
+
+
+def revoke_platform_admin(user: User, actor: User) -> User:
+    _not_yourself(user, actor, _l("You cannot revoke your own administrator rights."))
+    if not user.is_platform_admin:
+        raise Conflict(_l("This user is not a platform administrator."))
+    before = _user_state(user)
+    user.is_platform_admin = False
+    audit.record("user.admin_revoked", user, before=before, after=_user_state(user), actor=actor)
+    return user
+
+
+def jurisdiction_choices() -> list[Division]:
+    """The city and its county-level units: the jurisdictions a regulator can have."""
+    return list(db.session.scalars(select(Division).where(
+        (Division.code == CITY_CODE) | (Division.level == "county")).order_by(Division.code)))
+
+
+def make_regulator(user: User, actor: User, department: str, jurisdiction_code: str,
+                   is_head: bool = False) -> Regulator:
+    """Make the user a regulator of a department for the city or one district (or change that)."""
+    errors = {}
+    if department not in {d.value for d in Department}:
+        errors["department"] = _l("Choose a department from the list.")
+    if jurisdiction_code not in {d.code for d in jurisdiction_choices()}:
+        errors["jurisdiction_code"] = _l("Choose the city or one of its districts.")
+    if errors:
+        raise DomainError(_l("Some fields are not valid."), fields=errors)
+    if not user.active:
+        raise Conflict(_l("Activate the account before making it a regulator."))
+    regulator = user.regulator
+    before = audit.snapshot(regulator, REGULATOR_FIELDS) if regulator else None
+    if regulator is None:
+        regulator = Regulator(user=user)
+        db.session.add(regulator)
+    regulator.department = Department(department)
+    regulator.jurisdiction_code = jurisdiction_code
+    regulator.is_head = is_head
+    action = "regulator.changed" if before else "regulator.appointed"
+    audit.record(action, regulator, before=before, after=audit.snapshot(regulator, REGULATOR_FIELDS),
+                 actor=actor, object_type="users", object_id=user.id)
+    return regulator
+
+
+def remove_regulator(user: User, actor: User) -> User:
+    regulator = user.regulator
+    if regulator is None:
+        raise Conflict(_l("This user is not a regulator."))
+    before = audit.snapshot(regulator, REGULATOR_FIELDS)
+    db.session.delete(regulator)
+    user.regulator = None
+    audit.record("regulator.removed", user, before=before, after=None, actor=actor)
+    return user
