@@ -1,0 +1,433 @@
+"""Licences: recording and regulating them, and the one answer to "may this organisation receive this?".
+
+The manifests and the marketplace call check_receipt / may_receive / require_receipt; nothing else decides
+whether a receiver's 危险废物经营许可证 covers a receipt.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from ... import audit
+from ...accounts.models import Organisation
+from ...auth import can_review_org, orgs_visible_to
+from ...errors import Conflict, DomainError, Forbidden
+from ...extensions import db
+from ...i18n import quantity as format_quantity
+from ..catalogue import default_edition, lookup_waste_code
+from ..models import WasteCategory, WasteCode
+from .models import KINDS, STATUSES, Licence, LicenceScope
+
+CHINA = ZoneInfo("Asia/Shanghai")
+GRAMS_PER_TONNE = 1_000_000
+# 利用方式 R1–R15 and 处置方式 D1–D18 as coded in the licence and register guidelines
+_METHOD = re.compile(r"^([RD])(\d{1,2})$")
+_METHOD_MAX = {"R": 15, "D": 18}
+_CATEGORY = re.compile(r"^HW\d{2}$")
+_TONNES = re.compile(r"^(\d+(?:\.\d{1,6})?)T$")
+_SEPARATORS = re.compile(r"[\s,;，、；]+")
+
+LICENCE_FIELDS = ("number", "organisation_id", "issuing_authority", "issued_on", "valid_from", "valid_until",
+                  "status", "kind", "annual_capacity_g", "notes")
+
+# (status, action) → next status: the licence's state machine as data
+TRANSITIONS = {
+    ("active", "suspend"): "suspended",
+    ("suspended", "reinstate"): "active",
+    ("active", "revoke"): "revoked",
+    ("suspended", "revoke"): "revoked",
+}
+ACTIONS = ("suspend", "reinstate", "revoke")
+
+# The order in which one licence is checked; a refusal later in the list came closer to being allowed,
+# so with several licences the reason given is the one of the licence that came closest.
+REASONS = ("no_licence", "revoked", "suspended", "expired", "code_out_of_scope", "capacity_exceeded", "allowed")
+
+
+# --- scope text ----------------------------------------------------------------------------------
+
+@dataclass
+class ScopeLine:
+    waste_code: str | None
+    category_code: str | None
+    methods: list[str]
+    annual_capacity_g: int | None = None
+
+    @property
+    def target(self) -> str:
+        return self.waste_code or self.category_code or ""
+
+
+def parse_scope_text(text: str, field_name: str = "scopes") -> list[ScopeLine]:
+    """One scope a line: a waste code (either spelling) or an HW category, its R/D methods and optionally
+    its own annual capacity in tonnes, e.g. ``HW08 R9 D10`` or ``900-041-49 D10 200t``. Strict: every
+    token must be known, or the whole text is refused with every bad line named."""
+    edition = default_edition()
+    lines, errors, seen = [], [], set()
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        tokens = [t for t in _SEPARATORS.split(raw.strip().upper()) if t]
+        if not tokens:
+            continue
+        try:
+            line = _parse_scope_line(tokens, edition, number)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        if line.target in seen:
+            errors.append(_("Line %(line)s: %(target)s is listed twice.", line=number, target=line.target))
+        seen.add(line.target)
+        lines.append(line)
+    if not lines and not errors:
+        errors.append(_("List at least one waste code or category with its methods."))
+    if errors:
+        message = " ".join(errors)
+        raise DomainError(message, fields={field_name: message})
+    return lines
+
+
+def _parse_scope_line(tokens: list[str], edition, number: int) -> ScopeLine:
+    target, rest = tokens[0], tokens[1:]
+    waste_code = category_code = None
+    if _CATEGORY.match(target):
+        if edition is None or not _category_exists(edition.id, target):
+            raise ValueError(_("Line %(line)s: %(token)s is not a category of the hazardous waste catalogue.",
+                               line=number, token=target))
+        category_code = target
+    else:
+        entry = lookup_waste_code(target, edition) if edition is not None else None
+        if entry is None:
+            raise ValueError(_("Line %(line)s: %(token)s is not a code of the hazardous waste catalogue.",
+                               line=number, token=target))
+        waste_code = entry.code
+    methods, capacity = [], None
+    for token in rest:
+        if match := _METHOD.match(token):
+            letter, digits = match.group(1), int(match.group(2))
+            if not 1 <= digits <= _METHOD_MAX[letter]:
+                raise ValueError(_("Line %(line)s: %(token)s is not a utilisation (R1–R15) or disposal "
+                                   "(D1–D18) method.", line=number, token=token))
+            if f"{letter}{digits}" not in methods:
+                methods.append(f"{letter}{digits}")
+        elif (match := _TONNES.match(token)) and capacity is None:
+            capacity = int(Decimal(match.group(1)) * GRAMS_PER_TONNE)
+            if capacity <= 0:
+                raise ValueError(_("Line %(line)s: the capacity must be more than zero.", line=number))
+        else:
+            raise ValueError(_("Line %(line)s: %(token)s is neither a method (R1–R15, D1–D18) nor a capacity "
+                               "in tonnes such as 200t.", line=number, token=token))
+    if not methods:
+        raise ValueError(_("Line %(line)s: give at least one method (R1–R15 or D1–D18) for %(target)s.",
+                           line=number, target=target))
+    return ScopeLine(waste_code, category_code, methods, capacity)
+
+
+def _category_exists(edition_id: int, code: str) -> bool:
+    return db.session.scalar(select(WasteCategory.id).where(
+        WasteCategory.edition_id == edition_id, WasteCategory.code == code)) is not None
+
+
+def format_scope_text(licence: Licence) -> str:
+    """The scope rows in the text form parse_scope_text reads, for editing."""
+    lines = []
+    for scope in licence.scopes:
+        parts = [scope.target, *scope.method_list]
+        if scope.annual_capacity_g:
+            parts.append(f"{_tonnes(scope.annual_capacity_g)}t")
+        lines.append(" ".join(parts))
+    return "\n".join(lines)
+
+
+def _tonnes(grams: int) -> str:
+    return format(Decimal(grams) / GRAMS_PER_TONNE, "f").rstrip("0").rstrip(".")
+
+
+# --- recording and regulating --------------------------------------------------------------------
+
+def require_regulate(user, org: Organisation) -> None:
+    """Only a regulator whose jurisdiction covers the holder (or a platform admin) changes its licences."""
+    if not can_review_org(user, org):
+        raise Forbidden(_l("Only a regulator of the holder's district may record or change its licences."))
+
+
+def record_licence(user, org: Organisation, *, scopes: list[ScopeLine], **fields) -> Licence:
+    """A regulator records a licence with its scope rows."""
+    require_regulate(user, org)
+    _validate(fields, scopes)
+    _require_unique_number(fields["number"])
+    licence = Licence(organisation=org, status="active", **fields)
+    _set_scopes(licence, scopes)
+    db.session.add(licence)
+    db.session.flush()
+    audit.record("licence.created", licence, actor=user, organisation_id=org.id, after=_snapshot(licence))
+    return licence
+
+
+def require_editable(user, licence: Licence) -> None:
+    require_regulate(user, licence.organisation)
+    if licence.status == "revoked":
+        raise Conflict(_l("A revoked licence cannot be changed."), code="revoked")
+
+
+def update_licence(user, licence: Licence, *, scopes: list[ScopeLine], **fields) -> Licence:
+    require_editable(user, licence)
+    _validate(fields, scopes)
+    if fields["number"] != licence.number:
+        _require_unique_number(fields["number"])
+    before = _snapshot(licence)
+    for name, value in fields.items():
+        setattr(licence, name, value)
+    _set_scopes(licence, scopes)
+    db.session.flush()
+    audit.record("licence.updated", licence, actor=user, organisation_id=licence.organisation_id,
+                 before=before, after=_snapshot(licence))
+    return licence
+
+
+def change_licence_status(user, licence: Licence, action: str, reason: str) -> Licence:
+    """Suspend, reinstate or revoke, always with a reason; revocation is final."""
+    require_regulate(user, licence.organisation)
+    reason = (reason or "").strip()
+    if not reason:
+        message = _l("Give the reason for this decision.")
+        raise DomainError(message, fields={"reason": message})
+    target = TRANSITIONS.get((licence.status, action))
+    if target is None:
+        raise Conflict(_("A licence that is %(status)s cannot be changed this way.", status=licence.status_label),
+                       code="invalid_transition")
+    before = {"status": licence.status, "status_reason": licence.status_reason}
+    licence.status, licence.status_reason = target, reason
+    audit.record(f"licence.{action}", licence, actor=user, organisation_id=licence.organisation_id,
+                 before=before, after={"status": target, "status_reason": reason})
+    return licence
+
+
+def _validate(fields: dict, scopes: list[ScopeLine]) -> None:
+    errors = {}
+    fields["number"] = (fields.get("number") or "").strip()
+    if not fields["number"]:
+        errors["number"] = _l("Give the licence number.")
+    if fields.get("kind") not in KINDS:
+        errors["kind"] = _l("Choose the kind of licence.")
+    if not fields.get("annual_capacity_g") or fields["annual_capacity_g"] <= 0:
+        errors["annual_capacity_g"] = _l("The annual capacity must be more than zero.")
+    valid_from, valid_until = fields.get("valid_from"), fields.get("valid_until")
+    if valid_from and valid_until and valid_until < valid_from:
+        errors["valid_until"] = _l("The licence cannot end before it starts.")
+    if not scopes:
+        errors["scopes"] = _l("List at least one waste code or category with its methods.")
+    oversized = [s.target for s in scopes if s.annual_capacity_g and fields.get("annual_capacity_g")
+                 and s.annual_capacity_g > fields["annual_capacity_g"]]
+    if oversized:
+        errors["scopes"] = _("A scope's capacity cannot exceed the licence's annual capacity: %(targets)s.",
+                             targets=", ".join(oversized))
+    if errors:
+        raise DomainError(next(iter(errors.values())), fields=errors)
+
+
+def _require_unique_number(number: str) -> None:
+    if db.session.scalar(select(Licence.id).where(Licence.number == number)) is not None:
+        message = _l("A licence with this number is already recorded.")
+        raise Conflict(message, fields={"number": message})
+
+
+def _set_scopes(licence: Licence, scopes: list[ScopeLine]) -> None:
+    licence.scopes = [LicenceScope(position=i, waste_code=s.waste_code, category_code=s.category_code,
+                                   methods=",".join(s.methods), annual_capacity_g=s.annual_capacity_g)
+                      for i, s in enumerate(scopes)]
+
+
+def _snapshot(licence: Licence) -> dict:
+    data = audit.snapshot(licence, LICENCE_FIELDS)
+    data["scopes"] = format_scope_text(licence)
+    return data
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def licences_visible_to(user):
+    """A select() of the licences the user may read: its organisations', its jurisdiction's, or all."""
+    org_ids = orgs_visible_to(user).with_only_columns(Organisation.id)
+    return select(Licence).join(Organisation, Licence.organisation_id == Organisation.id).where(
+        Licence.organisation_id.in_(org_ids))
+
+
+def filter_licences(query, *, status=None, district=None, code=None, expiring_within=None, q=None,
+                    today: date | None = None):
+    """Narrow licences_visible_to() by the list's filters; an unknown waste code is a field error."""
+    if status in STATUSES:
+        query = query.where(Licence.status == status)
+    if district:
+        query = query.where(Organisation.district_code == district)
+    if code:
+        query = query.where(Licence.id.in_(_licences_covering(code)))
+    if expiring_within is not None:
+        today = today or china_today()
+        query = query.where(Licence.status != "revoked", Licence.valid_until >= today,
+                            Licence.valid_until <= today + timedelta(days=expiring_within))
+    if q:
+        q = q.strip()
+        query = query.where(or_(Licence.number.icontains(q, autoescape=True),
+                                Organisation.name.icontains(q, autoescape=True)))
+    return query.order_by(Licence.valid_until, Licence.id)
+
+
+def _licences_covering(code: str):
+    code = code.strip().upper()
+    if _CATEGORY.match(code):
+        return select(LicenceScope.licence_id).where(LicenceScope.category_code == code)
+    entry = lookup_waste_code(code)
+    if entry is None:
+        message = _("%(code)s is not in the waste catalogue.", code=code)
+        raise DomainError(message, fields={"code": message}, status=400, code="bad_request")
+    return select(LicenceScope.licence_id).where(or_(LicenceScope.waste_code == entry.code,
+                                                     LicenceScope.category_code == entry.category.code))
+
+
+def china_today() -> date:
+    return datetime.now(CHINA).date()
+
+
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The calendar year in China, as UTC instants."""
+    start = datetime(year, 1, 1, tzinfo=CHINA).astimezone(UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=CHINA).astimezone(UTC)
+    return start, end
+
+
+def received_g(organisation_id: int, scopes, year: int) -> int:
+    """Grams the organisation received in the calendar year of waste within the given scope rows,
+    summed from the ledger's 'received' events (capacity used is derived, never stored)."""
+    from ..batches.models import Batch
+    from ..ledger.models import LedgerEvent
+
+    codes = [s.waste_code for s in scopes if s.waste_code]
+    categories = [s.category_code for s in scopes if s.category_code]
+    if not codes and not categories:
+        return 0
+    start, end = _year_bounds(year)
+    query = (select(func.coalesce(func.sum(LedgerEvent.quantity_g), 0))
+             .join(Batch, LedgerEvent.batch_id == Batch.id)
+             .join(WasteCode, Batch.waste_code_id == WasteCode.id)
+             .join(WasteCategory, WasteCode.category_id == WasteCategory.id)
+             .where(LedgerEvent.event_type == "received", LedgerEvent.organisation_id == organisation_id,
+                    LedgerEvent.occurred_at >= start, LedgerEvent.occurred_at < end,
+                    or_(Batch.waste_code.in_(codes), WasteCategory.code.in_(categories))))
+    return int(db.session.scalar(query) or 0)
+
+
+@dataclass
+class Capacity:
+    year: int
+    used_g: int
+    total_g: int
+    scopes: list[tuple[LicenceScope, int]] = field(default_factory=list)  # (scope with a capacity, used)
+
+    @property
+    def remaining_g(self) -> int:
+        return max(self.total_g - self.used_g, 0)
+
+
+def licence_capacity(licence: Licence, year: int | None = None) -> Capacity:
+    """Used and remaining annual capacity of a licence and of its scope rows that have their own."""
+    year = year or china_today().year
+    used = received_g(licence.organisation_id, licence.scopes, year)
+    per_scope = [(s, received_g(licence.organisation_id, [s], year)) for s in licence.scopes if s.annual_capacity_g]
+    return Capacity(year, used, licence.annual_capacity_g, per_scope)
+
+
+# --- the receipt check ---------------------------------------------------------------------------
+
+@dataclass
+class Decision:
+    allowed: bool
+    reason_code: str
+    message: str
+    licence: Licence | None = None
+    methods: list[str] = field(default_factory=list)
+    remaining_g: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"allowed": self.allowed, "reason_code": self.reason_code, "message": self.message,
+                "licence": None if self.licence is None else {
+                    "id": self.licence.id, "number": self.licence.number, "status": self.licence.status,
+                    "valid_from": self.licence.valid_from.isoformat(),
+                    "valid_until": self.licence.valid_until.isoformat()},
+                "methods": self.methods, "remaining_g": self.remaining_g}
+
+
+def check_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: date) -> Decision:
+    """May org receive quantity_g grams of waste_code on on_date? The reason says why not."""
+    entry = _require_hazardous_entry(waste_code)
+    if not isinstance(quantity_g, int) or isinstance(quantity_g, bool) or quantity_g <= 0:
+        message = _l("The quantity must be a whole number of grams above zero.")
+        raise DomainError(message, fields={"quantity_g": message})
+    if entry is None:
+        return Decision(True, "licence_not_required",
+                        _("%(code)s is not hazardous waste: no hazardous waste licence is needed.", code=waste_code))
+    licences = db.session.scalars(select(Licence).where(Licence.organisation_id == org.id).order_by(
+        Licence.valid_until.desc(), Licence.id.desc())).all()
+    if not licences:
+        return Decision(False, "no_licence",
+                        _("%(org)s holds no hazardous waste business licence.", org=org.name))
+    decisions = [_check_one(licence, entry, quantity_g, on_date) for licence in licences]
+    return max(decisions, key=lambda d: REASONS.index(d.reason_code))  # max() keeps the first of equals
+
+
+def may_receive(org: Organisation, waste_code: str, quantity_g: int, on_date: date) -> bool:
+    return check_receipt(org, waste_code, quantity_g, on_date).allowed
+
+
+def require_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: date) -> Decision:
+    """check_receipt() for callers that must stop: a refusal raises DomainError(code=reason_code)."""
+    decision = check_receipt(org, waste_code, quantity_g, on_date)
+    if not decision.allowed:
+        raise DomainError(decision.message, code=decision.reason_code)
+    return decision
+
+
+def _require_hazardous_entry(waste_code: str) -> WasteCode | None:
+    """The hazardous catalogue entry; None for a known non-hazardous code; an unknown code is an error."""
+    entry = lookup_waste_code(waste_code or "")
+    if entry is None:
+        message = _("%(code)s is not in the waste catalogue.", code=waste_code)
+        raise DomainError(message, fields={"waste_code": message})
+    return entry if entry.hazardous else None
+
+
+def _check_one(licence: Licence, entry: WasteCode, quantity_g: int, on_date: date) -> Decision:
+    number = licence.number
+    if licence.status == "revoked":
+        return Decision(False, "revoked", _("Licence %(number)s has been revoked.", number=number), licence)
+    if licence.status == "suspended":
+        return Decision(False, "suspended", _("Licence %(number)s is suspended.", number=number), licence)
+    if on_date > licence.valid_until:
+        return Decision(False, "expired", _("Licence %(number)s expired on %(date)s.", number=number,
+                                            date=format_date(licence.valid_until)), licence)
+    if on_date < licence.valid_from:
+        return Decision(False, "expired", _("Licence %(number)s is valid only from %(date)s.", number=number,
+                                            date=format_date(licence.valid_from)), licence)
+    scopes = [s for s in licence.scopes if s.waste_code == entry.code or s.category_code == entry.category.code]
+    if not scopes:
+        return Decision(False, "code_out_of_scope", _("Licence %(number)s does not cover waste code %(code)s.",
+                                                      number=number, code=entry.code), licence)
+    methods = sorted({m for s in scopes for m in s.method_list}, key=lambda m: (m[0], int(m[1:])))
+    limits = [(licence.annual_capacity_g, licence.scopes)] + [(s.annual_capacity_g, [s])
+                                                              for s in scopes if s.annual_capacity_g]
+    remaining = min(limit - received_g(licence.organisation_id, rows, on_date.year) for limit, rows in limits)
+    remaining = max(remaining, 0)
+    if quantity_g > remaining:
+        return Decision(False, "capacity_exceeded", _(
+            "Licence %(number)s has %(remaining)s of annual capacity left in %(year)s; %(quantity)s is more "
+            "than that.", number=number, remaining=format_quantity(remaining) or "0 g", year=on_date.year,
+            quantity=format_quantity(quantity_g)), licence, methods, remaining)
+    return Decision(True, "allowed", _(
+        "Licence %(number)s covers %(code)s (%(methods)s); %(remaining)s of annual capacity left in %(year)s.",
+        number=number, code=entry.code, methods=", ".join(methods), remaining=format_quantity(remaining),
+        year=on_date.year), licence, methods, remaining)
+
