@@ -1,0 +1,102 @@
+"""A citizen reports illegal dumping from a phone in real Chromium; the department finds it in its inbox.
+axe-core checks the report pages for serious and critical accessibility violations."""
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from participation.reports.models import Moderation, Report
+from participation.reports.photos import photo_dir
+from portal.accounts.models import Department
+from portal.extensions import db
+from tests.browser.test_registration import sign_in
+from tests.participation.helpers import HUBIN, has_exif, photo_bytes
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+AXE = "/static/vendor/axe-core/axe.min.js"
+
+
+def phone_page(open_page):
+    page = open_page()
+    page.set_viewport_size(PHONE)
+    return page
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical axe-core violations of the page (the script is loaded same-origin: CSP)."""
+    page.add_script_tag(url=AXE)
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def file_from_phone(page, tmp_path: Path) -> str:
+    photo = tmp_path / "dump.jpg"
+    photo.write_bytes(photo_bytes(HUBIN))
+    page.goto("/reports/new")
+    page.get_by_label("Photos (1 to 5)").set_input_files(str(photo))
+    # the place is suggested from the photo's GPS: the pin and the hidden fields are set
+    expect(page.locator("#place-status")).to_contain_text("where the photo was taken")
+    assert page.locator("input[name=lat]").input_value() == str(HUBIN[0])
+    page.get_by_label("What kind of waste?").select_option("household")
+    page.get_by_label("What did you see?").fill("路边倾倒了十几袋生活垃圾")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_role("heading", name="Thank you — your report was received")).to_be_visible()
+    return page.locator("#tracking-code").inner_text()
+
+
+def test_citizen_reports_from_a_phone_and_the_department_gets_it(app, factory, open_page, tmp_path):
+    citizen = phone_page(open_page)
+    code = file_from_phone(citizen, tmp_path)
+    expect(citizen.locator("#follow-link")).to_contain_text(f"/reports/f/{code}/")
+
+    # the photo as served to the reporter carries no EXIF, nor does the stored file
+    src = citizen.locator("ul.photos img").first.get_attribute("src")
+    served = citizen.request.get(src)
+    assert served.ok and not has_exif(served.body())
+    with app.app_context():
+        report = db.session.scalar(select(Report).where(Report.tracking_code == code))
+        assert report.district_code == "411202" and report.department == Department.URBAN
+        assert not has_exif((photo_dir() / report.photos[0].filename).read_bytes())
+        accept_due = report.accept_due
+
+    officer_user = factory.regulator(jurisdiction="411202", department="urban", locale="en",
+                                     email="officer@hubin.example.gov.cn")
+    others = factory.regulator(jurisdiction="411202", department="ecology", locale="en",
+                               email="eco@hubin.example.gov.cn")
+    officer = phone_page(open_page)
+    sign_in(officer, officer_user.email, officer_user.totp_secret)
+    officer.goto("/staff/reports/")
+    row = officer.locator("tr", has_text=code)
+    expect(row).to_be_visible()
+    # a new report waits to be accepted: the inbox shows that deadline, from the working-day calendar
+    expect(row.locator(".due")).to_contain_text("accept by")
+    assert row.locator(".due time").get_attribute("datetime") == accept_due.isoformat()
+
+    ecology = phone_page(open_page)
+    sign_in(ecology, others.email, others.totp_secret)
+    ecology.goto("/staff/reports/")
+    expect(ecology.get_by_text(code)).to_have_count(0)
+
+
+def test_report_pages_have_no_serious_accessibility_violations(app, open_page, tmp_path):
+    page = phone_page(open_page)
+    page.goto("/reports/new")
+    assert axe_violations(page) == []
+    # the form with errors shown
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert axe_violations(page) == []
+    code = file_from_phone(page, tmp_path)
+    assert axe_violations(page) == []
+    follow = page.locator("#follow-link a").get_attribute("href").replace("http://wufei.test", "")
+    with app.app_context():
+        report = db.session.scalar(select(Report).where(Report.tracking_code == code))
+        report.moderation = Moderation.PUBLIC
+        db.session.commit()
+    for path in (f"/reports/r/{code}", follow, "/reports/", "/reports/map", "/reports/track"):
+        page.goto(path)
+        assert axe_violations(page) == [], path
