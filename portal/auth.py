@@ -51,6 +51,12 @@ def is_org_admin(user, organisation_id: int | None) -> bool:
     return m is not None and m.role == Role.ADMIN
 
 
+def is_org_office(user, organisation_id: int | None) -> bool:
+    """Admins and staff file the organisation's paperwork (declarations); drivers do not."""
+    m = membership(user, organisation_id)
+    return m is not None and m.role in (Role.ADMIN, Role.STAFF)
+
+
 def can_view_org(user, org: Organisation) -> bool:
     return is_admin(user) or is_member(user, org.id) or jurisdiction_covers(user, org.district_code)
 
@@ -134,6 +140,18 @@ def require_member_of(user, organisation_id: int, district_code: str | None = No
     require_view_org_data(user, organisation_id, district_code)
     if not is_member(user, organisation_id):
         raise Forbidden(_l("Only members of the organisation may change this."))
+
+
+def can_view_shared(user, organisation_ids, district_codes) -> bool:
+    """A document several organisations share (a transfer manifest): its parties' members, the regulators
+    of any of its districts, and admins."""
+    return (is_admin(user) or any(is_member(user, org_id) for org_id in organisation_ids)
+            or any(jurisdiction_covers(user, code) for code in district_codes))
+
+
+def require_view_shared(user, organisation_ids, district_codes) -> None:
+    if not can_view_shared(user, organisation_ids, district_codes):
+        raise NotFound(_l("Not found."))
 
 
 def scope_to_viewer(query, user, organisation_column, district_column):

@@ -24,10 +24,12 @@ def seed():
 @seed.command("reference")
 @with_appcontext
 def seed_reference():
-    """Load the waste catalogue and Sanmenxia's divisions (idempotent)."""
+    """Load the waste catalogue, Sanmenxia's divisions and the holiday calendar (idempotent)."""
+    from .calendar.services import load_bundled_calendar
     from .regulatory.reference import load_reference_data
 
     counts = load_reference_data()
+    counts["calendar days changed"] = load_bundled_calendar()
     db.session.commit()
     for name, number in counts.items():
         click.echo(f"{name}: {number}")
@@ -37,10 +39,12 @@ def seed_reference():
 @with_appcontext
 def seed_demo():
     """Load reference data and the demo enterprises and users (idempotent)."""
+    from .calendar.services import load_bundled_calendar
     from .demo import seed_demo as load_demo
     from .regulatory.reference import load_reference_data
 
     load_reference_data()
+    load_bundled_calendar()
     summary = load_demo()
     db.session.commit()
     for name, number in summary.items():
@@ -77,12 +81,51 @@ def tokens_create(email: str, name: str, org_uscc: str | None):
     click.echo(secret)
 
 
+@click.group("ledger")
+def ledger():
+    """The hash-chained event ledger."""
+
+
+@ledger.command("verify")
+@with_appcontext
+def ledger_verify():
+    """Check every event's hash and chain; print each problem by event id and exit 1 if there is any."""
+    from .regulatory.ledger.services import verify_all_counted
+
+    count, problems = verify_all_counted()
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {count} events", err=True)
+        raise SystemExit(1)
+    click.echo(f"ledger intact: {count} events verified")
+
+
+@click.group("alerts")
+def alerts():
+    """Alerts raised by scanners."""
+
+
+@alerts.command("scan")
+@with_appcontext
+def alerts_scan():
+    """Run every alert scanner once; safe to repeat (each finding is raised once)."""
+    from .regulatory.alerts.services import scan_all
+
+    results = scan_all()
+    db.session.commit()
+    for name, number in results.items():
+        click.echo(f"{name}: {number}")
+
+
 main.add_command(seed)
 main.add_command(tokens)
+main.add_command(ledger)
+main.add_command(alerts)
 
 
 def register_cli(app):
     """Make the same commands available through `flask --app portal …`."""
-    for command in (seed, tokens):
+    for command in (seed, tokens, ledger, alerts):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)

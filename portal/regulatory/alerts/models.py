@@ -1,0 +1,65 @@
+"""Alert: a finding for regulators (and the organisation concerned), raised once per dedup key."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ...extensions import db
+from ...types import UTCDateTime, utcnow
+
+SEVERITIES = ("info", "warning", "critical")
+STATUSES = ("open", "acknowledged", "closed")
+
+
+class Alert(db.Model):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50), index=True)
+    severity: Mapped[str] = mapped_column(String(10), default="warning")
+    status: Mapped[str] = mapped_column(String(15), default="open", index=True)
+    # The same finding is raised once ever: e.g. 'storage_over_year:container:42'
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    department: Mapped[str] = mapped_column(String(20), default="ecology", index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("divisions.code"), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(50))
+    object_id: Mapped[int | None] = mapped_column()
+    message_key: Mapped[str] = mapped_column(String(200))  # an English msgid, translated when shown
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    organisation = relationship("Organisation")
+    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+
+
+class AlertParty(db.Model):
+    """A further organisation concerned by an alert (a manifest's other parties): it sees the alert in its
+    own list and its admins are notified, while the alert stays one row for the regulator."""
+
+    __tablename__ = "alert_parties"
+    __table_args__ = (UniqueConstraint("alert_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+
+class AlertSetting(db.Model):
+    """Per waste stream thresholds of the manifest alerts, edited by platform admins; a stream without a
+    row uses the defaults (5 % weight tolerance, treatment due within 20 working days)."""
+
+    __tablename__ = "alert_settings"
+
+    stream: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # basis points of the shipped weight: 500 = 5 %
+    weight_tolerance_bp: Mapped[int] = mapped_column(Integer, default=500)
+    treatment_due_days: Mapped[int] = mapped_column(Integer, default=20)  # working days after receipt
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

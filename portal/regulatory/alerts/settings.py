@@ -1,0 +1,134 @@
+"""The per-stream thresholds of the manifest alerts (weight tolerance, treatment deadline) and the admin page
+that edits them."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DecimalField, IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from ... import audit
+from ...auth import admin_required
+from ...errors import DomainError, NotFound
+from ...extensions import db
+from ..batches.models import STREAMS
+from .models import AlertSetting
+
+DEFAULT_TOLERANCE_BP = 500  # 5 %
+DEFAULT_TREATMENT_DUE_DAYS = 20  # working days
+MAX_TOLERANCE_BP = 10_000
+MAX_TREATMENT_DUE_DAYS = 365
+STREAM_LABELS = {"hazardous": _l("Hazardous waste"), "industrial": _l("General industrial solid waste"),
+                 "medical": _l("Medical waste"), "construction": _l("Construction waste"),
+                 "household": _l("Household waste"), "agricultural": _l("Agricultural waste")}
+
+
+@dataclass(frozen=True)
+class StreamThresholds:
+    stream: str
+    weight_tolerance_bp: int
+    treatment_due_days: int
+    customised: bool
+
+    @property
+    def tolerance_percent(self) -> Decimal:
+        return (Decimal(self.weight_tolerance_bp) / 100).quantize(Decimal("0.01"))
+
+
+def thresholds(stream: str) -> StreamThresholds:
+    """The stream's thresholds: its settings row, or the defaults."""
+    row = db.session.get(AlertSetting, stream)
+    if row is None:
+        return StreamThresholds(stream, DEFAULT_TOLERANCE_BP, DEFAULT_TREATMENT_DUE_DAYS, False)
+    return StreamThresholds(stream, row.weight_tolerance_bp, row.treatment_due_days, True)
+
+
+def all_thresholds() -> list[StreamThresholds]:
+    rows = {row.stream: row for row in db.session.scalars(select(AlertSetting))}
+    return [thresholds(stream) if stream in rows else StreamThresholds(
+        stream, DEFAULT_TOLERANCE_BP, DEFAULT_TREATMENT_DUE_DAYS, False) for stream in STREAMS]
+
+
+def _invalid(field: str, message: str) -> DomainError:
+    return DomainError(message, fields={field: message})
+
+
+def update_thresholds(actor, stream: str, *, weight_tolerance_bp: int, treatment_due_days: int) -> AlertSetting:
+    """Set a stream's thresholds (audited). The caller commits."""
+    if stream not in STREAMS:
+        raise NotFound(_("Unknown waste stream."))
+    if isinstance(weight_tolerance_bp, bool) or not isinstance(weight_tolerance_bp, int) \
+            or not 0 <= weight_tolerance_bp <= MAX_TOLERANCE_BP:
+        raise _invalid("weight_tolerance", _("Enter a percentage between 0 and 100."))
+    if isinstance(treatment_due_days, bool) or not isinstance(treatment_due_days, int) \
+            or not 1 <= treatment_due_days <= MAX_TREATMENT_DUE_DAYS:
+        raise _invalid("treatment_due_days", _("Enter a number of working days between 1 and %(max)s.",
+                                                max=MAX_TREATMENT_DUE_DAYS))
+    row = db.session.get(AlertSetting, stream)
+    before = None
+    if row is None:
+        row = AlertSetting(stream=stream)
+        db.session.add(row)
+    else:
+        before = {"weight_tolerance_bp": row.weight_tolerance_bp, "treatment_due_days": row.treatment_due_days}
+    row.weight_tolerance_bp, row.treatment_due_days = weight_tolerance_bp, treatment_due_days
+    row.updated_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record("alert_setting.update", row, actor=actor, object_id=stream, before=before,
+                 after={"weight_tolerance_bp": weight_tolerance_bp, "treatment_due_days": treatment_due_days})
+    return row
+
+
+# --- admin page ----------------------------------------------------------------------------------
+
+bp = Blueprint("alert_settings", __name__, url_prefix="/admin/alert-settings")
+
+
+class ThresholdsForm(FlaskForm):
+    weight_tolerance = DecimalField(
+        _l("Weight tolerance (%)"), places=2,
+        validators=[InputRequired(_l("Enter a percentage.")),
+                    NumberRange(min=0, max=100, message=_l("Enter a percentage between 0 and 100."))])
+    treatment_due_days = IntegerField(
+        _l("Treatment due within (working days after receipt)"),
+        validators=[InputRequired(_l("Enter a number of working days.")),
+                    NumberRange(min=1, max=MAX_TREATMENT_DUE_DAYS,
+                                message=_l("Enter a number of working days between 1 and 365."))])
+
+
+@bp.get("")
+@admin_required
+def index():
+    return render_template("regulatory/alerts/settings.html", rows=all_thresholds(), labels=STREAM_LABELS)
+
+
+@bp.route("/<stream>", methods=["GET", "POST"])
+@admin_required
+def edit(stream: str):
+    if stream not in STREAMS:
+        raise NotFound(_("Unknown waste stream."))
+    current = thresholds(stream)
+    form = ThresholdsForm(data={"weight_tolerance": current.tolerance_percent,
+                                "treatment_due_days": current.treatment_due_days})
+    if form.validate_on_submit():
+        bp_value = form.weight_tolerance.data * 100
+        if bp_value != bp_value.to_integral_value():
+            form.weight_tolerance.errors.append(_("Use at most two decimals."))
+        else:
+            try:
+                update_thresholds(current_user, stream, weight_tolerance_bp=int(bp_value),
+                                  treatment_due_days=form.treatment_due_days.data)
+                db.session.commit()
+                flash(_("The alert thresholds are saved."), "success")
+                return redirect(url_for("alert_settings.index"))
+            except DomainError as exc:
+                db.session.rollback()
+                for name, message in exc.fields.items():
+                    getattr(form, name).errors.append(message)
+    return (render_template("regulatory/alerts/settings_form.html", form=form, stream=stream,
+                            label=STREAM_LABELS[stream]), 422 if form.errors else 200)

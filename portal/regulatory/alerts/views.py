@@ -1,0 +1,98 @@
+"""The alert inbox: regulators see and handle their jurisdiction's alerts; organisations see their own."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ... import auth
+from ...accounts.forms import county_choices
+from ...auth import login_required
+from ...errors import DomainError, Forbidden
+from ...extensions import db
+from ..models import CITY_CODE
+from . import services
+from .forms import AlertFilterForm, CloseAlertForm
+from .models import Alert
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+PER_PAGE = 25
+KIND_LABELS = {"storage_over_year": _l("Hazardous waste stored over one year"),
+               "facility_over_capacity": _l("Storage facility over capacity"),
+               "manifest_receipt_overdue": _l("Receipt not confirmed within 5 working days"),
+               "manifest_transit_overdue": _l("In transit longer than planned"),
+               "manifest_weight_mismatch": _l("Weight received differs from weight shipped"),
+               "manifest_treatment_overdue": _l("Received waste not treated in time")}
+
+
+@bp.app_template_global("alert_text")
+def alert_text(alert: Alert) -> str:
+    return services.alert_message(alert)
+
+
+@bp.app_template_global("alert_kind_label")
+def alert_kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def _handler() -> bool:
+    return bool(auth.regulator_of(current_user) or auth.is_admin(current_user))
+
+
+@bp.get("")
+@login_required
+def inbox():
+    form = AlertFilterForm(formdata=request.args)
+    visible = services.alerts_visible_to(current_user)
+    visible_rows = visible.subquery()
+    kinds = db.session.scalars(select(visible_rows.c.kind).distinct()).all()
+    form.kind.choices = [("", _("Any"))] + [(k, alert_kind_label(k)) for k in sorted(kinds)]
+    regulator = auth.regulator_of(current_user)
+    only = None if regulator is None or regulator.jurisdiction_code == CITY_CODE else regulator.jurisdiction_code
+    form.district.choices = [("", _("All districts"))] + county_choices(only)
+    page = None
+    if form.validate():
+        query = visible.order_by(Alert.created_at.desc(), Alert.id.desc())
+        if form.status.data:
+            query = query.where(Alert.status == form.status.data)
+        if form.kind.data:
+            query = query.where(Alert.kind == form.kind.data)
+        if form.district.data:
+            query = query.where(Alert.district_code == form.district.data)
+        page = db.paginate(query, page=form.page.data or 1, per_page=PER_PAGE, error_out=False)
+    return (render_template("regulatory/alerts/inbox.html", form=form, page=page, handler=_handler()),
+            200 if page is not None else 422)
+
+
+@bp.route("/<int:alert_id>", methods=["GET", "POST"])
+@login_required
+def detail(alert_id: int):
+    alert = services.get_alert(current_user, alert_id)
+    form = CloseAlertForm()
+    if request.method == "POST" and not _handler():
+        raise Forbidden(_("Only regulators handle alerts."))
+    if form.validate_on_submit():
+        try:
+            services.close_alert(current_user, alert, form.note.data)
+            db.session.commit()
+            flash(_("The alert is closed."), "success")
+            return redirect(url_for("alerts.inbox"))
+        except DomainError as exc:
+            db.session.rollback()
+            form.note.errors = [*form.note.errors, str(exc.fields.get("note", exc.message))]
+    return (render_template("regulatory/alerts/detail.html", alert=alert, form=form, handler=_handler()),
+            422 if form.errors else 200)
+
+
+@bp.post("/<int:alert_id>/acknowledge")
+@login_required
+def acknowledge(alert_id: int):
+    alert = services.get_alert(current_user, alert_id)
+    try:
+        services.acknowledge_alert(current_user, alert)
+        db.session.commit()
+        flash(_("The alert is acknowledged."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("alerts.detail", alert_id=alert.id))

@@ -1,0 +1,41 @@
+"""LedgerEvent: one append-only, hash-chained event in a batch's life."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ...extensions import db
+from ...types import UTCDateTime, utcnow
+
+EVENT_TYPES = ("generated", "labelled", "stored", "retrieved", "weighed", "split", "merged", "picked_up",
+               "handed_over", "delivered", "received", "refused", "treated", "corrected")
+GENESIS_HASH = "0" * 64
+
+
+class LedgerEvent(db.Model):
+    """Never updated, never deleted: corrections are new 'corrected' events."""
+
+    __tablename__ = "ledger_events"
+    __table_args__ = (UniqueConstraint("batch_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(20), index=True)
+    container_id: Mapped[int | None] = mapped_column(ForeignKey("containers.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    place: Mapped[str | None] = mapped_column(String(300))
+    lat: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    lon: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    quantity_g: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    container = relationship("Container")
+    actor = relationship("User")
+    organisation = relationship("Organisation")

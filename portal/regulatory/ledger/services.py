@@ -1,0 +1,226 @@
+"""Appending to and verifying the hash-chained ledger. Other code reads events only through here."""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import groupby
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ...errors import DomainError
+from ...extensions import db
+from ...types import utcnow
+from ..batches.models import Batch
+from .models import EVENT_TYPES, GENESIS_HASH, LedgerEvent
+
+# Every column except id, recorded_at and hash goes into the hash, prev_hash included.
+HASHED_FIELDS = ("batch_id", "seq", "event_type", "container_id", "organisation_id", "actor_id", "occurred_at",
+                 "place", "lat", "lon", "quantity_g", "data", "prev_hash")
+_MICRO = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of verification. event_id is the row concerned (for a deletion: its neighbour)."""
+
+    event_id: int | None
+    seq: int
+    kind: str  # modified | deleted | reordered
+    message: str
+    batch_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} (batch {self.batch_id}, seq {self.seq}): {self.kind} — {self.message}"
+
+
+# --- hashing -----------------------------------------------------------------------------------
+
+def _canonical_value(name: str, value):
+    if value is None:
+        return None
+    if name == "occurred_at":
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if name in ("lat", "lon"):
+        # SQLite hands Numeric back through a float; fixing the scale makes both engines agree
+        return str(Decimal(str(value)).quantize(_MICRO))
+    return value
+
+
+def canonical_json(fields: dict) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: the exact bytes that are hashed."""
+    payload = {name: _canonical_value(name, fields.get(name)) for name in HASHED_FIELDS}
+    payload["data"] = payload["data"] or {}
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def compute_hash(fields: dict) -> str:
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+def _fields_of(event) -> dict:
+    return {name: getattr(event, name) for name in HASHED_FIELDS}
+
+
+def _json_native(value, path="data"):
+    """Event data must survive a database round trip unchanged, so floats (and other types) are refused."""
+    if isinstance(value, dict):
+        return {str(k): _json_native(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_native(v, path) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    raise ValueError(f"{path}: {type(value).__name__} is not allowed in ledger data")
+
+
+# --- appending ---------------------------------------------------------------------------------
+
+def _lock_batch(batch: Batch) -> Batch:
+    """Re-read the batch row under SELECT … FOR UPDATE, so concurrent appends to one chain serialise."""
+    db.session.flush()
+    return db.session.execute(
+        select(Batch).where(Batch.id == batch.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def append_event(batch: Batch, event_type: str, *, actor, organisation, container=None, quantity_g=None,
+                 place=None, lat=None, lon=None, occurred_at: datetime | None = None,
+                 data: dict | None = None) -> LedgerEvent:
+    """Append one event to the batch's chain and move the batch's head to it."""
+    if event_type not in EVENT_TYPES:
+        raise DomainError(_l("Unknown ledger event type."), fields={"event_type": event_type})
+    if occurred_at is not None and occurred_at.tzinfo is None:
+        raise ValueError("occurred_at must be timezone-aware")
+    batch = _lock_batch(batch)
+    event = LedgerEvent(
+        batch_id=batch.id, seq=batch.ledger_head_seq + 1, event_type=event_type,
+        container_id=getattr(container, "id", container), organisation_id=getattr(organisation, "id", organisation),
+        actor_id=getattr(actor, "id", actor), occurred_at=(occurred_at or utcnow()).astimezone(UTC),
+        recorded_at=utcnow(), place=place,
+        lat=None if lat is None else Decimal(str(lat)).quantize(_MICRO),
+        lon=None if lon is None else Decimal(str(lon)).quantize(_MICRO),
+        quantity_g=quantity_g, data=_json_native(data or {}), prev_hash=batch.ledger_head_hash or GENESIS_HASH)
+    event.hash = compute_hash(_fields_of(event))
+    batch.ledger_head_seq, batch.ledger_head_hash = event.seq, event.hash
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def events_for(batch_id: int, *, container_id: int | None = None, event_type: str | None = None) -> list[LedgerEvent]:
+    """The batch's events in chain order, optionally those of one container or one type."""
+    query = select(LedgerEvent).where(LedgerEvent.batch_id == batch_id).order_by(LedgerEvent.seq)
+    if container_id is not None:
+        query = query.where(LedgerEvent.container_id == container_id)
+    if event_type is not None:
+        query = query.where(LedgerEvent.event_type == event_type)
+    return list(db.session.scalars(query))
+
+
+def events_of_container(container_id: int) -> list[LedgerEvent]:
+    """Every event naming the container, in chain order."""
+    return list(db.session.scalars(select(LedgerEvent).where(LedgerEvent.container_id == container_id)
+                                   .order_by(LedgerEvent.batch_id, LedgerEvent.seq)))
+
+
+# --- verification ------------------------------------------------------------------------------
+
+def _check_chain(batch_id: int, rows: list, head: tuple[int, str] | None) -> list[Problem]:
+    """rows: the batch's stored events (mappings or objects with the hashed fields, id and hash)."""
+    problems: list[Problem] = []
+    stored_max = max((r["seq"] for r in rows), default=0)
+    logical = []
+    for row in rows:
+        if compute_hash(row) == row["hash"]:
+            logical.append((row["seq"], row))
+            continue
+        original = _recorded_seq(row, stored_max + 1)
+        if original is not None:
+            problems.append(Problem(row["id"], row["seq"], "reordered", f"stored at seq {row['seq']} but recorded "
+                                    f"as seq {original}", batch_id))
+            logical.append((original, row))
+        else:
+            problems.append(Problem(row["id"], row["seq"], "modified", "content does not match its hash", batch_id))
+            logical.append((row["seq"], row))
+    logical.sort(key=lambda pair: pair[0])
+    expected_seq, previous = 1, None
+    for seq, row in logical:
+        if seq > expected_seq:
+            missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
+            problems.append(Problem(row["id"], expected_seq, "deleted", f"seq {missing} missing before this event",
+                                    batch_id))
+        elif row["prev_hash"] != (previous["hash"] if previous else GENESIS_HASH) and previous is not None:
+            problems.append(Problem(previous["id"], previous["seq"], "modified",
+                                    "its hash differs from the one its successor recorded", batch_id))
+        expected_seq, previous = seq + 1, row
+    head_seq, head_hash = head or (0, GENESIS_HASH)
+    last_seq = logical[-1][0] if logical else 0
+    if head_seq > last_seq:
+        problems.append(Problem(previous["id"] if previous else None, last_seq + 1, "deleted",
+                                f"the batch records {head_seq} events, the chain ends at seq {last_seq}", batch_id))
+    elif previous is not None and head_hash != previous["hash"] and not any(p.event_id == previous["id"]
+                                                                             for p in problems):
+        problems.append(Problem(previous["id"], previous["seq"], "modified",
+                                "the batch's head hash differs from this last event's hash", batch_id))
+    return _unique(problems)
+
+
+def _recorded_seq(row, limit: int) -> int | None:
+    """The seq under which an event whose hash fails was recorded, when only its seq was changed."""
+    fields = dict(row)
+    for candidate in range(1, limit + 1):
+        if candidate == row["seq"]:
+            continue
+        fields["seq"] = candidate
+        if compute_hash(fields) == row["hash"]:
+            return candidate
+    return None
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen, result = set(), []
+    for p in problems:
+        if (p.event_id, p.kind, p.seq) not in seen:
+            seen.add((p.event_id, p.kind, p.seq))
+            result.append(p)
+    return result
+
+
+_COLUMNS = [LedgerEvent.__table__.c[name] for name in ("id", "hash", *HASHED_FIELDS)]
+
+
+def verify_batch(batch_id: int) -> list[Problem]:
+    """Every modified, deleted or reordered event of one batch; empty when the chain is intact."""
+    rows = db.session.execute(select(*_COLUMNS).where(LedgerEvent.batch_id == batch_id)
+                              .order_by(LedgerEvent.seq)).mappings().all()
+    head = db.session.execute(select(Batch.ledger_head_seq, Batch.ledger_head_hash)
+                              .where(Batch.id == batch_id)).first()
+    return _check_chain(batch_id, list(rows), tuple(head) if head else None)
+
+
+def verify_all(*, chunk: int = 5000) -> list[Problem]:
+    """Verify every chain of the platform; streams the events batch by batch."""
+    return verify_all_counted(chunk=chunk)[1]
+
+
+def verify_all_counted(*, chunk: int = 5000) -> tuple[int, list[Problem]]:
+    """(number of events checked, problems) over the whole ledger."""
+    heads = {row.id: (row.ledger_head_seq, row.ledger_head_hash) for row in db.session.execute(
+        select(Batch.id, Batch.ledger_head_seq, Batch.ledger_head_hash))}
+    problems: list[Problem] = []
+    count = 0
+    result = db.session.execute(select(*_COLUMNS).order_by(LedgerEvent.batch_id, LedgerEvent.seq)
+                                .execution_options(yield_per=chunk)).mappings()
+    for batch_id, rows in groupby(result, key=lambda r: r["batch_id"]):
+        rows = list(rows)
+        count += len(rows)
+        problems.extend(_check_chain(batch_id, rows, heads.pop(batch_id, None)))
+    for batch_id, (head_seq, _hash) in heads.items():
+        if head_seq > 0:  # every event of this batch is gone
+            problems.append(Problem(None, 1, "deleted", f"all {head_seq} events of the batch are missing", batch_id))
+    return count, problems
