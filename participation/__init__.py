@@ -1,5 +1,82 @@
 """Public participation: trace pages, reports of illegal dumping, Open311."""
+import click
+from flask.cli import with_appcontext
+
+CONFIG_DEFAULTS = {
+    # per address and, separately, per device cookie: a citizen files a few reports, a script files many
+    "REPORT_RATE_LIMIT": "10 per hour",
+    "OPEN311_JURISDICTION_ID": "sanmenxia.gov.cn",
+}
 
 
 def init_app(app):
     """Register the participation blueprints on the portal (called by portal.create_app)."""
+    for key, value in CONFIG_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    from . import open311
+    from .reports import api as _reports_api  # noqa: F401  (adds its routes to the api blueprint)
+    from .reports import (
+        models,  # noqa: F401  (the tables, before create_all)
+        staff,
+        views,
+    )
+
+    for blueprint in (views.bp, staff.bp, open311.bp):
+        app.register_blueprint(blueprint)
+    _register_escalation(app)
+    app.cli.add_command(reports_cli)
+    _register_trace(app)
+
+
+def _register_trace(app) -> None:
+    """The public trace page /t/<code>, its API and the staff scanner."""
+    from .trace import api as _trace_api  # noqa: F401  (adds its route to the api blueprint)
+    from .trace import services as trace_services
+    from .trace import views as trace_views
+
+    for key, value in trace_services.CONFIG_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.register_blueprint(trace_views.bp)
+
+
+def _register_escalation(app) -> None:
+    """Overdue reports escalate from the alert scan (`wufei alerts scan`); `wufei reports escalate` runs it alone."""
+    from portal.regulatory.alerts.services import register_scanner
+
+    from .reports.services import escalate_overdue
+
+    def report_escalation(now):
+        return escalate_overdue(now)
+
+    register_scanner(report_escalation)
+
+
+@click.group("reports")
+def reports_cli():
+    """Public reports of illegal dumping."""
+
+
+@reports_cli.command("escalate")
+@with_appcontext
+def escalate_command():
+    """Escalate overdue reports to the heads of their departments."""
+    from portal.extensions import db
+
+    from .reports.services import escalate_overdue
+
+    count = escalate_overdue()
+    db.session.commit()
+    click.echo(f"{count} reports escalated")
+
+
+@reports_cli.command("seed")
+@with_appcontext
+def seed_command():
+    """Insert the default routing table and stage deadlines where none exist."""
+    from portal.extensions import db
+
+    from .reports.services import seed_defaults
+
+    added = seed_defaults()
+    db.session.commit()
+    click.echo(f"{added} default rows added")

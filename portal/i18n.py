@@ -1,7 +1,7 @@
 """Locale selection and per-locale formatting of dates, numbers, money and quantities."""
 from decimal import Decimal
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -11,6 +11,8 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     """The user's preference, else the language switcher's cookie, else Accept-Language, else zh_CN."""
     supported = current_app.config["LOCALES"]
+    if not has_request_context():  # commands and scans: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     if (cookie := request.cookies.get(LANG_COOKIE)) in supported:

@@ -75,6 +75,10 @@ def test_citizen_reports_from_a_phone_and_the_department_gets_it(app, factory, o
     # a new report waits to be accepted: the inbox shows that deadline, from the working-day calendar
     expect(row.locator(".due")).to_contain_text("accept by")
     assert row.locator(".due time").get_attribute("datetime") == accept_due.isoformat()
+    assert axe_violations(officer) == []
+    row.get_by_role("link", name=code).click()
+    expect(officer.get_by_role("heading", name=f"Report {code}")).to_be_visible()
+    assert axe_violations(officer) == []
 
     ecology = phone_page(open_page)
     sign_in(ecology, others.email, others.totp_secret)

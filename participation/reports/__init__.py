@@ -1,0 +1,1 @@
+"""Public reports of illegal dumping and burning: filing, routing, deadlines, the staff workbench."""

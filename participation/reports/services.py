@@ -1,0 +1,502 @@
+"""Filing reports, routing them to a department, the lifecycle, duplicates, hotspots and escalation.
+
+Services never commit; the view or command that calls them does."""
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from portal import audit, auth
+from portal.accounts.models import Department, Regulator
+from portal.admin.forms import DEPARTMENT_LABELS
+from portal.errors import Conflict, DomainError, Forbidden, NotFound
+from portal.extensions import db
+from portal.outbox import send_message
+from portal.regulatory import geo
+from portal.regulatory.models import CITY_CODE, Division
+from portal.types import utcnow
+
+from .models import (
+    DEFAULT_DEADLINES,
+    DEFAULT_ROUTES,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    TRANSITIONS,
+    Category,
+    Moderation,
+    Report,
+    ReportEvent,
+    ReportPhoto,
+    RoutingRule,
+    StageDeadline,
+    Status,
+)
+from .photos import CleanPhoto, store_photo
+
+# Tracking codes are read aloud on the phone and typed from paper: no 0/O, 1/I/L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+MAX_PHOTOS = 5
+DUPLICATE_RADIUS_M = 250
+DUPLICATE_DAYS = 30
+RESOLVED_PRECISION = Decimal("0.001")  # about 100 m: where, without pointing at a door
+
+
+def department_name(department) -> str:
+    return str(DEPARTMENT_LABELS.get(Department(department), department)) if department else ""
+
+
+# --- routing and deadlines -------------------------------------------------------------------------
+
+def route_report(category: Category, district_code: str | None) -> Department:
+    """The responsible department: a rule for this district, else the category's citywide rule."""
+    rules = db.session.scalars(select(RoutingRule).where(
+        RoutingRule.category == category,
+        or_(RoutingRule.district_code == district_code, RoutingRule.district_code.is_(None)))).all()
+    for rule in sorted(rules, key=lambda r: r.district_code is None):
+        return rule.department
+    return DEFAULT_ROUTES[category]
+
+
+def stage_days(stage: str) -> int:
+    row = db.session.get(StageDeadline, stage)
+    return row.working_days if row is not None else DEFAULT_DEADLINES[stage]
+
+
+def stage_deadline(start: datetime, stage: str) -> datetime:
+    from portal.calendar.services import deadline
+
+    return deadline(start, stage_days(stage))
+
+
+def seed_defaults() -> int:
+    """Insert the default routing and deadline rows where none exist; returns the rows added."""
+    added = 0
+    for category, department in DEFAULT_ROUTES.items():
+        exists = db.session.scalar(select(RoutingRule.id).where(RoutingRule.category == category,
+                                                                RoutingRule.district_code.is_(None)))
+        if exists is None:
+            db.session.add(RoutingRule(category=category, district_code=None, department=department))
+            added += 1
+    for stage, days in DEFAULT_DEADLINES.items():
+        if db.session.get(StageDeadline, stage) is None:
+            db.session.add(StageDeadline(stage=stage, working_days=days))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def set_route(category: Category, district_code: str | None, department: Department) -> RoutingRule:
+    rule = db.session.scalar(select(RoutingRule).where(
+        RoutingRule.category == category,
+        RoutingRule.district_code.is_(None) if district_code is None else RoutingRule.district_code == district_code))
+    before = audit.snapshot(rule, ("department",)) if rule else None
+    if rule is None:
+        rule = RoutingRule(category=category, district_code=district_code, department=department)
+        db.session.add(rule)
+    rule.department = department
+    audit.record("report_route_set", rule, before=before,
+                 after={"category": category.value, "district": district_code, "department": department.value})
+    return rule
+
+
+def delete_route(rule: RoutingRule) -> None:
+    audit.record("report_route_deleted", rule, before={"category": rule.category.value,
+                                                       "district": rule.district_code,
+                                                       "department": rule.department.value})
+    db.session.delete(rule)
+
+
+def set_stage_days(stage: str, days: int) -> StageDeadline:
+    if stage not in DEFAULT_DEADLINES:
+        raise DomainError(_l("Unknown stage."), fields={"stage": _l("Unknown stage.")})
+    if not 1 <= days <= 60:
+        raise DomainError(_l("Between 1 and 60 working days."), fields={"working_days": _l("Between 1 and 60 working days.")})
+    row = db.session.get(StageDeadline, stage) or StageDeadline(stage=stage, working_days=DEFAULT_DEADLINES[stage])
+    before = {"working_days": row.working_days}
+    row.working_days = days
+    db.session.add(row)
+    audit.record("report_deadline_set", object_type="report_stage_deadlines", object_id=stage,
+                 before=before, after={"working_days": days})
+    return row
+
+
+# --- filing ----------------------------------------------------------------------------------------
+
+@dataclass
+class NewReport:
+    category: str
+    description: str
+    lat: Decimal | None = None
+    lon: Decimal | None = None
+    district_code: str | None = None
+    address: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    container_code: str | None = None
+    manifest_number: str | None = None
+    photos: list[CleanPhoto] = field(default_factory=list)
+    source: str = "web"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_tracking_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Report.id).where(Report.tracking_code == code)) is None:
+            return code
+
+
+def _locate(data: NewReport) -> str:
+    """The district of the report: point-in-polygon for a point, else the district the reporter chose."""
+    if data.lat is not None and data.lon is not None:
+        district = geo.district_at(data.lat, data.lon)
+        if district is None:
+            message = _l("This place is outside Sanmenxia. Reports can only be handled inside the city.")
+            raise DomainError(message, fields={"place": message})
+        return district
+    if data.district_code and data.address:
+        if db.session.get(Division, data.district_code) is None or data.district_code == CITY_CODE:
+            raise DomainError(_l("Choose a district."), fields={"district_code": _l("Choose a district.")})
+        return data.district_code
+    message = _l("Put a pin on the map, use your location, or choose the district and type the address.")
+    raise DomainError(message, fields={"place": message})
+
+
+def _validate(data: NewReport) -> Category:
+    errors = {}
+    try:
+        category = Category(data.category)
+    except ValueError:
+        category = None
+        errors["category"] = _l("Choose one of the listed categories.")
+    if not (data.description or "").strip():
+        errors["description"] = _l("Describe what you saw.")
+    if not 1 <= len(data.photos) <= MAX_PHOTOS and data.source == "web":
+        errors["photos"] = _l("Add between 1 and %(n)s photos.", n=MAX_PHOTOS)
+    if errors:
+        raise DomainError(next(iter(errors.values())), fields=errors)
+    return category
+
+
+def submit_report(data: NewReport) -> tuple[Report, str]:
+    """File a report; returns it with the secret of its follow-up link (shown once, stored hashed)."""
+    category = _validate(data)
+    district = _locate(data)
+    now = utcnow()
+    secret = secrets.token_urlsafe(24)
+    department = route_report(category, district)
+    report = Report(tracking_code=_new_tracking_code(), secret_hash=hash_secret(secret), token=secrets.token_hex(16),
+                    category=category, description=data.description.strip(), lat=data.lat, lon=data.lon,
+                    address=(data.address or "").strip() or None, district_code=district, department=department,
+                    status=Status.SUBMITTED, moderation=Moderation.PENDING,
+                    contact_email=data.contact_email or None, contact_phone=data.contact_phone or None,
+                    container_code=data.container_code or None, manifest_number=data.manifest_number or None,
+                    source=data.source, created_at=now, updated_at=now,
+                    accept_due=stage_deadline(now, "accept"), finish_due=stage_deadline(now, "finish"))
+    db.session.add(report)
+    for photo in data.photos:
+        _attach(report, photo, "report")
+    _event(report, "submit")
+    audit.record("report_submitted", report, after={"tracking_code": report.tracking_code,
+                                                    "department": department.value, "district": district})
+    _notify(report, _("Your report %(code)s was received. Follow it here: %(url)s", code=report.tracking_code,
+                      url=follow_url(report, secret)))
+    return report, secret
+
+
+def _attach(report: Report, photo: CleanPhoto, kind: str) -> ReportPhoto:
+    row = ReportPhoto(report=report, kind=kind, filename=store_photo(photo), width=photo.width, height=photo.height)
+    db.session.add(row)
+    return row
+
+
+def _event(report: Report, action: str, note: str | None = None, public: bool = True) -> ReportEvent:
+    event = ReportEvent(report=report, action=action, status=report.status, department=report.department,
+                        note=note, public=public)
+    db.session.add(event)
+    return event
+
+
+def _link(endpoint: str, **values) -> str:
+    """An absolute link for messages, also from commands and scans that run outside a request."""
+    if has_request_context():
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def follow_url(report: Report, secret: str) -> str:
+    return _link("reports.follow", code=report.tracking_code, secret=secret)
+
+
+def status_url(report: Report) -> str:
+    return _link("reports.status", code=report.tracking_code)
+
+
+def _notify(report: Report, body: str) -> None:
+    subject = _("Report %(code)s", code=report.tracking_code)
+    if report.contact_email:
+        send_message(report.contact_email, subject, body)
+    if report.contact_phone:
+        send_message(report.contact_phone, subject, body, channel="sms")
+
+
+def nearby_reports(category: str, lat: Decimal, lon: Decimal, now: datetime | None = None,
+                   exclude_id: int | None = None) -> list[Report]:
+    """Public reports of the same category within 250 m over the last 30 days: likely the same dump."""
+    now = now or utcnow()
+    # a bounding box narrows the candidates in SQL; the exact distance is checked in Python
+    d_lat = Decimal("0.0025")
+    d_lon = Decimal("0.0032")
+    query = select(Report).where(Report.category == category, Report.created_at >= now - timedelta(days=DUPLICATE_DAYS),
+                                 Report.lat.between(lat - d_lat, lat + d_lat), Report.lon.between(lon - d_lon, lon + d_lon),
+                                 Report.status.not_in([Status.DUPLICATE, Status.REJECTED]))
+    if exclude_id:
+        query = query.where(Report.id != exclude_id)
+    return [r for r in db.session.scalars(query.order_by(Report.created_at.desc()))
+            if geo.haversine_m(float(lat), float(lon), float(r.lat), float(r.lon)) <= DUPLICATE_RADIUS_M]
+
+
+# --- looking reports up ------------------------------------------------------------------------------
+
+def get_by_code(code: str) -> Report:
+    report = db.session.scalar(select(Report).where(Report.tracking_code == (code or "").strip().upper()))
+    if report is None:
+        raise NotFound(_l("No report has this tracking code."))
+    return report
+
+
+def get_for_reporter(code: str, secret: str) -> Report:
+    report = get_by_code(code)
+    if not hmac.compare_digest(report.secret_hash, hash_secret(secret or "")):
+        raise NotFound(_l("No report has this tracking code."))
+    return report
+
+
+def public_reports():
+    """A select() of the reports cleared by moderation, newest first."""
+    return select(Report).where(Report.moderation == Moderation.PUBLIC).order_by(Report.created_at.desc())
+
+
+def public_point(report: Report) -> tuple[Decimal, Decimal] | None:
+    """Where the public map shows a report: rounded once it is resolved or closed."""
+    if report.lat is None or report.lon is None:
+        return None
+    if report.is_open:
+        return report.lat, report.lon
+    return report.lat.quantize(RESOLVED_PRECISION), report.lon.quantize(RESOLVED_PRECISION)
+
+
+def reports_for_staff(user):
+    """A select() of the reports in the user's inbox: its department within its jurisdiction (all for admins)."""
+    query = select(Report)
+    if auth.is_admin(user):
+        return query
+    regulator = auth.regulator_of(user)
+    if regulator is None:
+        return query.where(Report.id.is_(None))
+    query = query.where(Report.department == regulator.department)
+    if regulator.jurisdiction_code != CITY_CODE:
+        query = query.where(Report.district_code == regulator.jurisdiction_code)
+    return query
+
+
+def get_for_staff(user, report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None or not auth.can_handle_case(user, report.department, report.district_code):
+        raise NotFound(_l("Report not found."))
+    return report
+
+
+# --- the lifecycle ---------------------------------------------------------------------------------
+
+def allowed_actions(report: Report, role: str) -> list[str]:
+    return [action for (state, action), (_next, who, _needs) in TRANSITIONS.items()
+            if state == report.status and who == role]
+
+
+def _require(needs: tuple, values: dict) -> None:
+    missing = {name: _l("Required for this step.") for name in needs if not values.get(name)}
+    if missing:
+        raise DomainError(_l("Some required information is missing."), fields=missing)
+
+
+def apply_action(report: Report, action: str, role: str, *, user=None, note: str | None = None,
+                 photo: CleanPhoto | None = None, rating: int | None = None, duplicate_of: str | None = None,
+                 department: str | None = None, assignee_id: int | None = None) -> Report:
+    """Move a report along its lifecycle as the table TRANSITIONS allows, with audit, timeline and notice."""
+    transition = TRANSITIONS.get((report.status, action))
+    if transition is None or transition[1] != role:
+        raise Conflict(_l("This step is not possible for the report in its current state."))
+    if role == "staff" and not auth.can_handle_case(user, report.department, report.district_code):
+        raise Forbidden(_l("Only the responsible department may handle this report."))
+    next_status, _who, needs = transition
+    note = (note or "").strip() or None
+    _require(needs, {"note": note, "photo": photo, "rating": rating, "duplicate_of": duplicate_of,
+                     "department": department})
+    before = audit.snapshot(report, ("status", "department", "rating", "duplicate_of_id"))
+    public_note = note
+    if action == "duplicate":
+        original = get_by_code(duplicate_of)
+        if original.id == report.id:
+            raise DomainError(_l("A report cannot duplicate itself."), fields={"duplicate_of": _l("A report cannot duplicate itself.")})
+        report.duplicate_of = original
+        public_note = _("Merged into report %(code)s.", code=original.tracking_code)
+    elif action == "transfer":
+        try:
+            target = Department(department)
+        except ValueError:
+            raise DomainError(_l("Unknown department."), fields={"department": _l("Unknown department.")}) from None
+        if target == report.department:
+            raise DomainError(_l("The report is already with this department."),
+                              fields={"department": _l("The report is already with this department.")})
+        report.department = target
+        report.assignee_id = None
+    elif action == "rate":
+        if not 1 <= int(rating) <= 5:
+            raise DomainError(_l("Rate from 1 to 5."), fields={"rating": _l("Rate from 1 to 5.")})
+        report.rating = int(rating)
+    elif action == "assign":
+        report.assignee_id = assignee_id or getattr(user, "id", None)
+    if photo is not None:
+        _attach(report, photo, "after" if action == "resolve" else "dispute")
+    if next_status is not None:
+        report.status = next_status
+        report.status_note = public_note if action != "rate" else report.status_note
+    now = utcnow()
+    report.updated_at = now
+    report.closed_at = now if report.status not in OPEN_STATUSES else None
+    _event(report, action, public_note if action not in ("rate",) else None)
+    audit.record(f"report_{action}", report, before=before,
+                 after=audit.snapshot(report, ("status", "department", "rating", "duplicate_of_id")))
+    if next_status is not None and role == "staff":
+        _notify(report, _("Your report %(code)s is now: %(status)s. %(note)s Details: %(url)s",
+                          code=report.tracking_code, status=STATUS_LABELS[report.status], note=public_note or "",
+                          url=status_url(report)))
+    return report
+
+
+def moderate_report(report: Report, user, decision: str) -> Report:
+    """Staff clear a report for the public map and list, or keep it off them."""
+    if not auth.can_handle_case(user, report.department, report.district_code):
+        raise Forbidden(_l("Only the responsible department may handle this report."))
+    try:
+        target = Moderation(decision)
+    except ValueError:
+        raise DomainError(_l("Unknown decision."), fields={"moderation": _l("Unknown decision.")}) from None
+    before = {"moderation": report.moderation.value}
+    report.moderation = target
+    audit.record("report_moderated", report, before=before, after={"moderation": target.value})
+    return report
+
+
+BULK_ACTIONS = ("accept", "publish", "hide")
+
+
+def bulk_apply(user, report_ids: list[int], action: str) -> tuple[int, int]:
+    """Accept, publish or hide several reports; returns (done, skipped) — reports in another state are skipped."""
+    if action not in BULK_ACTIONS:
+        raise DomainError(_l("Unknown action."), fields={"action": _l("Unknown action.")})
+    done = skipped = 0
+    for report_id in report_ids:
+        report = get_for_staff(user, report_id)
+        if action == "accept":
+            if (report.status, "accept") not in TRANSITIONS:
+                skipped += 1
+                continue
+            apply_action(report, "accept", "staff", user=user)
+        else:
+            moderate_report(report, user, Moderation.PUBLIC if action == "publish" else Moderation.HIDDEN)
+        done += 1
+    return done, skipped
+
+
+# --- deadlines and escalation ----------------------------------------------------------------------
+
+def deadline_state(report: Report, now: datetime | None = None) -> str:
+    """'overdue', 'soon' (within a day) or 'ok' for the stage the report is in; 'closed' when closed."""
+    if not report.is_open:
+        return "closed"
+    now = now or utcnow()
+    due = report.accept_due if report.status == Status.SUBMITTED else report.finish_due
+    if due < now:
+        return "overdue"
+    return "soon" if due - now < timedelta(days=1) else "ok"
+
+
+def overdue_reports(now: datetime):
+    return select(Report).where(Report.escalated_at.is_(None), or_(
+        (Report.status == Status.SUBMITTED) & (Report.accept_due < now),
+        Report.status.in_(OPEN_STATUSES) & (Report.finish_due < now)))
+
+
+def department_heads(department: Department, district_code: str) -> list[Regulator]:
+    return list(db.session.scalars(select(Regulator).where(
+        Regulator.department == department, Regulator.is_head.is_(True),
+        Regulator.jurisdiction_code.in_([CITY_CODE, district_code]))))
+
+
+def escalate_overdue(now: datetime | None = None) -> int:
+    """Escalate each overdue report once to the heads of its department; returns how many were escalated."""
+    now = now or utcnow()
+    count = 0
+    for report in db.session.scalars(overdue_reports(now)).all():
+        report.escalated_at = now
+        _event(report, "escalate")
+        audit.record("report_escalated", report, after={"department": report.department.value})
+        for head in department_heads(report.department, report.district_code):
+            if head.user.email:
+                send_message(head.user.email, _("Overdue report %(code)s", code=report.tracking_code),
+                             _("Report %(code)s (%(category)s) is overdue and escalated to you.",
+                               code=report.tracking_code, category=report.category_label), user=head.user)
+        _raise_alert(report)
+        count += 1
+    return count
+
+
+def _raise_alert(report: Report) -> None:
+    from portal.regulatory.alerts.services import N_, raise_alert
+
+    raise_alert("report_overdue", f"report_overdue:{report.id}",
+                message_key=N_("Public report %(code)s is overdue."), params={"code": report.tracking_code},
+                district_code=report.district_code, object_type="reports", object_id=report.id,
+                department=report.department.value)
+
+
+# --- hotspots ----------------------------------------------------------------------------------------
+
+HOTSPOT_CELL = Decimal("0.005")  # about 500 m
+
+
+def hotspots(user, days: int = 90, minimum: int = 3, now: datetime | None = None) -> list[dict]:
+    """Places (cells of about 500 m) where dumping was reported at least `minimum` times recently."""
+    now = now or utcnow()
+    rows = db.session.execute(reports_for_staff(user).with_only_columns(
+        Report.lat, Report.lon, Report.category, Report.district_code).where(
+        Report.lat.is_not(None), Report.created_at >= now - timedelta(days=days),
+        Report.status != Status.DUPLICATE)).all()
+    cells: dict = {}
+    for lat, lon, category, district in rows:
+        key = ((lat / HOTSPOT_CELL).to_integral_value(), (lon / HOTSPOT_CELL).to_integral_value())
+        cell = cells.setdefault(key, {"count": 0, "categories": {}, "district_code": district,
+                                      "lat": key[0] * HOTSPOT_CELL, "lon": key[1] * HOTSPOT_CELL})
+        cell["count"] += 1
+        cell["categories"][category] = cell["categories"].get(category, 0) + 1
+    return sorted((c for c in cells.values() if c["count"] >= minimum), key=lambda c: -c["count"])
+
+
+def count_by_status(user) -> dict:
+    rows = db.session.execute(reports_for_staff(user).with_only_columns(Report.status, func.count())
+                              .group_by(Report.status)).all()
+    return {status: n for status, n in rows}
