@@ -12,7 +12,7 @@ from ...errors import DomainError, Forbidden
 from ...extensions import db
 from ..models import CITY_CODE
 from . import services
-from .forms import AlertFilterForm, CloseAlertForm
+from .forms import STATUS_CHOICES, AlertFilterForm, CloseAlertForm
 from .models import Alert
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -33,6 +33,11 @@ def alert_text(alert: Alert) -> str:
 @bp.app_template_global("alert_kind_label")
 def alert_kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_global("alert_status_label")
+def alert_status_label(status: str) -> str:
+    return str(dict(STATUS_CHOICES).get(status, status))
 
 
 def _handler() -> bool:

@@ -1,0 +1,1 @@
+"""申报: an enterprise's monthly and annual declarations, prefilled from the ledger, reviewed by its regulator."""

@@ -1,0 +1,212 @@
+"""Manifest alerts: receipt not confirmed within 5 working days, in transit longer than planned, weight
+received differing from weight shipped beyond the stream's tolerance, received waste not treated in time.
+
+Each finding is raised once (raise_alert's dedup key) however often `wufei alerts scan` runs. The weight
+check also runs when a receipt is committed, so the regulator sees a mismatch at once rather than at the
+next scan: a session hook notes manifests whose received_at was set and checks them just before the
+transaction commits, whichever path (UI, API, revision) recorded the receipt.
+"""
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import chain
+
+from sqlalchemy import event, exists, func, inspect, select
+from sqlalchemy.orm import Session
+
+from ...calendar.services import china_date, deadline
+from ...extensions import db
+from ..alerts.models import Alert
+from ..alerts.services import N_, raise_alert, register_scanner
+from ..alerts.settings import thresholds
+from ..batches.models import Batch
+from .models import TRANSIT_STATES, Manifest, ManifestLine
+
+RECEIPT_WORKING_DAYS = 5
+RECEIPT_OVERDUE = "manifest_receipt_overdue"
+TRANSIT_OVERDUE = "manifest_transit_overdue"
+WEIGHT_MISMATCH = "manifest_weight_mismatch"
+TREATMENT_OVERDUE = "manifest_treatment_overdue"
+RECEIVED_STATES = ("received", "partly_received")
+WEIGHED_STATES = ("received", "partly_received", "refused", "treated")
+
+
+def _kg(grams: int) -> str:
+    return f"{(Decimal(grams) / 1000).normalize():f}"
+
+
+def _not_alerted(kind: str):
+    """Manifests without an alert of this kind yet: the scan skips them before any per-row work."""
+    return ~exists().where(Alert.kind == kind, Alert.object_type == "manifest", Alert.object_id == Manifest.id)
+
+
+def _parties(manifest: Manifest) -> list:
+    return [manifest.generator, *(carrier.organisation for carrier in manifest.carriers), manifest.receiver]
+
+
+def _raise(kind: str, manifest: Manifest, key_suffix: str, *, organisation, district_code: str, severity: str,
+           message_key: str, params: dict) -> bool:
+    alert = raise_alert(kind, f"{kind}:manifest:{manifest.id}{key_suffix}", message_key=message_key,
+                        params={"number": manifest.number or "", **params}, severity=severity,
+                        organisation=organisation, district_code=district_code, object_type="manifest",
+                        object_id=manifest.id, department="ecology", parties=_parties(manifest))
+    return alert is not None
+
+
+# --- receipt overdue ---------------------------------------------------------------------------------
+
+@register_scanner
+def manifest_receipt_overdue(now: datetime) -> int:
+    """Delivered, and the receiver has not confirmed receipt by the end of the 5th working day after."""
+    # 5 working days are at least 5 calendar days: a cheap bound before the calendar is consulted
+    candidates = db.session.scalars(select(Manifest).where(
+        Manifest.state == "delivered", Manifest.received_at.is_(None),
+        Manifest.delivered_at <= now - timedelta(days=RECEIPT_WORKING_DAYS), _not_alerted(RECEIPT_OVERDUE)))
+    raised = 0
+    for manifest in candidates:
+        due = deadline(manifest.delivered_at, RECEIPT_WORKING_DAYS)
+        if now <= due:
+            continue
+        raised += _raise(
+            RECEIPT_OVERDUE, manifest, "", organisation=manifest.receiver,
+            district_code=manifest.destination_district_code, severity="warning",
+            message_key=N_("Manifest %(number)s was delivered on %(delivered)s; %(receiver)s has not confirmed "
+                           "receipt by %(due)s, the end of the 5th working day."),
+            params={"receiver": manifest.receiver.name, "delivered": china_date(manifest.delivered_at).isoformat(),
+                    "due": china_date(due).isoformat()})
+    return raised
+
+
+# --- in transit longer than planned ------------------------------------------------------------------
+
+@register_scanner
+def manifest_transit_overdue(now: datetime) -> int:
+    """Still on the road after the planned delivery day. A revised plan that passes too is a new finding."""
+    today = china_date(now)
+    candidates = db.session.scalars(select(Manifest).where(
+        Manifest.state.in_(TRANSIT_STATES), Manifest.delivered_at.is_(None), Manifest.planned_delivery_on < today))
+    raised = 0
+    for manifest in candidates:
+        carrier = manifest.current_carrier
+        raised += _raise(
+            TRANSIT_OVERDUE, manifest, f":{manifest.planned_delivery_on.isoformat()}",
+            organisation=carrier.organisation if carrier else manifest.generator,
+            district_code=manifest.origin_district_code, severity="warning",
+            message_key=N_("Manifest %(number)s is still in transit with %(carrier)s; delivery was planned for "
+                           "%(planned)s."),
+            params={"carrier": carrier.organisation.name if carrier else "",
+                    "planned": manifest.planned_delivery_on.isoformat()})
+    return raised
+
+
+# --- weight mismatch ---------------------------------------------------------------------------------
+
+def _weights(manifest_ids) -> dict[int, list[tuple[str, int, int]]]:
+    """Per manifest, per waste stream: (stream, shipped g, accounted g = received + refused)."""
+    rows = db.session.execute(
+        select(ManifestLine.manifest_id, Batch.stream, func.sum(ManifestLine.quantity_g),
+               func.sum(func.coalesce(ManifestLine.received_g, 0) + func.coalesce(ManifestLine.refused_g, 0)))
+        .join(Batch, ManifestLine.batch_id == Batch.id)
+        .where(ManifestLine.manifest_id.in_(manifest_ids))
+        .group_by(ManifestLine.manifest_id, Batch.stream))
+    result: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+    for manifest_id, stream, shipped, accounted in rows:
+        result[manifest_id].append((stream, int(shipped or 0), int(accounted or 0)))
+    return result
+
+
+def _beyond_tolerance(shipped: int, accounted: int, tolerance_bp: int) -> bool:
+    return abs(accounted - shipped) * 10_000 > tolerance_bp * shipped
+
+
+def check_weight(manifest: Manifest, weights: list[tuple[str, int, int]] | None = None) -> bool:
+    """Raise the weight alert when, for any stream on the manifest, the weight received (plus refused)
+    differs from the weight shipped by more than that stream's tolerance. Returns whether it was raised."""
+    if manifest.received_at is None:
+        return False
+    if weights is None:
+        weights = _weights([manifest.id]).get(manifest.id, [])
+    for stream, shipped, accounted in weights:
+        tolerance = thresholds(stream)
+        if shipped and _beyond_tolerance(shipped, accounted, tolerance.weight_tolerance_bp):
+            percent = (Decimal(accounted - shipped) * 100 / shipped).quantize(Decimal("0.1"))
+            return _raise(
+                WEIGHT_MISMATCH, manifest, "", organisation=manifest.receiver,
+                district_code=manifest.destination_district_code, severity="critical",
+                message_key=N_("Manifest %(number)s: %(received_kg)s kg received of %(shipped_kg)s kg shipped "
+                               "(%(difference)s %%), beyond the tolerance of %(tolerance)s %%."),
+                params={"stream": stream, "shipped_g": shipped, "received_g": accounted,
+                        "shipped_kg": _kg(shipped), "received_kg": _kg(accounted),
+                        "difference": f"{percent:+f}", "tolerance": f"{tolerance.tolerance_percent:f}"})
+    return False
+
+
+@register_scanner
+def manifest_weight_mismatch(now: datetime) -> int:
+    """Receipts whose weight disagrees with the shipment, including those corrected by a revision."""
+    manifests = db.session.scalars(select(Manifest).where(
+        Manifest.state.in_(WEIGHED_STATES), Manifest.received_at.is_not(None), _not_alerted(WEIGHT_MISMATCH))).all()
+    weights = _weights([m.id for m in manifests]) if manifests else {}
+    return sum(check_weight(m, weights.get(m.id, [])) for m in manifests)
+
+
+# --- treatment overdue -------------------------------------------------------------------------------
+
+def treatment_due(manifest: Manifest) -> datetime:
+    """The end of the last working day for treating what was received: the tightest of its streams."""
+    streams = {line.batch.stream for line in manifest.lines if line.received_g}
+    days = min(thresholds(stream).treatment_due_days for stream in streams or {"hazardous"})
+    return deadline(manifest.received_at, days)
+
+
+@register_scanner
+def manifest_treatment_overdue(now: datetime) -> int:
+    """Received (wholly or partly) and not treated within the stream's working days."""
+    candidates = db.session.scalars(select(Manifest).where(
+        Manifest.state.in_(RECEIVED_STATES), Manifest.treated_at.is_(None), Manifest.received_at <= now,
+        _not_alerted(TREATMENT_OVERDUE)))
+    raised = 0
+    for manifest in candidates:
+        due = treatment_due(manifest)
+        if now <= due:
+            continue
+        raised += _raise(
+            TREATMENT_OVERDUE, manifest, "", organisation=manifest.receiver,
+            district_code=manifest.destination_district_code, severity="warning",
+            message_key=N_("Manifest %(number)s: %(receiver)s received the waste on %(received)s and has not "
+                           "recorded its treatment by %(due)s."),
+            params={"receiver": manifest.receiver.name, "received": china_date(manifest.received_at).isoformat(),
+                    "due": china_date(due).isoformat()})
+    return raised
+
+
+# --- at receipt time ---------------------------------------------------------------------------------
+
+_RECEIVED_KEY = "wufei.manifests.received"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_receipts(session, _flush_context, _instances) -> None:
+    for obj in chain(session.new, session.dirty):
+        if isinstance(obj, Manifest) and obj.received_at is not None \
+                and inspect(obj).attrs.received_at.history.added:
+            session.info.setdefault(_RECEIVED_KEY, []).append(obj)
+
+
+@event.listens_for(Session, "before_commit")
+def _check_receipts(session) -> None:
+    # a savepoint released inside a step must not check a receipt whose lines are still being filled in
+    if session.in_nested_transaction():
+        return
+    session.flush()
+    received = session.info.pop(_RECEIVED_KEY, [])
+    for manifest in dict.fromkeys(received):
+        if inspect(manifest).persistent and manifest.state in WEIGHED_STATES:
+            check_weight(manifest)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_receipts(session, _previous_transaction) -> None:
+    if not session.in_transaction():
+        session.info.pop(_RECEIVED_KEY, None)
+
