@@ -1,0 +1,148 @@
+"""Manifest benchmark on PostgreSQL: state transitions per second through apply_action, each step its own
+transaction (lock, guard, signature, ledger events, audit, commit), as a request would do.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/somedb .venv/bin/python bench/manifest_bench.py
+Without DATABASE_URL a fresh database is created on 127.0.0.1 and dropped afterwards. It prints figures;
+it is not a test. Each manifest runs submit → pick_up → hand_over → deliver → receive → treat.
+"""
+import argparse
+import os
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TONNE = 1_000_000
+
+
+def _app(url: str):
+    from portal import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1),
+                       "RATELIMIT_ENABLED": False, "SERVER_NAME": "bench.local"})
+
+
+def _org(name: str, n: int, **capabilities):
+    from portal.accounts.models import Membership, Organisation, OrgStatus, Role, User
+    from portal.accounts.uscc import check_character
+    from portal.extensions import db
+
+    tag = uuid.uuid4().int % 10**8
+    body = f"91411200{tag:08d}B"
+    org = Organisation(uscc=body + check_character(body), name=f"{name}{tag}", address="三门峡市基准路1号",
+                       district_code="411282", contact_name="基准", contact_phone="0398-0000000",
+                       status=OrgStatus.VERIFIED, **capabilities)
+    user = User(email=f"bench{tag}-{n}@example.cn", name=name, password_hash="x")
+    db.session.add_all([org, user, Membership(user=user, organisation=org, role=Role.ADMIN)])
+    db.session.flush()
+    return org, user
+
+
+def _setup(app, manifests: int) -> dict:
+    """Parties, a licence large enough for the run, one batch with one container per manifest, the drafts."""
+    from portal.extensions import db
+    from portal.regulatory.batches import services as batches
+    from portal.regulatory.licences import services as licences
+    from portal.regulatory.manifests import services
+    from portal.regulatory.reference import load_reference_data
+
+    with app.test_request_context():
+        db.create_all()
+        load_reference_data()
+        generator, gen_user = _org("基准产废", 1, is_generator=True)
+        carrier1, driver1 = _org("基准运输甲", 2, is_transporter=True)
+        carrier2, driver2 = _org("基准运输乙", 3, is_transporter=True)
+        receiver, rec_user = _org("基准处置", 4, is_receiver=True)
+        admin = _org("基准管理", 5)[1]
+        admin.is_platform_admin = True
+        licences.record_licence(admin, receiver, scopes=licences.parse_scope_text("HW08 R9 D10"),
+                                number=f"基准许可{receiver.id}", kind="comprehensive",
+                                issuing_authority="河南省生态环境厅", issued_on=date(2024, 1, 1),
+                                valid_from=date(2024, 1, 1), valid_until=date(2035, 12, 31),
+                                annual_capacity_g=1_000_000 * TONNE, notes=None)
+        ids = []
+        for start in range(0, manifests, 999):
+            count = min(999, manifests - start)
+            batch = batches.create_batch(generator, gen_user, "900-249-08", str(count * 100), "kg", "liquid",
+                                         "铁桶", containers=count)
+            for container in batch.containers:
+                m = services.create_manifest_draft(
+                    generator_org=generator, receiver_org=receiver, actor=gen_user,
+                    carriers=[{"organisation_id": carrier1.id, "vehicle_plate": "豫M00001", "driver_name": "甲",
+                               "driver_phone": "13800000001"},
+                              {"organisation_id": carrier2.id, "vehicle_plate": "豫M00002", "driver_name": "乙",
+                               "driver_phone": "13800000002"}],
+                    lines=[{"container": container.code}], emergency_measures="吸附棉围堵")
+                ids.append((m.id, container.code))
+        db.session.commit()
+        return {"ids": ids, "gen": (gen_user.id, generator.id), "c1": (driver1.id, carrier1.id),
+                "c2": (driver2.id, carrier2.id), "rec": (rec_user.id, receiver.id)}
+
+
+def _run(app, setup: dict) -> tuple[int, float]:
+    from portal.accounts.models import Organisation, User
+    from portal.extensions import db
+    from portal.regulatory.manifests.models import Manifest
+    from portal.regulatory.manifests.states import apply_action
+
+    def party(key):
+        user_id, org_id = setup[key]
+        return db.session.get(User, user_id), db.session.get(Organisation, org_id)
+
+    transitions = 0
+    started = time.perf_counter()
+    for manifest_id, code in setup["ids"]:
+        for action, key, fields in (
+                ("submit", "gen", {}), ("pick_up", "c1", {"scanned": [code]}), ("hand_over", "c2", {"scanned": [code]}),
+                ("deliver", "c2", {"scanned": [code]}), ("receive", "rec", None), ("treat", "rec", {"method": "D10"})):
+            with app.test_request_context():
+                manifest = db.session.get(Manifest, manifest_id)
+                if fields is None:
+                    line = manifest.lines[0]
+                    fields = {"lines": [{"line_id": line.id, "received_g": line.quantity_g}]}
+                user, org = party(key)
+                apply_action(manifest, action, user, org, **fields)
+                db.session.commit()
+                transitions += 1
+    return transitions, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--manifests", type=int, default=200)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    created = None
+    if not url:
+        import psycopg
+
+        created = f"wufei_manifest_bench_{os.getpid()}"
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {created}")
+        url = ADMIN_URL.rsplit("/", 1)[0] + "/" + created
+    try:
+        app = _app(url)
+        t0 = time.perf_counter()
+        setup = _setup(app, args.manifests)
+        print(f"setup: {args.manifests} drafts in {time.perf_counter() - t0:.1f} s")
+        transitions, seconds = _run(app, setup)
+        print(f"manifest transitions: {transitions} in {seconds:.2f} s = {transitions / seconds:.0f} transitions/s "
+              f"(one writer, commit per step, PostgreSQL)")
+    finally:
+        if created:
+            import psycopg
+
+            from portal.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()
+            with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE {created}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""危险废物电子转移联单: electronic hazardous waste transfer manifests."""

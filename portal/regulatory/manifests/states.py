@@ -1,0 +1,187 @@
+"""The manifest's state machine as data, and the one function that takes a step.
+
+TRANSITIONS maps (state, action) to (next state, party allowed, guard). The next state None means the step
+leaves the state as it is (revisions); a callable decides it from the sealed fields (receipt outcome).
+"""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ... import audit, auth
+from ...accounts.models import Role
+from ...errors import Conflict, DomainError, Forbidden, NotFound
+from ...extensions import db
+from ...types import utcnow
+from . import steps
+from .models import Manifest, ManifestSignature
+from .services import seal_hash
+
+_REVISABLE_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
+                     "refused", "treated")
+
+TRANSITIONS = {
+    ("draft", "submit"): ("submitted", "generator", steps.guard_submit),
+    ("draft", "cancel"): ("cancelled", "generator", steps.guard_cancel),
+    ("submitted", "cancel"): ("cancelled", "generator", steps.guard_cancel),
+    ("submitted", "pick_up"): ("in_transit", "first_carrier", steps.guard_scan),
+    ("in_transit", "hand_over"): ("handed_over", "next_carrier", steps.guard_scan),
+    ("handed_over", "hand_over"): ("handed_over", "next_carrier", steps.guard_scan),
+    ("in_transit", "deliver"): ("delivered", "last_carrier", steps.guard_scan),
+    ("handed_over", "deliver"): ("delivered", "last_carrier", steps.guard_scan),
+    ("delivered", "receive"): (steps.next_state_receive, "receiver", steps.guard_receive),
+    ("received", "treat"): ("treated", "receiver", steps.guard_treat),
+    ("partly_received", "treat"): ("treated", "receiver", steps.guard_treat),
+    **{(state, "revise"): (None, "any_party", steps.guard_revise) for state in _REVISABLE_STATES},
+    **{(state, "approve_revision"): (None, "any_party", steps.guard_approve_revision) for state in _REVISABLE_STATES},
+    **{(state, "reject_revision"): (None, "any_party", steps.guard_reject_revision) for state in _REVISABLE_STATES},
+}
+
+EFFECTS = {
+    "submit": steps.effect_submit, "cancel": steps.effect_cancel, "pick_up": steps.effect_pick_up,
+    "hand_over": steps.effect_hand_over, "deliver": steps.effect_deliver, "receive": steps.effect_receive,
+    "treat": steps.effect_treat, "revise": steps.effect_revise, "approve_revision": steps.effect_approve_revision,
+    "reject_revision": steps.effect_reject_revision,
+}
+ACTIONS = tuple(EFFECTS)
+# the fields each step accepts; anything else is refused, so a typo is not silently ignored
+ACTION_FIELDS = {
+    "submit": set(), "cancel": {"reason"}, "pick_up": {"scanned", "place"}, "hand_over": {"scanned", "place"},
+    "deliver": {"scanned", "place"}, "receive": {"outcome", "lines", "reason", "scanned"},
+    "treat": {"method", "treated_on", "quantity_g"}, "revise": {"changes", "reason"},
+    "approve_revision": {"revision_id"}, "reject_revision": {"revision_id", "reason"},
+}
+ACTION_LABELS = {
+    "submit": _l("Submit"), "cancel": _l("Cancel"), "pick_up": _l("Pick up"), "hand_over": _l("Take over"),
+    "deliver": _l("Deliver"), "receive": _l("Receive"), "treat": _l("Record treatment"), "revise": _l("Propose a revision"),
+    "approve_revision": _l("Approve the revision"), "reject_revision": _l("Reject the revision"),
+}
+STATE_LABELS = {
+    "draft": _l("Draft"), "submitted": _l("Submitted"), "in_transit": _l("In transit"),
+    "handed_over": _l("Handed over"), "delivered": _l("Delivered"), "received": _l("Received"),
+    "partly_received": _l("Partly received"), "refused": _l("Refused"), "treated": _l("Treated"),
+    "cancelled": _l("Cancelled"),
+}
+PARTY_LABELS = {"generator": _l("Generator"), "carrier": _l("Carrier"), "receiver": _l("Receiver")}
+DRIVER_ACTIONS = ("pick_up", "hand_over", "deliver")
+
+
+def party_of(action: str) -> str:
+    """Every row of one action names the same party."""
+    return next(party for (_state, a), (_next, party, _guard) in TRANSITIONS.items() if a == action)
+
+
+def party_org_ids(manifest: Manifest, party: str) -> set[int]:
+    """The organisations that are this party on this manifest now."""
+    carriers = manifest.carriers
+    if party == "generator":
+        return {manifest.generator_org_id}
+    if party == "receiver":
+        return {manifest.receiver_org_id}
+    if party == "first_carrier":
+        return {carriers[0].organisation_id} if carriers else set()
+    if party == "next_carrier":
+        following = manifest.next_carrier
+        return {following.organisation_id} if following else set()
+    if party == "last_carrier":
+        current = manifest.current_carrier
+        return {current.organisation_id} if current is not None and manifest.next_carrier is None else set()
+    return set(manifest.party_org_ids)
+
+
+def _may_ever(manifest: Manifest, action: str, org_id: int) -> bool:
+    """Could this organisation take this action at some point: is it that kind of party?"""
+    party = party_of(action)
+    if party.endswith("carrier"):
+        return any(c.organisation_id == org_id for c in manifest.carriers)
+    return org_id in party_org_ids(manifest, party)
+
+
+def _role(user, org_id: int):
+    member = auth.membership(user, org_id)
+    return member.role if member is not None else None
+
+
+def allowed_actions(manifest: Manifest, user, org=None) -> list[str]:
+    """The actions the user may take now, acting for org (default: any organisation it belongs to)."""
+    if not (user and user.is_authenticated):
+        return []
+    org_ids = [org.id] if org is not None else [m.organisation_id for m in user.memberships]
+    result = []
+    for (state, action), (_next, party, _guard) in TRANSITIONS.items():
+        if state != manifest.state:
+            continue
+        eligible = party_org_ids(manifest, party) & set(org_ids)
+        eligible = {o for o in eligible if action in DRIVER_ACTIONS or _role(user, o) != Role.DRIVER}
+        if not eligible:
+            continue
+        if action == "revise" and manifest.open_revision is not None:
+            continue
+        if action in ("approve_revision", "reject_revision"):
+            revision = manifest.open_revision
+            if revision is None or all(revision.approved_by(o) for o in eligible):
+                continue
+        result.append(action)
+    return result
+
+
+def _lock(manifest: Manifest) -> Manifest:
+    """Re-read the manifest under SELECT … FOR UPDATE, so two steps on one manifest serialise."""
+    db.session.flush()
+    return db.session.execute(select(Manifest).where(Manifest.id == manifest.id).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one()
+
+
+def _refuse_out_of_order(manifest: Manifest, action: str, actor, org) -> DomainError:
+    allowed = allowed_actions(manifest, actor, org)
+    fields = {"allowed_actions": ", ".join(allowed), "state": manifest.state}
+    if manifest.state == "cancelled" and action in ("revise", "approve_revision", "reject_revision"):
+        return Conflict(_("A cancelled manifest cannot be revised."), fields=fields, code="invalid_transition")
+    return Conflict(_("This step is not possible while the manifest is %(state)s. Possible now: %(allowed)s.",
+                      state=STATE_LABELS[manifest.state], allowed=", ".join(allowed) or "—"),
+                    fields=fields, code="invalid_transition")
+
+
+def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> ManifestSignature:
+    """Take one step: party (403), state (409 with the allowed actions), guard (422), then sign and record.
+    Nothing is changed unless every check passes; the caller commits."""
+    if action not in EFFECTS:
+        raise NotFound(_("Unknown action %(action)s.", action=action))
+    if org is None or not auth.is_member(actor, org.id):
+        raise Forbidden(_("Only a member of a party to this manifest may sign its steps."))
+    if action not in DRIVER_ACTIONS and _role(actor, org.id) == Role.DRIVER:
+        raise Forbidden(_("Drivers sign pickups, handovers and deliveries only."))
+    manifest = _lock(manifest)
+    row = TRANSITIONS.get((manifest.state, action))
+    if row is None:
+        if not _may_ever(manifest, action, org.id):
+            raise Forbidden(_("Your organisation is not the party that takes this step."))
+        raise _refuse_out_of_order(manifest, action, actor, org)
+    next_state, party, guard = row
+    if org.id not in party_org_ids(manifest, party):
+        raise Forbidden(_("Your organisation is not the party that takes this step."))
+    unknown = sorted(set(fields) - ACTION_FIELDS[action])
+    if unknown:
+        raise DomainError(_("Unknown fields: %(names)s.", names=", ".join(unknown)),
+                          fields={name: _("Unknown field.") for name in unknown})
+    sealed = guard(manifest, actor, org, fields)
+    now = utcnow()
+    from_state = manifest.state
+    EFFECTS[action](manifest, actor, org, sealed, now)
+    to_state = from_state if next_state is None else next_state(manifest, sealed) if callable(next_state) else next_state
+    manifest.state = to_state
+    signature = _sign(manifest, action, from_state, to_state, actor, org, sealed, now)
+    audit.record(f"manifest.{action}", manifest, actor=actor, organisation_id=org.id,
+                 before={"state": from_state}, after={"state": to_state, "signature": signature.hash})
+    return signature
+
+
+def _sign(manifest, action, from_state, to_state, actor, org, sealed, now) -> ManifestSignature:
+    seq = (manifest.signatures[-1].seq if manifest.signatures else 0) + 1
+    signature = ManifestSignature(seq=seq, action=action, from_state=from_state, to_state=to_state,
+                                  user_id=getattr(actor, "id", None), organisation_id=org.id, signed_at=now,
+                                  sealed=sealed, organisation=org)
+    signature.hash = seal_hash(manifest_id=manifest.id, action=action, organisation_id=org.id,
+                               user_id=signature.user_id, signed_at=now, sealed=sealed)
+    manifest.signatures.append(signature)
+    db.session.flush()
+    return signature

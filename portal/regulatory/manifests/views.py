@@ -1,0 +1,342 @@
+"""Manifest pages: the generator's drafts, the transporter's phone pages, the receiver's receipt and
+treatment, and the regulator's list and signed timeline."""
+import re
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ... import auth
+from ...accounts.forms import county_choices
+from ...accounts.models import Organisation
+from ...auth import login_required
+from ...errors import DomainError, Forbidden
+from ...extensions import db
+from ..models import CITY_CODE
+from . import pdf, services, steps
+from .forms import FilterForm, ManifestForm, ReasonForm, ReceiveForm, ReviseForm, ScanForm, TreatForm
+from .models import Manifest
+from .states import (
+    ACTION_LABELS,
+    PARTY_LABELS,
+    STATE_LABELS,
+    TRANSITIONS,
+    allowed_actions,
+    apply_action,
+    party_org_ids,
+)
+
+bp = Blueprint("manifests", __name__, url_prefix="/manifests")
+PER_PAGE = 25
+SCAN_ACTIONS = ("pick_up", "hand_over", "deliver")
+SIMPLE_ACTIONS = ("submit", "cancel", "approve_revision", "reject_revision")
+_API_FIELD = re.compile(r"^(carriers|lines)\[(\d+)\]\.?(\w*)$")
+
+
+@bp.app_template_global("manifest_state_label")
+def manifest_state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
+@bp.app_template_global("manifest_action_label")
+def manifest_action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def _put_errors(form, exc: DomainError, default: str, names: dict | None = None) -> None:
+    """Show a service error on the form field it names (API names like lines[0].received_g mapped)."""
+    for name, message in (exc.fields or {default: exc.message}).items():
+        target = _form_field(form, (names or {}).get(name, name)) or form[default]
+        target.errors = [*target.errors, str(message)]
+    form.step_failed = True
+    form._errors = None  # WTForms caches the error summary at validate(); rebuild it with these
+
+
+def _status(form) -> int:
+    return 422 if form.errors or getattr(form, "step_failed", False) else 200
+
+
+def _form_field(form, name: str):
+    match = _API_FIELD.match(name)
+    if match:
+        kind, index, sub = match.group(1), int(match.group(2)), match.group(3)
+        sub = {"received_g": "received", "refused_g": "refused", "batch_id": "", "container": ""}.get(sub, sub)
+        if kind in form and index < len(form[kind].entries):
+            entry = form[kind].entries[index]
+            return entry.form[sub] if sub and hasattr(entry, "form") and sub in entry.form else entry
+        return form[kind] if kind in form else None
+    return form[name] if name in form else None
+
+
+def _acting_org(manifest: Manifest, action: str) -> Organisation | None:
+    """The user's organisation that is the party for this action now, else the one it acts for."""
+    row = TRANSITIONS.get((manifest.state, action))
+    if row is not None:
+        parties = party_org_ids(manifest, row[1])
+        for m in current_user.memberships:
+            if m.organisation_id in parties:
+                return m.organisation
+    return auth.current_org()
+
+
+def _manifest(manifest_id: int) -> Manifest:
+    return services.get_manifest(current_user, manifest_id)
+
+
+def _step(manifest: Manifest, action: str, **fields):
+    apply_action(manifest, action, current_user, _acting_org(manifest, action), **fields)
+    db.session.commit()
+    flash(_("%(action)s: signed.", action=ACTION_LABELS[action]), "success")
+    return redirect(url_for("manifests.detail", manifest_id=manifest.id))
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+def _district_choices():
+    regulator = auth.regulator_of(current_user)
+    only = None if regulator is None or regulator.jurisdiction_code == CITY_CODE else regulator.jurisdiction_code
+    return [("", _("All districts"))] + county_choices(only)
+
+
+@bp.get("")
+@login_required
+def index():
+    form = FilterForm(formdata=request.args)
+    form.district.choices = _district_choices()
+    overseer = bool(auth.regulator_of(current_user) or auth.is_admin(current_user))
+    page = None
+    if form.validate():
+        try:
+            query = services.manifests_query(
+                current_user, role=form.role.data or None, status=form.status.data or None,
+                waste_code=services.require_known_code(form.waste_code.data), district=form.district.data or None,
+                date_from=form.date_from.data, date_to=form.date_to.data, party=form.party.data or None)
+            page = db.paginate(query, page=form.page.data or 1, per_page=PER_PAGE, error_out=False)
+        except DomainError as exc:
+            _put_errors(form, exc, "waste_code")
+    org = auth.current_org()
+    return (render_template("regulatory/manifests/list.html", form=form, page=page, overseer=overseer,
+                            may_create=bool(org and org.is_generator)), 200 if page is not None else 422)
+
+
+# --- drafts --------------------------------------------------------------------------------------
+
+def _manifest_form(org: Organisation, manifest: Manifest | None) -> ManifestForm:
+    form = ManifestForm(obj=manifest) if manifest is not None and request.method == "GET" else ManifestForm()
+    receivers = db.session.scalars(select(Organisation).where(Organisation.is_receiver.is_(True),
+                                                              Organisation.status == "verified")
+                                   .order_by(Organisation.name).limit(500))
+    form.receiver_id.choices = [(0, "—")] + [(o.id, o.name) for o in receivers]
+    transporters = db.session.scalars(select(Organisation).where(Organisation.is_transporter.is_(True),
+                                                                 Organisation.status == "verified")
+                                      .order_by(Organisation.name).limit(500))
+    carrier_choices = [(0, "—")] + [(o.id, o.name) for o in transporters]
+    for entry in form.carriers.entries:
+        entry.form.organisation_id.choices = carrier_choices
+    sources = services.available_sources(org)
+    on_manifest = list(manifest.lines) if manifest is not None else []
+    batches = {b.id: b for b in sources} | {line.batch.id: line.batch for line in on_manifest}
+    form.batches.choices = [(b.id, f"#{b.id} {b.waste_code} · {b.packaging}") for b in batches.values()]
+    form.containers.choices = [(c.code, f"{c.code} ({b.waste_code})") for b in batches.values()
+                               for c in b.containers if c.status != "merged"]
+    if manifest is not None and request.method == "GET":
+        form.receiver_id.data = manifest.receiver_org_id
+        form.batches.data = [line.batch_id for line in on_manifest if line.container_id is None]
+        form.containers.data = [line.container.code for line in on_manifest if line.container_id is not None]
+        for entry, carrier in zip(form.carriers.entries, manifest.carriers, strict=False):
+            entry.form.process(None, obj=carrier)
+            entry.form.organisation_id.choices = carrier_choices
+    elif manifest is None and request.method == "GET":
+        form.planned_pickup_on.data = form.planned_delivery_on.data = services.china_today()
+        form.batches.data = [int(b) for b in request.args.getlist("batch", type=int)]
+    return form
+
+
+def _form_values(form: ManifestForm) -> dict:
+    carriers = [{"organisation_id": e.form.organisation_id.data, "vehicle_plate": e.form.vehicle_plate.data,
+                 "driver_name": e.form.driver_name.data, "driver_phone": e.form.driver_phone.data,
+                 "escort_name": e.form.escort_name.data} for e in form.carriers.entries if e.form.organisation_id.data]
+    lines = [{"batch_id": b} for b in form.batches.data or []] + [{"container": c} for c in form.containers.data or []]
+    plan = {name: form[name].data for name in services.MANIFEST_FIELDS}
+    return {"carriers": carriers, "lines": lines, **plan}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:manifest_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(manifest_id: int | None = None):
+    org = auth.current_org_or_403()
+    manifest = _manifest(manifest_id) if manifest_id else None
+    if manifest is not None and (manifest.state != "draft" or manifest.generator_org_id != org.id):
+        raise Forbidden(_("Only the generator may edit its draft."))
+    if manifest is None and not org.is_generator:
+        raise Forbidden(_("Only a generator creates transfer manifests."))
+    form = _manifest_form(org, manifest)
+    if form.validate_on_submit():
+        values = _form_values(form)
+        try:
+            if manifest is None:
+                manifest = services.create_manifest_draft(generator_org=org, receiver_org=form.receiver_id.data,
+                                                          actor=current_user, **values)
+            else:
+                services.update_manifest_draft(manifest, current_user, org, receiver_org=form.receiver_id.data,
+                                               **values)
+            db.session.commit()
+            flash(_("The draft is saved."), "success")
+            return redirect(url_for("manifests.detail", manifest_id=manifest.id))
+        except DomainError as exc:
+            db.session.rollback()
+            _put_errors(form, exc, "receiver_id", {"lines": "batches"})
+    return (render_template("regulatory/manifests/form.html", form=form, manifest=manifest),
+            _status(form))
+
+
+# --- detail and simple steps ---------------------------------------------------------------------
+
+@bp.get("/<int:manifest_id>")
+@login_required
+def detail(manifest_id: int):
+    manifest = _manifest(manifest_id)
+    return render_template("regulatory/manifests/detail.html", m=manifest, actions=allowed_actions(
+        manifest, current_user), reason_form=ReasonForm(), intact=services.content_sealed(manifest),
+        signatures_intact={s.id: services.signature_intact(s) for s in manifest.signatures},
+        party_labels=PARTY_LABELS)
+
+
+@bp.post("/<int:manifest_id>/steps/<action>")
+@login_required
+def simple_step(manifest_id: int, action: str):
+    manifest = _manifest(manifest_id)
+    if action not in SIMPLE_ACTIONS:
+        raise Forbidden(_("This step has its own page."))
+    form = ReasonForm()
+    fields = {}
+    if action in ("cancel", "reject_revision"):
+        fields["reason"] = form.reason.data or ""
+    try:
+        return _step(manifest, action, **fields)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            raise
+        flash(str(exc.message), "error")
+        return redirect(url_for("manifests.detail", manifest_id=manifest_id)), 303
+
+
+# --- the transporter's phone pages ---------------------------------------------------------------
+
+@bp.route("/<int:manifest_id>/scan/<action>", methods=["GET", "POST"])
+@login_required
+def scan(manifest_id: int, action: str):
+    manifest = _manifest(manifest_id)
+    if action not in SCAN_ACTIONS:
+        raise Forbidden(_("This step has its own page."))
+    form = ScanForm()
+    if form.validate_on_submit():
+        try:
+            return _step(manifest, action, scanned=form.scanned.data, place=form.place.data or None)
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status in (403, 404, 409):
+                raise
+            _put_errors(form, exc, "scanned")
+    return (render_template("regulatory/manifests/scan.html", m=manifest, form=form, action=action,
+                            expected=services.expected_codes(manifest)), _status(form))
+
+
+# --- the receiver's pages ------------------------------------------------------------------------
+
+@bp.route("/<int:manifest_id>/receive", methods=["GET", "POST"])
+@login_required
+def receive(manifest_id: int):
+    manifest = _manifest(manifest_id)
+    form = ReceiveForm()
+    if request.method == "GET":
+        for line in manifest.lines:
+            form.lines.append_entry({"line_id": line.id, "received": None, "refused": None})
+    if form.validate_on_submit():
+        try:
+            lines = [{"line_id": int(e.form.line_id.data or 0),
+                      "received_g": services.grams_from_kg(e.form.received.data, f"lines[{i}].received_g"),
+                      "refused_g": services.grams_from_kg(e.form.refused.data or 0, f"lines[{i}].refused_g"),
+                      "reason": e.form.reason.data or None} for i, e in enumerate(form.lines.entries)]
+            return _step(manifest, "receive", outcome=form.outcome.data or None, lines=lines,
+                         reason=form.reason.data or None, scanned=form.scanned.data or None)
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status in (403, 404, 409):
+                raise
+            _put_errors(form, exc, "reason", {"receiver_id": "reason"})
+    return (render_template("regulatory/manifests/receive.html", m=manifest, form=form,
+                            rows=list(zip(manifest.lines, form.lines.entries, strict=False))),
+            _status(form))
+
+
+@bp.route("/<int:manifest_id>/treat", methods=["GET", "POST"])
+@login_required
+def treat(manifest_id: int):
+    manifest = _manifest(manifest_id)
+    form = TreatForm()
+    if request.method == "GET":
+        form.treated_on.data = services.china_today()
+    if form.validate_on_submit():
+        try:
+            grams = services.grams_from_kg(form.quantity.data, "quantity_g", allow_zero=False)
+            return _step(manifest, "treat", method=form.method.data, treated_on=form.treated_on.data.isoformat(),
+                         quantity_g=grams)
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status in (403, 404, 409):
+                raise
+            _put_errors(form, exc, "method", {"quantity_g": "quantity"})
+    return render_template("regulatory/manifests/treat.html", m=manifest, form=form), _status(form)
+
+
+# --- revisions -----------------------------------------------------------------------------------
+
+def _revisable_choices(manifest: Manifest) -> list[tuple[str, str]]:
+    labels = {"planned_pickup_on": _("Planned pickup"), "planned_delivery_on": _("Planned delivery"),
+              "origin": _("Origin"), "via_points": _("Via points"), "destination": _("Destination"),
+              "emergency_measures": _("Emergency measures")}
+    choices = [(k, labels[k]) for k in steps.REVISABLE_PLAN]
+    carrier_labels = {"vehicle_plate": _("Vehicle plate"), "driver_name": _("Driver"),
+                      "driver_phone": _("Driver's phone"), "escort_name": _("Escort")}
+    for c in manifest.carriers:
+        choices += [(f"carriers.{c.position}.{k}", f"{c.organisation.name} · {v}") for k, v in carrier_labels.items()]
+    line_labels = {"quantity_g": _("Shipped (g)"), "received_g": _("Received (g)"), "refused_g": _("Refused (g)")}
+    for line in manifest.lines:
+        choices += [(f"lines.{line.position}.{k}", f"{line.position + 1}. {line.waste_code} · {v}")
+                    for k, v in line_labels.items()]
+    return choices
+
+
+@bp.route("/<int:manifest_id>/revise", methods=["GET", "POST"])
+@login_required
+def revise(manifest_id: int):
+    manifest = _manifest(manifest_id)
+    form = ReviseForm()
+    form.field.choices = _revisable_choices(manifest)
+    if form.validate_on_submit():
+        value = form.value.data
+        if form.field.data.startswith("lines.") and (value or "").strip().lstrip("-").isdigit():
+            value = int(value.strip())
+        try:
+            return _step(manifest, "revise", changes={form.field.data: value}, reason=form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status in (403, 404, 409):
+                raise
+            _put_errors(form, exc, "value", {"changes": "value", form.field.data: "value"})
+    return render_template("regulatory/manifests/revise.html", m=manifest, form=form), _status(form)
+
+
+# --- print ---------------------------------------------------------------------------------------
+
+@bp.get("/<int:manifest_id>.pdf")
+@login_required
+def printable(manifest_id: int):
+    manifest = _manifest(manifest_id)
+    name = manifest.number or f"draft-{manifest.id}"
+    return Response(pdf.render_manifest(manifest), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="manifest-{name}.pdf"'})
