@@ -1,0 +1,333 @@
+"""Payments of deals: who pays whom, starting a payment, proof and confirmation, settlement and refunds.
+
+The sign of the deal's price decides the direction: a positive price means the buyer pays the seller for
+a by-product; a negative one is a gate fee that the seller (the generator) pays the buyer (the receiver).
+Services never commit; the caller does.
+"""
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit, auth
+from portal.errors import Conflict, DomainError, Forbidden, NotFound
+from portal.extensions import db
+from portal.types import utcnow
+
+from ..deals.models import Deal
+from ..listings.models import UNITS
+from .models import PayeeProfile, Payment, Refund
+from .providers import get_provider, stripe_enabled
+
+PAYABLE_DEAL_STATUSES = ("accepted", "in_progress", "completed")
+ACTIVE = ("pending", "proof_uploaded", "processing")
+AUDITED = ("status", "provider", "amount_fen", "fee_fen", "refunded_fen", "transfer_status", "transfer_fen")
+
+# Offline payments as data: (state, action) → (next state, who may act). "payee" includes platform
+# operators (admins), who settle disputes between the parties.
+OFFLINE_TRANSITIONS = {
+    ("pending", "upload_proof"): ("proof_uploaded", "payer"),
+    ("proof_uploaded", "upload_proof"): ("proof_uploaded", "payer"),
+    ("disputed", "upload_proof"): ("proof_uploaded", "payer"),
+    ("proof_uploaded", "confirm"): ("confirmed", "payee"),
+    ("disputed", "confirm"): ("confirmed", "payee"),
+    ("proof_uploaded", "dispute"): ("disputed", "payee"),
+}
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+def fee_on(amount_fen: int, fee_bp: int) -> int:
+    """The platform fee in fen on amount_fen, basis points rounded half up."""
+    return (amount_fen * fee_bp + 5000) // 10000
+
+
+def payer_and_payee(deal: Deal) -> tuple[int, int]:
+    """(payer organisation id, payee organisation id): the price's sign decides who pays."""
+    if deal.price_fen < 0 or deal.amount_fen < 0:
+        return deal.seller_org_id, deal.buyer_org_id
+    return deal.buyer_org_id, deal.seller_org_id
+
+
+def final_goods_fen(deal: Deal) -> int:
+    """What the received quantity is worth, in fen, without sign."""
+    if deal.final_amount_fen is not None:
+        return abs(deal.final_amount_fen)
+    grams = deal.final_quantity_g if deal.final_quantity_g is not None else deal.quantity_g
+    per_unit = UNITS.get(deal.price_unit, 1_000_000)
+    return (abs(deal.price_fen) * grams * 2 + per_unit) // (2 * per_unit)
+
+
+# --- access --------------------------------------------------------------------------------------
+
+def require_view_deal(user, deal: Deal | None) -> Deal:
+    """The deal's parties, the regulators of their districts and platform admins see its payments."""
+    if deal is None:
+        raise NotFound(_l("Not found."))
+    districts = [org.district_code for org in (deal.seller, deal.buyer)]
+    auth.require_view_shared(user, deal.party_org_ids, districts)
+    return deal
+
+
+def require_view_payment(user, payment: Payment | None) -> Payment:
+    if payment is None:
+        raise NotFound(_l("Not found."))
+    require_view_deal(user, payment.deal)
+    return payment
+
+
+def _require_role(user, payment: Payment, role: str) -> None:
+    if role == "payer" and not auth.is_member(user, payment.payer_org_id):
+        raise Forbidden(_l("Only the paying organisation may do this."))
+    if role == "payee" and not (auth.is_member(user, payment.payee_org_id) or auth.is_admin(user)):
+        raise Forbidden(_l("Only the organisation receiving the payment, or a platform operator, may do this."))
+
+
+def _offline_step(user, payment: Payment, action: str) -> str:
+    require_view_payment(user, payment)
+    if payment.provider != "offline":
+        raise Conflict(_l("This payment is made online; its state comes from the payment service."))
+    step = OFFLINE_TRANSITIONS.get((payment.status, action))
+    if step is None:
+        raise Conflict(_l("This payment cannot be changed this way in its current state."))
+    _require_role(user, payment, step[1])
+    return step[0]
+
+
+# --- payee profile -------------------------------------------------------------------------------
+
+def payee_profile(organisation_id: int) -> PayeeProfile | None:
+    return db.session.scalar(select(PayeeProfile).where(PayeeProfile.organisation_id == organisation_id))
+
+
+def save_bank_account(user, org, *, account_name: str, bank_name: str, account_number: str) -> PayeeProfile:
+    auth.require_manage_org(user, org)
+    profile = payee_profile(org.id) or PayeeProfile(organisation_id=org.id)
+    fields = ("bank_account_name", "bank_name", "bank_account_number")
+    before = audit.snapshot(profile, fields) if profile.id else None
+    profile.bank_account_name, profile.bank_name = account_name.strip(), bank_name.strip()
+    profile.bank_account_number = "".join(account_number.split())
+    db.session.add(profile)
+    audit.record("payee_profile.bank_account", profile, before=before, after=audit.snapshot(profile, fields),
+                 organisation_id=org.id)
+    return profile
+
+
+def start_stripe_onboarding(user, org) -> str:
+    """Create the organisation's Connect account when it has none; returns the onboarding link."""
+    from .providers.stripe_provider import create_connect_account, onboarding_link
+
+    auth.require_manage_org(user, org)
+    if not stripe_enabled():
+        raise Conflict(_l("Online payments are not configured on this platform."))
+    profile = payee_profile(org.id) or PayeeProfile(organisation_id=org.id)
+    if not profile.stripe_account_id:
+        profile.stripe_account_id = create_connect_account(org, user.email)
+        db.session.add(profile)
+        audit.record("payee_profile.stripe_account", profile, after={"stripe_account_id": profile.stripe_account_id},
+                     organisation_id=org.id)
+    return onboarding_link(profile.stripe_account_id)
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+def payment_for(deal: Deal) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.deal_id == deal.id))
+
+
+def _new_reference(deal: Deal) -> str:
+    # unique per payment, short enough for the bank transfer's remark field (附言)
+    return f"WF{deal.id:06d}{secrets.token_hex(3).upper()}"
+
+
+def ensure_payment(deal: Deal) -> Payment | None:
+    """The deal's payment record, created (offline, pending) the first time a payable deal's page is shown."""
+    payment = payment_for(deal)
+    if payment is not None or deal.status not in PAYABLE_DEAL_STATUSES or deal.amount_fen == 0:
+        return payment
+    payer_id, payee_id = payer_and_payee(deal)
+    payment = Payment(deal_id=deal.id, provider="offline", reference=_new_reference(deal), payer_org_id=payer_id,
+                      payee_org_id=payee_id, currency=deal.currency, amount_fen=abs(deal.amount_fen))
+    try:
+        with db.session.begin_nested():
+            db.session.add(payment)
+    except IntegrityError:  # another request created it first
+        return payment_for(deal)
+    audit.record("payment.opened", payment, after=audit.snapshot(payment, AUDITED), organisation_id=payee_id)
+    return payment
+
+
+def start_payment(user, deal: Deal, provider: str):
+    """The payer chooses how to pay; returns (payment, instructions)."""
+    require_view_deal(user, deal)
+    payment = ensure_payment(deal)
+    if payment is None:
+        raise Conflict(_l("This deal has nothing to pay."))
+    _require_role(user, payment, "payer")
+    if provider == "stripe" and not stripe_enabled():
+        raise DomainError(_l("Online payments are not configured on this platform."), fields={"provider": _l(
+            "Online payments are not configured on this platform.")})
+    if provider != payment.provider or payment.status == "failed":
+        if payment.status not in ("pending", "failed"):
+            raise Conflict(_l("The payment is already under way and cannot change its method now."))
+        before = audit.snapshot(payment, AUDITED)
+        fee_bp = current_app.config.get("PLATFORM_FEE_BP", 0) if provider == "stripe" else 0
+        payment.provider, payment.fee_bp, payment.status = provider, fee_bp, "pending"
+        payment.fee_fen = fee_on(payment.amount_fen, fee_bp)
+        payment.checkout_session_id = payment.checkout_url = None
+        payment.attempt += 1
+        audit.record("payment.method", payment, before=before, after=audit.snapshot(payment, AUDITED),
+                     organisation_id=payment.payee_org_id)
+    db.session.flush()
+    return payment, get_provider(provider).start(payment)
+
+
+def instructions_for(payment: Payment):
+    """Bank details and reference of an offline payment, or None while the payee has no account."""
+    try:
+        return get_provider("offline").start(payment)
+    except DomainError:
+        return None
+
+
+def upload_proof(user, payment: Payment, stream, filename: str) -> Payment:
+    from .files import store_proof
+
+    next_state = _offline_step(user, payment, "upload_proof")
+    stored = store_proof(stream)
+    before = audit.snapshot(payment, AUDITED)
+    payment.proof_file, payment.proof_name = stored, (filename or stored)[-200:]
+    payment.proof_uploaded_at, payment.status = utcnow(), next_state
+    audit.record("payment.proof_uploaded", payment, before=before, after=audit.snapshot(payment, AUDITED),
+                 organisation_id=payment.payer_org_id)
+    return payment
+
+
+def confirm_payment(user, payment: Payment) -> Payment:
+    next_state = _offline_step(user, payment, "confirm")
+    before = audit.snapshot(payment, AUDITED)
+    payment.status, payment.confirmed_at, payment.confirmed_by_id = next_state, utcnow(), user.id
+    payment.dispute_reason = None
+    audit.record("payment.confirmed", payment, before=before, after=audit.snapshot(payment, AUDITED),
+                 organisation_id=payment.payee_org_id)
+    return payment
+
+
+def dispute_payment(user, payment: Payment, reason: str) -> Payment:
+    next_state = _offline_step(user, payment, "dispute")
+    if not reason.strip():
+        message = _l("Please say what is wrong with the payment.")
+        raise DomainError(message, fields={"reason": message})
+    before = audit.snapshot(payment, AUDITED)
+    payment.status, payment.dispute_reason = next_state, reason.strip()
+    audit.record("payment.disputed", payment, before=before, after=audit.snapshot(payment, AUDITED),
+                 organisation_id=payment.payee_org_id)
+    return payment
+
+
+# --- settlement, cancellation, refunds -------------------------------------------------------------
+
+def _refund(payment: Payment, reason: str, amount_fen: int, fee_fen: int) -> Refund:
+    refund = Refund(payment=payment, reason=reason, amount_fen=amount_fen, fee_fen=fee_fen)
+    db.session.add(refund)
+    db.session.flush()  # the refund's id is part of Stripe's idempotency key
+    get_provider(payment.provider).refund(payment, refund)
+    if refund.status == "succeeded":
+        refund.completed_at = utcnow()
+        payment.refunded_fen += refund.total_fen
+    audit.record("payment.refund", refund, after=audit.snapshot(refund, ("reason", "amount_fen", "fee_fen", "status")),
+                 organisation_id=payment.payer_org_id)
+    return refund
+
+
+def settle_payment(deal: Deal) -> Payment | None:
+    """Called when the deal is settled on the received quantity (final_quantity_g / final_amount_fen):
+    refunds what was paid for but not received, with the platform fee on it, and releases the rest to
+    the payee. Idempotent; a payment that is not confirmed (disputed, unpaid) is left alone."""
+    payment = payment_for(deal)
+    if payment is None or payment.status != "confirmed" or payment.settled_at is not None:
+        return payment
+    before = audit.snapshot(payment, AUDITED)
+    final = min(final_goods_fen(deal), payment.amount_fen)
+    shortfall = payment.amount_fen - final
+    if shortfall > 0:
+        _refund(payment, "shortfall", shortfall, payment.fee_fen - fee_on(final, payment.fee_bp))
+    get_provider(payment.provider).release(payment, final)
+    payment.settled_at = utcnow()
+    audit.record("payment.settled", payment, before=before, after=audit.snapshot(payment, AUDITED),
+                 organisation_id=payment.payee_org_id)
+    return payment
+
+
+def cancel_payment(deal: Deal) -> Payment | None:
+    """Called when the deal is cancelled: an unpaid payment is cancelled, a paid one refunded in full."""
+    payment = payment_for(deal)
+    if payment is None or payment.status in ("cancelled", "refunded"):
+        return payment
+    before = audit.snapshot(payment, AUDITED)
+    if payment.status in ("confirmed", "disputed") and payment.transfer_status != "released":
+        remaining_fee = payment.fee_fen - sum(r.fee_fen for r in payment.refunds)
+        remaining = payment.amount_fen - sum(r.amount_fen for r in payment.refunds)
+        if remaining + remaining_fee > 0:
+            _refund(payment, "cancellation", remaining, remaining_fee)
+        payment.status = "refunded"
+    elif payment.status in ACTIVE or payment.status == "failed":
+        payment.status = "cancelled"
+    else:
+        return payment
+    audit.record("payment.cancelled", payment, before=before, after=audit.snapshot(payment, AUDITED),
+                 organisation_id=payment.payee_org_id)
+    return payment
+
+
+def release_transfer(user, payment: Payment) -> Payment:
+    """An operator retries a transfer that waited for the payee's Connect account."""
+    if not auth.is_admin(user):
+        raise Forbidden(_l("This page is for platform administrators."))
+    if payment.provider != "stripe" or payment.transfer_status != "awaiting_account":
+        raise Conflict(_l("There is no transfer waiting for this payment."))
+    before = audit.snapshot(payment, AUDITED)
+    get_provider("stripe").release(payment, payment.transfer_fen)
+    audit.record("payment.transfer", payment, before=before, after=audit.snapshot(payment, AUDITED),
+                 organisation_id=payment.payee_org_id)
+    return payment
+
+
+def confirm_refund_received(user, refund: Refund) -> Refund:
+    """An offline refund is owed by the payee; the payer confirms when the money is back."""
+    require_view_payment(user, refund.payment)
+    if not (auth.is_member(user, refund.payment.payer_org_id) or auth.is_admin(user)):
+        raise Forbidden(_l("Only the paying organisation may do this."))
+    if refund.status != "due":
+        raise Conflict(_l("This refund is not waiting for confirmation."))
+    refund.status, refund.completed_at = "succeeded", utcnow()
+    refund.payment.refunded_fen += refund.total_fen
+    audit.record("payment.refund_received", refund, after={"status": refund.status},
+                 organisation_id=refund.payment.payer_org_id)
+    return refund
+
+
+def operator_payments(status: str | None = None, provider: str | None = None, reference: str | None = None,
+                      since: datetime | None = None):
+    """A select() of all payments for the operator view, newest first."""
+    query = select(Payment).order_by(Payment.created_at.desc(), Payment.id.desc())
+    if status:
+        query = query.where(Payment.status == status)
+    if provider:
+        query = query.where(Payment.provider == provider)
+    if reference:
+        query = query.where(Payment.reference.ilike(f"%{reference.strip()}%"))
+    if since:
+        query = query.where(Payment.created_at >= since)
+    return query
+
+
+def payments_of(org_id: int, status: str | None = None):
+    """A select() of the payments an organisation makes or receives."""
+    query = select(Payment).where((Payment.payer_org_id == org_id) | (Payment.payee_org_id == org_id))
+    if status:
+        query = query.where(Payment.status == status)
+    return query.order_by(Payment.id.desc())
