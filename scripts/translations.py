@@ -23,6 +23,7 @@ def _load(locale: str):
 
 
 def _save(locale: str, catalogue) -> None:
+    catalogue.fuzzy = False  # `pybabel init` marks a new catalogue fuzzy, and compile would skip it
     with _path(locale).open("wb") as f:
         write_po(f, catalogue, width=0, omit_header=False, sort_output=False, ignore_obsolete=True)
 
