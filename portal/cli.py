@@ -51,6 +51,23 @@ def seed_demo():
         click.echo(f"{name}: {number}")
 
 
+@seed.command("bench")
+@click.option("--containers", default=1_000_000, show_default=True, help="Containers to add (21 events per four).")
+@click.option("--processes", type=int, help="Worker processes hashing the chains (default: one per CPU).")
+@with_appcontext
+def seed_bench(containers: int, processes: int | None):
+    """Fill PostgreSQL with benchmark batches, containers and hash-chained events by COPY (additive)."""
+    import time
+
+    from .regulatory.benchdata import fill
+
+    start = time.perf_counter()
+    summary = fill(containers, processes=processes)
+    for name, value in summary.items():
+        click.echo(f"{name}: {value}")
+    click.echo(f"took {time.perf_counter() - start:.1f} s")
+
+
 @click.group("tokens")
 def tokens():
     """API tokens for scripts."""

@@ -1,0 +1,229 @@
+"""Trace page benchmark: /t/<code> under gunicorn on the bench database, side by side with a trivial
+endpoint served by the same app, server and workers (the framework's ceiling), and their ratio.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/wufei_bench .venv/bin/wufei seed bench   # once, ~1M containers
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/wufei_bench .venv/bin/python bench/trace_bench.py
+
+Load generator: `wrk` when it is on PATH (Debian: `apt-get install wrk`), else a Python client of keep-alive
+connections in several processes (--client python forces it). Rate limiting is switched off in the bench
+app: every request comes from one address. The trivial endpoint exists only in this bench wrapper
+(`bench_app()`), never in the product. It prints figures; it is not a test.
+"""
+import argparse
+import http.client
+import multiprocessing as mp
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PING = "/bench/ping"
+
+
+def bench_app():
+    """The product app with rate limits off, plus one trivial endpoint (gunicorn calls this factory)."""
+    from portal import create_app
+
+    url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+
+    @app.get(PING)
+    def ping():
+        return "ok"
+
+    return app
+
+
+def sample_codes(n: int) -> list[str]:
+    """Random container codes of the bench database (a sample, so caches do not flatter the figures)."""
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        rows = conn.execute("SELECT code FROM containers TABLESAMPLE SYSTEM (1) LIMIT %s", (n,)).fetchall()
+        total = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'containers'").fetchone()[0]
+        events = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_events'").fetchone()[0]
+    codes = [r[0] for r in rows]
+    random.shuffle(codes)
+    print(f"bench database: ~{total:,} containers, ~{events:,} ledger events; {len(codes)} sampled codes")
+    return codes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int, args) -> subprocess.Popen:
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+               "--workers", str(args.workers), "--worker-class", args.worker_class, "--chdir", str(ROOT / "bench"),
+               "--pythonpath", str(ROOT), "--log-level", "warning", "--keep-alive", "30"]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads)]
+    process = subprocess.Popen([*command, "trace_bench:bench_app()"], env=os.environ.copy())
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", PING)
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+# --- the Python client ---------------------------------------------------------------------------
+
+def _client_process(port, paths, threads, duration, queue):
+    import threading
+
+    latencies, errors, lock = [], [0], threading.Lock()
+    stop_at = time.perf_counter() + duration
+
+    def run(offset):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, failed, i = [], 0, offset
+        while time.perf_counter() < stop_at:
+            path = paths[i % len(paths)]
+            i += threads
+            start = time.perf_counter()
+            try:
+                connection.request("GET", path, headers={"Accept-Language": "zh-CN"})
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    failed += 1
+            except (OSError, http.client.HTTPException):
+                failed += 1
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            mine.append(time.perf_counter() - start)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    queue.put((latencies, errors[0]))
+
+
+def python_load(port: int, paths: list[str], clients: int, duration: float, processes: int) -> dict:
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    per = max(1, clients // processes)
+    started = time.perf_counter()
+    procs = [ctx.Process(target=_client_process, args=(port, paths[k::processes] or paths, per, duration, queue))
+             for k in range(processes)]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - started
+    latencies = sorted(x for lat, _e in results for x in lat)
+    errors = sum(e for _lat, e in results)
+    return _figures(len(latencies), errors, min(elapsed, duration + 1), latencies)
+
+
+def _figures(count, errors, elapsed, latencies) -> dict:
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+
+    return {"requests": count, "errors": errors, "rps": count / elapsed,
+            "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99),
+            "mean": statistics.fmean(latencies) * 1000 if latencies else float("nan")}
+
+
+# --- wrk -----------------------------------------------------------------------------------------
+
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["Accept-Language"] = "zh-CN"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%f %%f %%f %%f %%f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.mean / 1000))
+end
+"""
+
+
+def wrk_load(port: int, paths: list[str], clients: int, duration: float, threads: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path_file, script = Path(tmp) / "paths.txt", Path(tmp) / "paths.lua"
+        path_file.write_text("\n".join(paths) + "\n")
+        script.write_text(WRK_SCRIPT % path_file)
+        out = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{int(duration)}s", "-s",
+                              str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
+    count, errors, elapsed, p50, p95, p99, mean = line.split()[1:]
+    return {"requests": int(count), "errors": int(errors), "rps": int(count) / float(elapsed),
+            "p50": float(p50), "p95": float(p95), "p99": float(p99), "mean": float(mean)}
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+def measure(port, paths, args) -> dict:
+    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
+    load = (lambda p, d: wrk_load(port, p, args.clients, d, args.client_processes)) if use_wrk else \
+        (lambda p, d: python_load(port, p, args.clients, d, args.client_processes))
+    load(paths, args.warmup)  # warm the workers, their connections and the database's cache
+    return load(paths, args.duration)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--client-processes", type=int, default=2, help="wrk threads or Python client processes")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per measurement")
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--codes", type=int, default=5000, help="distinct container codes requested")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        raise SystemExit("set DATABASE_URL to the PostgreSQL bench database (filled by `wufei seed bench`)")
+    codes = sample_codes(args.codes)
+    if not codes:
+        raise SystemExit("the bench database has no containers: run `wufei seed bench` first")
+    port = free_port()
+    server = start_gunicorn(port, args)
+    try:
+        client = "wrk" if args.client == "wrk" or (args.client == "auto" and shutil.which("wrk")) else "python"
+        print(f"gunicorn: {args.workers} {args.worker_class} workers"
+              + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+              + f"; {args.clients} connections by {client}; {args.duration:.0f} s each; {os.cpu_count()} CPUs")
+        trivial = measure(port, [PING], args)
+        traced = measure(port, [f"/t/{c}" for c in codes], args)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    for name, r in (("trivial endpoint", trivial), ("trace page /t/<code>", traced)):
+        print(f"{name:22s} {r['rps']:8.0f} req/s   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "
+              f"p99 {r['p99']:6.1f} ms   ({r['requests']} requests, {r['errors']} errors)")
+    print(f"ratio trace / trivial: {traced['rps'] / trivial['rps']:.0%} (target ≥ 60 %)")
+
+
+if __name__ == "__main__":
+    main()

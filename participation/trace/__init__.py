@@ -1,0 +1,1 @@
+"""The public trace of a container, batch or manifest (/t/<code>), its JSON twin and the staff scanner."""
