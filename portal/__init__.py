@@ -65,7 +65,16 @@ def _import_models() -> None:
     from . import audit, outbox  # noqa: F401
     from .accounts import models  # noqa: F401
     from .api import core  # noqa: F401
+    from .calendar import models as calendar_models  # noqa: F401
     from .regulatory import models as regulatory_models  # noqa: F401
+    from .regulatory.alerts import models as alerts_models  # noqa: F401
+    from .regulatory.batches import models as batches_models  # noqa: F401
+    from .regulatory.declarations import models as declarations_models  # noqa: F401
+    from .regulatory.ledger import models as ledger_models  # noqa: F401
+    from .regulatory.licences import models as licences_models  # noqa: F401
+    from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (scanners, receipt hook)
+    from .regulatory.manifests import models as manifests_models  # noqa: F401
+    from .regulatory.weighing import models as weighing_models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -73,12 +82,30 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts
     from .admin.views import bp as admin
     from .api import api
+    from .calendar import api as _calendar_api  # noqa: F401
+    from .calendar.views import bp as calendar
     from .regulatory import api as _regulatory_api  # noqa: F401
+    from .regulatory import epcis as _epcis_api  # noqa: F401
+    from .regulatory.alerts.settings import bp as alert_settings
+    from .regulatory.alerts.views import bp as alerts
+    from .regulatory.batches import api as _batches_api  # noqa: F401
+    from .regulatory.batches.views import bp as batches
+    from .regulatory.declarations import api as _declarations_api  # noqa: F401
+    from .regulatory.declarations.views import bp as declarations
+    from .regulatory.labels.views import bp as labels
+    from .regulatory.licences import api as _licences_api  # noqa: F401
+    from .regulatory.licences.views import bp as licences
+    from .regulatory.manifests import api as _manifests_api  # noqa: F401
+    from .regulatory.manifests.views import bp as manifests
+    from .regulatory.register import bp as register
     from .regulatory.views import bp as regulatory
+    from .regulatory.weighing import api as _weighing_api  # noqa: F401
+    from .regulatory.weighing.views import bp as weighing
     from .views import bp as core
 
-    for blueprint in (core, accounts, admin, regulatory):
+    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations):
         app.register_blueprint(blueprint)
+    app.register_blueprint(manifests)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)
