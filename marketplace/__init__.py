@@ -1,5 +1,129 @@
 """Marketplace: listings and demand of waste resources, search, matching, offers, deals and payments."""
+import click
+from flask.cli import with_appcontext
+
+CONFIG_DEFAULTS = {
+    "MEILISEARCH_INDEX_PREFIX": "wufei_",
+    "MEILISEARCH_TIMEOUT": 1.0,  # seconds; beyond it the page is served from SQL
+    "MEILISEARCH_TASK_TIMEOUT": 30.0,  # seconds to wait for index tasks (drain with waiting, reindex)
+    "SEARCH_BACKEND": "auto",  # auto: Meilisearch when MEILISEARCH_URL is set, SQL otherwise; or "sql"
+    "SEARCH_WAIT_FOR_INDEXING": False,  # drain waits until Meilisearch has applied the changes
+    "MARKETPLACE_PAGE_SIZE": 20,
+}
 
 
 def init_app(app):
     """Register the marketplace's blueprints on the portal (called by portal.create_app)."""
+    for key, value in CONFIG_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    from .listings import api as _listings_api  # noqa: F401  (adds its routes to the api blueprint)
+    from .listings import (
+        models,  # noqa: F401  (the tables, before create_all)
+        views,
+    )
+    from .search import outbox  # noqa: F401
+
+    app.register_blueprint(views.bp)
+    _init_deals(app)
+    _init_payments(app)
+    app.cli.add_command(search_cli)
+    app.cli.add_command(listings_cli)
+
+
+def _init_deals(app):
+    """Offers, deals and matching: their tables, pages, API routes and the offer expiry command."""
+    from .deals import api as _deals_api  # noqa: F401  (adds its routes to the api blueprint)
+    from .deals import models as _deals_models  # noqa: F401
+    from .deals import views as deals_views
+    from .matching import models as _matching_models  # noqa: F401
+    from .matching import services as _matching  # noqa: F401  (subscribes to listing/demand publication)
+
+    app.register_blueprint(deals_views.bp)
+    app.cli.add_command(deals_cli)
+
+
+@click.group("deals")
+def deals_cli():
+    """Offers and deals."""
+
+
+@deals_cli.command("expire-offers")
+@with_appcontext
+def expire_offers_command():
+    """Mark open offers past their validity as expired."""
+    from portal.extensions import db
+
+    from .deals.services import expire_offers
+
+    count = expire_offers()
+    db.session.commit()
+    click.echo(f"{count} offers expired")
+
+
+def _init_payments(app):
+    import os
+
+    from .payments import api as _payments_api  # noqa: F401  (adds its routes to the api blueprint)
+    from .payments import models as _payments_models  # noqa: F401
+    from .payments import views as payments_views
+    from .payments import webhooks as payments_webhooks
+
+    # None: Stripe's own API; tests point it at a local server
+    app.config.setdefault("STRIPE_API_BASE", os.environ.get("STRIPE_API_BASE"))
+    # the platform's fee on online (Stripe) payments, in basis points of the goods amount
+    fee_bp = os.environ.get("PLATFORM_FEE_BP", "0")
+    app.config.setdefault("PLATFORM_FEE_BP", int(fee_bp) if fee_bp.isdigit() else 0)
+    app.register_blueprint(payments_views.bp)
+    app.register_blueprint(payments_webhooks.bp)
+
+
+@click.group("search")
+def search_cli():
+    """The listings search index."""
+
+
+@search_cli.command("drain")
+@with_appcontext
+def drain_command():
+    """Send pending listing changes (the search outbox) to Meilisearch."""
+    from .search.outbox import drain, pending_count
+
+    total = 0
+    while handled := drain():
+        total += handled
+    click.echo(f"{total} changes sent, {pending_count()} pending")
+
+
+@search_cli.command("reindex")
+@with_appcontext
+def reindex_command():
+    """Rebuild the Meilisearch index from the database into a new index and swap it in."""
+    from flask import current_app
+
+    from .search.meili import SearchUnavailable, reindex
+
+    if not current_app.config.get("MEILISEARCH_URL"):
+        raise click.ClickException("MEILISEARCH_URL is not set: the SQL backend needs no index")
+    try:
+        count = reindex()
+    except SearchUnavailable as exc:
+        raise click.ClickException(f"Meilisearch did not answer: {exc}") from exc
+    click.echo(f"{count} listings indexed and swapped in")
+
+
+@click.group("listings")
+def listings_cli():
+    """Marketplace listings."""
+
+
+@listings_cli.command("expire")
+@with_appcontext
+def expire_command():
+    """Expire listings past their validity."""
+    from portal.extensions import db
+
+    from .listings.services import expire_listings
+
+    count = expire_listings()
+    db.session.commit()
+    click.echo(f"{count} listings expired")

@@ -1,0 +1,248 @@
+"""The two search backends behind one interface, and the facade that falls back from one to the other.
+
+`search(query, filters, sort, page, page_size, geo)` → Result(items, total, facets). Meilisearch answers
+when configured and reachable; otherwise, and whenever it fails or times out, the SQL backend does."""
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from portal.extensions import db
+from portal.regulatory.geo import haversine_m
+
+from ..listings.models import Listing
+from . import meili
+from .meili import SearchUnavailable
+from .params import FACETS, Filters, Geo
+from .synonyms import normalise, query_terms
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Hit:
+    listing: Listing
+    distance_m: float | None = None
+
+
+@dataclass
+class Result:
+    items: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    backend: str = "sql"
+
+
+def distance_to(listing: Listing, geo: Geo | None) -> float | None:
+    if geo is None or listing.lat is None or listing.lon is None:
+        return None
+    return haversine_m(geo.lat, geo.lon, float(listing.lat), float(listing.lon))
+
+
+def _facet_key(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+# --- SQL ---------------------------------------------------------------------------------------
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(column, term: str):
+    return column.like(f"%{_escape_like(term)}%", escape="\\")
+
+
+class SqlBackend:
+    """LIKE over jieba-segmented text on SQLite and PostgreSQL: every query term (or one of its synonyms)
+    must occur; terms found in the title rank first; facets by GROUP BY; geo by bounding box + haversine."""
+
+    name = "sql"
+
+    def conditions(self, query: str, filters: Filters, geo: Geo | None) -> list:
+        available = Listing.quantity_g - Listing.reserved_g
+        conds = [Listing.status.in_(filters.statuses)]
+        for column, values in ((Listing.waste_code, filters.waste_codes), (Listing.category_code, filters.categories),
+                               (Listing.stream, filters.streams), (Listing.district_code, filters.districts),
+                               (Listing.form, filters.forms)):
+            if values:
+                conds.append(column.in_(values))
+        if filters.hazardous is not None:
+            conds.append(Listing.hazardous.is_(filters.hazardous))
+        if filters.price_min is not None:
+            conds.append(Listing.price_per_t_fen >= filters.price_min)
+        if filters.price_max is not None:
+            conds.append(Listing.price_per_t_fen <= filters.price_max)
+        if filters.quantity_min_g is not None:
+            conds.append(available >= filters.quantity_min_g)
+        if filters.quantity_max_g is not None:
+            conds.append(available <= filters.quantity_max_g)
+        if filters.organisation_id is not None:
+            conds.append(Listing.organisation_id == filters.organisation_id)
+        if filters.listing_ids is not None:
+            conds.append(Listing.id.in_(filters.listing_ids))
+        for alternatives in query_terms(query):
+            conds.append(or_(*[_like(Listing.search_text, a) for a in alternatives]))
+        if geo is not None and geo.radius_km is not None:
+            conds += _bounding_box(geo)
+        return conds
+
+    def search(self, query: str, filters: Filters, sort: str | None = None, page: int = 1, page_size: int = 20,
+               geo: Geo | None = None) -> Result:
+        conds = self.conditions(query, filters, geo)
+        title = func.lower(Listing.title)
+        score = sum((case((or_(*[_like(title, a) for a in alts]), 1), else_=0) for alts in query_terms(query)),
+                    start=0) if query_terms(query) else None
+        if geo is not None and (geo.radius_km is not None or sort == "distance"):
+            return self._search_geo(conds, score, sort, page, page_size, geo)
+        total = db.session.scalar(select(func.count(Listing.id)).where(*conds))
+        order = self._order(sort, score)
+        listings = db.session.scalars(select(Listing).where(*conds).order_by(*order)
+                                      .limit(page_size).offset((page - 1) * page_size)).all()
+        facets = {}
+        for name in FACETS:
+            column = getattr(Listing, name)
+            rows = db.session.execute(select(column, func.count()).where(*conds, column.is_not(None))
+                                      .group_by(column)).all()
+            facets[name] = {_facet_key(value): count for value, count in rows}
+        return Result([Hit(li, distance_to(li, geo)) for li in listings], total, facets, self.name)
+
+    @staticmethod
+    def _order(sort: str | None, score) -> list:
+        available = Listing.quantity_g - Listing.reserved_g
+        unpriced = case((Listing.price_per_t_fen.is_(None), 1), else_=0)
+        by = {
+            "price": [unpriced, Listing.price_per_t_fen.asc()],
+            "-price": [unpriced, Listing.price_per_t_fen.desc()],
+            "quantity": [available.asc()], "-quantity": [available.desc()],
+            "date": [Listing.published_at.asc()], "-date": [Listing.published_at.desc()],
+        }
+        if sort in by:
+            return [*by[sort], Listing.id.asc()]
+        relevance = [score.desc()] if score is not None else []
+        return [*relevance, Listing.published_at.desc(), Listing.id.desc()]
+
+    def _search_geo(self, conds, score, sort, page, page_size, geo: Geo) -> Result:
+        """Distances need the coordinates of every candidate; the bounding box keeps the candidates few."""
+        available = Listing.quantity_g - Listing.reserved_g
+        facet_columns = [getattr(Listing, name) for name in FACETS]
+        rows = db.session.execute(select(Listing.id, Listing.lat, Listing.lon, score if score is not None else literal(0),
+                                         Listing.price_per_t_fen, available, Listing.published_at, *facet_columns)
+                                  .where(*conds)).all()
+        candidates = []
+        for row in rows:
+            distance = (haversine_m(geo.lat, geo.lon, float(row[1]), float(row[2]))
+                        if row[1] is not None and row[2] is not None else None)
+            if geo.radius_km is not None and (distance is None or distance > geo.radius_km * 1000):
+                continue
+            candidates.append((row, distance))
+        candidates.sort(key=lambda c: _python_sort_key(c, sort))
+        facets = {name: dict(Counter(_facet_key(row[7 + i]) for row, _d in candidates if row[7 + i] is not None))
+                  for i, name in enumerate(FACETS)}
+        window = candidates[(page - 1) * page_size: page * page_size]
+        listings = {li.id: li for li in db.session.scalars(select(Listing).where(
+            Listing.id.in_([row[0] for row, _d in window])))}
+        return Result([Hit(listings[row[0]], d) for row, d in window], len(candidates), facets, self.name)
+
+
+def _python_sort_key(candidate, sort: str | None):
+    row, distance = candidate
+    published = (row[6] or EPOCH).timestamp()
+    price, available = row[4], row[5]
+    keys = {
+        "distance": (distance is None, distance or 0),
+        "price": (price is None, price or 0), "-price": (price is None, -(price or 0)),
+        "quantity": (available,), "-quantity": (-available,),
+        "date": (published,), "-date": (-published,),
+    }
+    return (*keys.get(sort, (-(row[3] or 0), -published)), row[0] if sort else -row[0])
+
+
+def _bounding_box(geo: Geo) -> list:
+    """A box around the circle, in degrees: cheap to test with indexes, exact distance comes after."""
+    d_lat = geo.radius_km / 111.2
+    d_lon = geo.radius_km / max(0.01, 111.2 * math.cos(math.radians(geo.lat)))
+    return [Listing.lat.is_not(None), Listing.lon.is_not(None),
+            and_(Listing.lat >= geo.lat - d_lat, Listing.lat <= geo.lat + d_lat),
+            and_(Listing.lon >= geo.lon - d_lon, Listing.lon <= geo.lon + d_lon)]
+
+
+# --- Meilisearch -------------------------------------------------------------------------------
+
+def _quoted(values) -> str:
+    import json
+
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+
+
+class MeilisearchBackend:
+    name = "meilisearch"
+
+    def filter_expression(self, filters: Filters, geo: Geo | None) -> list[str]:
+        expr = [f"status IN {_quoted(filters.statuses)}"]
+        for attr, values in (("waste_code", filters.waste_codes), ("category_code", filters.categories),
+                             ("stream", filters.streams), ("district_code", filters.districts),
+                             ("form", filters.forms)):
+            if values:
+                expr.append(f"{attr} IN {_quoted(values)}")
+        if filters.hazardous is not None:
+            expr.append(f"hazardous = {'true' if filters.hazardous else 'false'}")
+        for attr, op, value in (("price", ">=", filters.price_min), ("price", "<=", filters.price_max),
+                                ("quantity", ">=", filters.quantity_min_g), ("quantity", "<=", filters.quantity_max_g),
+                                ("organisation_id", "=", filters.organisation_id)):
+            if value is not None:
+                expr.append(f"{attr} {op} {int(value)}")
+        if filters.listing_ids is not None:
+            expr.append(f"id IN {_quoted([int(i) for i in filters.listing_ids])}")
+        if geo is not None and geo.radius_km is not None:
+            expr.append(f"_geoRadius({geo.lat:.6f}, {geo.lon:.6f}, {int(round(geo.radius_km * 1000))})")
+        return expr
+
+    @staticmethod
+    def sort_expression(query: str, sort: str | None, geo: Geo | None) -> list[str] | None:
+        if sort == "distance":
+            return [f"_geoPoint({geo.lat:.6f}, {geo.lon:.6f}):asc", "id:asc"]
+        if sort:
+            field = sort.lstrip("-")
+            return [f"{field}:{'desc' if sort.startswith('-') else 'asc'}", "id:asc"]
+        return None if query.strip() else ["date:desc", "id:desc"]
+
+    def raw_search(self, query: str, filters: Filters, sort: str | None = None, page: int = 1,
+                   page_size: int = 20, geo: Geo | None = None) -> dict:
+        params = {"filter": self.filter_expression(filters, geo), "facets": list(FACETS), "page": page,
+                  "hitsPerPage": page_size, "attributesToRetrieve": ["id"], "matchingStrategy": "all",
+                  "locales": ["cmn"]}
+        if sort_expression := self.sort_expression(query, sort, geo):
+            params["sort"] = sort_expression
+        # full-width letters and digits (ＨＷ０８, typed with a Chinese input method) as the index has them
+        text = normalise(query)
+        return meili.call(lambda index: index.search(text, params))
+
+    def search(self, query: str, filters: Filters, sort: str | None = None, page: int = 1, page_size: int = 20,
+               geo: Geo | None = None) -> Result:
+        answer = self.raw_search(query, filters, sort, page, page_size, geo)
+        ids = [hit["id"] for hit in answer["hits"]]
+        listings = {li.id: li for li in db.session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+        facets = {name: {_facet_key(v) if v in ("true", "false") else v: n
+                         for v, n in answer.get("facetDistribution", {}).get(name, {}).items()}
+                  for name in FACETS}
+        items = [Hit(listings[i], distance_to(listings[i], geo)) for i in ids if i in listings]
+        return Result(items, answer.get("totalHits", len(items)), facets, self.name)
+
+
+def meilisearch_configured() -> bool:
+    return bool(current_app.config.get("MEILISEARCH_URL")) and current_app.config.get("SEARCH_BACKEND") != "sql"
+
+
+def search(query: str, filters: Filters, sort: str | None = None, page: int = 1, page_size: int = 20,
+           geo: Geo | None = None) -> Result:
+    """Search listings with Meilisearch, or with SQL when Meilisearch is not configured or does not answer."""
+    if meilisearch_configured():
+        try:
+            return MeilisearchBackend().search(query, filters, sort, page, page_size, geo)
+        except SearchUnavailable as exc:
+            current_app.logger.warning("Meilisearch unavailable, searching with SQL: %s", exc)
+    return SqlBackend().search(query, filters, sort, page, page_size, geo)
