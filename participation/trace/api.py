@@ -12,14 +12,14 @@ from .views import trace_limit
 
 STEP = {"type": "object", "properties": {
     "number": {"type": "integer"}, "type": {"type": "string"}, "occurred_at": {"type": "string", "format": "date-time"},
-    "place": {"type": ["string", "null"]}, "organisation": {"type": "string"},
-    "quantity_g": {"type": ["integer", "null"]}, "container": {"type": ["string", "null"]},
-    "method": {"type": ["string", "null"], "description": "R/D code of a treatment"},
-    "manifest": {"type": ["string", "null"]}, "continued_in": {"type": ["string", "null"]},
+    "place": {"type": "string", "nullable": True}, "organisation": {"type": "string"},
+    "quantity_g": {"type": "integer", "nullable": True}, "container": {"type": "string", "nullable": True},
+    "method": {"type": "string", "nullable": True, "description": "R/D code of a treatment"},
+    "manifest": {"type": "string", "nullable": True}, "continued_in": {"type": "string", "nullable": True},
     "altered": {"type": "boolean"},
-    "actor": {"type": ["string", "null"], "description": "full view only"},
-    "vehicle_plate": {"type": ["string", "null"], "description": "full view only"},
-    "driver": {"type": ["string", "null"], "description": "full view only"}}}
+    "actor": {"type": "string", "nullable": True, "description": "full view only"},
+    "vehicle_plate": {"type": "string", "nullable": True, "description": "full view only"},
+    "driver": {"type": "string", "nullable": True, "description": "full view only"}}}
 TRACE = register_schema("Trace", {
     "type": "object", "required": ["kind", "code", "state", "wastes", "producer", "steps", "integrity"],
     "properties": {
@@ -31,11 +31,11 @@ TRACE = register_schema("Trace", {
             "stream": {"type": "string"}, "form": {"type": "string"}}}},
         "producer": {"type": "object", "properties": {"name": {"type": "string"}, "district": {"type": "string"}}},
         "containers": {"type": "array", "items": {"type": "string"}},
-        "manifest": {"type": ["string", "null"]}, "batch_code": {"type": ["string", "null"]},
+        "manifest": {"type": "string", "nullable": True}, "batch_code": {"type": "string", "nullable": True},
         "steps": {"type": "array", "items": STEP},
         "integrity": {"type": "object", "properties": {
-            "intact": {"type": "boolean"}, "altered_step": {"type": ["integer", "null"]},
-            "altered_ledger_entry": {"type": ["integer", "null"]}}},
+            "intact": {"type": "boolean"}, "altered_step": {"type": "integer", "nullable": True},
+            "altered_ledger_entry": {"type": "integer", "nullable": True}}},
     },
 })
 
