@@ -1,0 +1,1 @@
+"""Inquiry threads, offers and counter-offers, deals with their atomic reservation, settlement and ratings."""
