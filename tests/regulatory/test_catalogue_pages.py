@@ -5,7 +5,7 @@ import pytest
 
 
 def _codes(html):
-    return re.findall(r'<td class="mono"><a href="[^"]*">([^<]+)</a>', html)
+    return re.findall(r'<td class="mono[^"]*"><a href="[^"]*">([^<]+)</a>', html)
 
 
 @pytest.mark.parametrize("q", ["900-041-49", "90004149", " 900 041 49 "])

@@ -25,6 +25,14 @@ STREAM_CHOICES = [("hazardous", _l("Hazardous waste")), ("industrial", _l("Gener
                   ("household", _l("Household waste")), ("agricultural", _l("Agricultural waste"))]
 STATUS_LABELS = {"open": _l("Open"), "merged": _l("Merged"), "in_transit": _l("In transit"),
                  "received": _l("Received"), "treated": _l("Treated"), "closed": _l("Closed")}
+CONTAINER_STATUS_LABELS = {"created": _l("Not stored"), "stored": _l("Stored"), "retrieved": _l("Out of storage"),
+                           "merged": _l("Merged"), "in_transit": _l("In transit"), "received": _l("Received"),
+                           "treated": _l("Treated")}
+EVENT_LABELS = {"generated": _l("Generated"), "labelled": _l("Labelled"), "stored": _l("Into storage"),
+                "retrieved": _l("Out of storage"), "weighed": _l("Weighed"), "split": _l("Packed into container"),
+                "merged": _l("Merged"), "picked_up": _l("Picked up"), "handed_over": _l("Handed over"),
+                "delivered": _l("Delivered"), "received": _l("Received"), "refused": _l("Refused"),
+                "treated": _l("Treated"), "corrected": _l("Corrected")}
 
 
 class SiteForm(FlaskForm):

@@ -310,8 +310,10 @@ def _place(site: Site | None, org: Organisation) -> dict:
 
 def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str, form: str, packaging: str,
                  main_components: str | None = None, harmful_components: str | None = None,
-                 generated_on: date | None = None, site=None, containers=1) -> Batch:
-    """Register a batch, pack it into containers with their HJ 1276 codes, and open its ledger chain."""
+                 generated_on: date | None = None, site=None, containers=1,
+                 occurred_at: datetime | None = None) -> Batch:
+    """Register a batch, pack it into containers with their HJ 1276 codes, and open its ledger chain.
+    occurred_at records a batch entered after the fact at the time it was generated (default: now)."""
     require_member_of(actor, org.id, org.district_code)
     require_verified(org)
     entry = require_waste_code(waste_code or "")
@@ -334,13 +336,13 @@ def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str,
     db.session.add(batch)
     db.session.flush()
     place = _place(site, org)
-    append_event(batch, "generated", actor=actor, organisation=org, quantity_g=quantity_g, **place,
-                 data={"waste_code": entry.code, "form": form, "packaging": batch.packaging, "unit": unit,
-                       "site_id": getattr(site, "id", None), "generated_on": generated_on.isoformat()})
+    append_event(batch, "generated", actor=actor, organisation=org, quantity_g=quantity_g, occurred_at=occurred_at,
+                 **place, data={"waste_code": entry.code, "form": form, "packaging": batch.packaging, "unit": unit,
+                                "site_id": getattr(site, "id", None), "generated_on": generated_on.isoformat()})
     for grams in quantities:
         container = _add_container(batch, org.uscc, grams, batch.packaging)
-        append_event(batch, "split", actor=actor, organisation=org, container=container, quantity_g=grams, **place,
-                     data={"container": container.code, "from": "batch"})
+        append_event(batch, "split", actor=actor, organisation=org, container=container, quantity_g=grams,
+                     occurred_at=occurred_at, **place, data={"container": container.code, "from": "batch"})
     audit.record("batch.create", batch, after=audit.snapshot(batch, BATCH_FIELDS), organisation_id=org.id)
     return batch
 

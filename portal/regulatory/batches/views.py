@@ -15,7 +15,11 @@ from ..ledger.services import events_for, verify_batch
 from ..models import CITY_CODE
 from . import services
 from .forms import (
+    CONTAINER_STATUS_LABELS,
+    EVENT_LABELS,
+    FORM_CHOICES,
     STATUS_LABELS,
+    STREAM_CHOICES,
     BatchFilterForm,
     BatchForm,
     FacilityForm,
@@ -66,6 +70,26 @@ def _own_facilities(org) -> list[StorageFacility]:
 @bp.app_template_global("batch_status_label")
 def batch_status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global("container_status_label")
+def container_status_label(status: str) -> str:
+    return str(CONTAINER_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global("event_label")
+def event_label(event_type: str) -> str:
+    return str(EVENT_LABELS.get(event_type, event_type))
+
+
+@bp.app_template_global("form_label")
+def form_label(form: str) -> str:
+    return str(dict(FORM_CHOICES).get(form, form))
+
+
+@bp.app_template_global("stream_label")
+def stream_label(stream: str) -> str:
+    return str(dict(STREAM_CHOICES).get(stream, stream))
 
 
 # --- sites and facilities ----------------------------------------------------------------------
