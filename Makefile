@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 TEST_PG_SERVER ?= postgresql://postgres@127.0.0.1:5432
 HOST ?= 127.0.0.1
 PORT ?= 5000
-LOCALES := zh_CN en
+# Babel names Simplified Chinese (China) zh_Hans_CN: the catalogue folder must carry that name to be found
+LOCALES := zh_Hans_CN en
 
 INSTALLED := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
@@ -74,6 +75,7 @@ migrate: install
 
 seed: install
 	$(BIN)/wufei seed demo
+	$(BIN)/wufei alerts scan
 
 db: migrate seed
 

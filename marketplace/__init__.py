@@ -28,6 +28,17 @@ def init_app(app):
     _init_payments(app)
     app.cli.add_command(search_cli)
     app.cli.add_command(listings_cli)
+    _register_demo()
+
+
+def _register_demo() -> None:
+    """The marketplace's demo listings, demand and deal, seeded by `wufei seed demo` after the portal's."""
+    from portal.demo import DEMO_SEEDERS
+
+    from .demo import seed_marketplace_demo
+
+    if seed_marketplace_demo not in DEMO_SEEDERS:
+        DEMO_SEEDERS.append(seed_marketplace_demo)
 
 
 def _init_deals(app):
@@ -75,6 +86,33 @@ def _init_payments(app):
     app.config.setdefault("PLATFORM_FEE_BP", int(fee_bp) if fee_bp.isdigit() else 0)
     app.register_blueprint(payments_views.bp)
     app.register_blueprint(payments_webhooks.bp)
+    app.cli.add_command(payments_cli)
+
+
+@click.group("payments")
+def payments_cli():
+    """Payments of deals."""
+
+
+@payments_cli.command("follow")
+@with_appcontext
+def follow_payments_command():
+    """Settle or refund the payments of closed deals that the payment service could not handle at the time."""
+    from portal.extensions import db
+
+    from .payments.providers.stripe_provider import ProviderError
+    from .payments.services import follow_deal, unfollowed_payments
+
+    done = failed = 0
+    for payment in db.session.scalars(unfollowed_payments()).all():
+        try:
+            with db.session.begin_nested():
+                follow_deal(payment.deal)
+            done += 1
+        except ProviderError:
+            failed += 1
+    db.session.commit()
+    click.echo(f"{done} payments followed their deal, {failed} still waiting for the payment service")
 
 
 @click.group("search")

@@ -38,7 +38,7 @@ class MeilisearchServer:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.master_key = secrets.token_urlsafe(24)
+        self.master_key = secrets.token_hex(24)  # hex: a key starting with "-" would be read as a flag
         self.log_path = workdir / "meilisearch.log"
         self.process: subprocess.Popen | None = None
 

@@ -8,7 +8,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ("zh_CN", "en")
+LOCALES = ("zh_Hans_CN", "en")  # Babel parses zh_CN as zh_Hans_CN, the folder name it looks for
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2),
             "lazy_ngettext": (1, 2)}
 

@@ -4,12 +4,14 @@ Accepting an offer reserves its quantity on the listing with one conditional UPD
 where enough is left), so concurrent acceptances can never oversell; cancellation gives it back the same way.
 A deal on hazardous waste opens a manifest draft in the regulatory core and then follows that manifest:
 submitted → in progress, received → completed with the received quantity settling the amount, refused or
-cancelled → cancelled.
+cancelled → cancelled. The deal's payment follows in the same transaction, from the place that settles or
+cancels the deal: settled on the received quantity (the shortfall refunded), or cancelled / refunded in full.
 """
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select, update
@@ -27,6 +29,8 @@ from portal.types import utcnow
 from ..listings.models import CURRENCIES, UNITS, Listing
 from ..listings.services import touch_listing, transition_listing
 from ..matching.services import nearest_facility, notify_organisation
+from ..payments.providers.stripe_provider import ProviderError
+from ..payments.services import follow_deal
 from .models import PARTIES, Deal, Message, Offer, Rating, Thread
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -515,6 +519,19 @@ def cancel_deal(deal: Deal, user: User, org: Organisation | None = None, reason:
 def _cancel(deal: Deal, reason: str, user: User | None, org_id: int | None) -> None:
     release_quantity(deal.listing, deal.quantity_g)
     _set_status(deal, "cancelled", "cancel", user, org_id, cancel_reason=reason, cancelled_at=utcnow())
+    _follow_payment(deal)
+
+
+def _follow_payment(deal: Deal) -> None:
+    """Settle or cancel the deal's payment now. A payment service that does not answer must not undo a
+    manifest's receipt or a cancellation: its part goes back to a savepoint and `wufei payments follow`
+    retries it."""
+    try:
+        with db.session.begin_nested():
+            follow_deal(deal)
+    except ProviderError:
+        current_app.logger.warning("the payment of deal %s did not follow it to %s: the payment service did not "
+                                   "answer; `wufei payments follow` retries", deal.id, deal.status)
 
 
 def start_deal(deal: Deal, user: User, org: Organisation | None = None) -> Deal:
@@ -546,6 +563,7 @@ def confirm_receipt(deal: Deal, user: User, org: Organisation | None, received_g
 def _settle(deal: Deal, received_g: int, user: User | None, org_id: int | None) -> None:
     _set_status(deal, "completed", "complete", user, org_id, final_quantity_g=received_g,
                 final_amount_fen=amount_for(received_g, deal.price_fen, deal.price_unit), completed_at=utcnow())
+    _follow_payment(deal)
 
 
 def settle_deal_from_manifest(manifest) -> Deal | None:

@@ -16,6 +16,7 @@ from ..listings.models import UNITS, Demand, Listing
 from ..listings.services import require_edit_demand, require_edit_listing, require_view_listing
 from ..matching import services as matching
 from ..matching.models import Match
+from ..payments.services import payment_for
 from . import services
 from .api import _site
 from .forms import (
@@ -281,7 +282,7 @@ def _render_deal(deal: Deal, *, cancel_form=None, receipt_form=None, rate_form=N
                            manifest=services._manifest(deal), action_form=ActionForm(),
                            cancel_form=cancel_form or CancelForm(formdata=None), receipt_form=receipt_form,
                            rating_form=rate_form or RatingForm(formdata=None), rated=rated,
-                           payments_url=payments_url), status
+                           payments_url=payments_url, payment=payment_for(deal)), status
 
 
 @bp.post("/deals/<int:deal_id>/<action>")

@@ -213,6 +213,7 @@ def confirm_payment(user, payment: Payment) -> Payment:
     payment.dispute_reason = None
     audit.record("payment.confirmed", payment, before=before, after=audit.snapshot(payment, AUDITED),
                  organisation_id=payment.payee_org_id)
+    follow_deal(payment.deal)  # money that arrives after the receipt is settled on the received quantity
     return payment
 
 
@@ -281,6 +282,27 @@ def cancel_payment(deal: Deal) -> Payment | None:
     audit.record("payment.cancelled", payment, before=before, after=audit.snapshot(payment, AUDITED),
                  organisation_id=payment.payee_org_id)
     return payment
+
+
+def follow_deal(deal: Deal) -> Payment | None:
+    """Bring the deal's payment in line with the deal: settled once the deal is completed, cancelled or
+    refunded in full once it is cancelled, left alone while it is open. Idempotent; the deal calls it
+    when it settles or is cancelled, and a payment confirmed later calls it too."""
+    if deal.status == "completed":
+        return settle_payment(deal)
+    if deal.status == "cancelled":
+        return cancel_payment(deal)
+    return payment_for(deal)
+
+
+def unfollowed_payments():
+    """A select() of the payments that have not followed their closed deal yet (the payment service did not
+    answer at the time): confirmed but unsettled on a completed deal, not cancelled on a cancelled one."""
+    completed = select(Deal.id).where(Deal.status == "completed")
+    cancelled = select(Deal.id).where(Deal.status == "cancelled")
+    return select(Payment).where(
+        (Payment.deal_id.in_(completed) & (Payment.status == "confirmed") & Payment.settled_at.is_(None))
+        | (Payment.deal_id.in_(cancelled) & Payment.status.notin_(("cancelled", "refunded")))).order_by(Payment.id)
 
 
 def release_transfer(user, payment: Payment) -> Payment:

@@ -19,14 +19,15 @@ from portal.extensions import csrf, db
 from portal.types import utcnow
 
 from .models import PayeeProfile, Payment, Refund, StripeEvent
-from .services import AUDITED
+from .services import AUDITED, follow_deal
 
 bp = Blueprint("payment_webhooks", __name__)
 
 # the states a payment may reach from an event, and the states it may come from
 STRIPE_TRANSITIONS = {
     "processing": {"pending"},
-    "confirmed": {"pending", "processing", "failed"},
+    # a checkout completed after its deal was cancelled is recorded, then refunded in full (follow_deal)
+    "confirmed": {"pending", "processing", "failed", "cancelled"},
     "failed": {"pending", "processing"},
     "disputed": {"confirmed"},
     "refunded": {"confirmed", "disputed"},
@@ -119,7 +120,10 @@ def _checkout(status_when_paid: str | None):
         if status_when_paid == "failed":
             return _move(payment, "failed", event), payment
         paid = session.get("payment_status") in ("paid", "no_payment_required")
-        return _move(payment, "confirmed" if paid else (status_when_paid or "processing"), event), payment
+        outcome = _move(payment, "confirmed" if paid else (status_when_paid or "processing"), event)
+        if outcome == "applied" and payment.status == "confirmed":
+            follow_deal(payment.deal)  # the deal may have been settled or cancelled while the payer paid
+        return outcome, payment
     return handle
 
 
