@@ -5,9 +5,12 @@ endpoint served by the same app, server and workers (the framework's ceiling), a
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/wufei_bench .venv/bin/python bench/trace_bench.py
 
 Load generator: `wrk` when it is on PATH (Debian: `apt-get install wrk`), else a Python client of keep-alive
-connections in several processes (--client python forces it). Rate limiting is switched off in the bench
-app: every request comes from one address. The trivial endpoint exists only in this bench wrapper
-(`bench_app()`), never in the product. It prints figures; it is not a test.
+connections in several processes (--client python forces it). Like is compared with like: the trivial
+endpoint exists only in this bench wrapper (`bench_app()`, never in the product) but runs in the same app,
+behind the same middleware and the same kind of rate limit as /t/<code>; the limit itself is raised through
+TRACE_RATE_LIMIT, since every request comes from one address. The codes are drawn at random from the whole
+table, the warm-up uses other codes than the measurement, and no code is requested twice in a run unless
+the run outlasts --codes, so no cache sees a code before it is measured. It prints figures; it is not a test.
 """
 import argparse
 import http.client
@@ -29,14 +32,21 @@ sys.path.insert(0, str(ROOT))
 PING = "/bench/ping"
 
 
+BENCH_RATE_LIMIT = "100000000 per minute"
+
+
 def bench_app():
-    """The product app with rate limits off, plus one trivial endpoint (gunicorn calls this factory)."""
+    """The product app with the trace rate limit raised, plus one trivial endpoint behind the same kind of
+    limit (gunicorn calls this factory)."""
+    from participation.trace.views import trace_limit
     from portal import create_app
+    from portal.extensions import limiter
 
     url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACE_RATE_LIMIT": BENCH_RATE_LIMIT})
 
     @app.get(PING)
+    @limiter.shared_limit(trace_limit, scope="bench")
     def ping():
         return "ok"
 
@@ -44,11 +54,12 @@ def bench_app():
 
 
 def sample_codes(n: int) -> list[str]:
-    """Random container codes of the bench database (a sample, so caches do not flatter the figures)."""
+    """Container codes drawn at random from the whole table (a block sample would bring the four containers
+    of a batch together, and a cache of one would flatter the next)."""
     import psycopg
 
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
-        rows = conn.execute("SELECT code FROM containers TABLESAMPLE SYSTEM (1) LIMIT %s", (n,)).fetchall()
+        rows = conn.execute("SELECT code FROM containers ORDER BY random() LIMIT %s", (n,)).fetchall()
         total = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'containers'").fetchone()[0]
         events = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_events'").fetchone()[0]
     codes = [r[0] for r in rows]
@@ -150,12 +161,18 @@ def _figures(count, errors, elapsed, latencies) -> dict:
 
 # --- wrk -----------------------------------------------------------------------------------------
 
+# Each wrk thread walks its own stride of the list, so two threads never ask for the same code.
 WRK_SCRIPT = """
 local paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
-local i = 0
+local threads, started = %d, 0
+setup = function(thread)
+  thread:set("offset", started)
+  started = started + 1
+end
+local i = nil
 request = function()
-  i = i + 1
+  i = (i or offset) + threads
   return wrk.format("GET", paths[(i %% #paths) + 1], {["Accept-Language"] = "zh-CN"})
 end
 done = function(summary, latency, requests)
@@ -171,7 +188,7 @@ def wrk_load(port: int, paths: list[str], clients: int, duration: float, threads
     with tempfile.TemporaryDirectory() as tmp:
         path_file, script = Path(tmp) / "paths.txt", Path(tmp) / "paths.lua"
         path_file.write_text("\n".join(paths) + "\n")
-        script.write_text(WRK_SCRIPT % path_file)
+        script.write_text(WRK_SCRIPT % (path_file, threads))
         out = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{int(duration)}s", "-s",
                               str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
@@ -182,11 +199,11 @@ def wrk_load(port: int, paths: list[str], clients: int, duration: float, threads
 
 # --- main ----------------------------------------------------------------------------------------
 
-def measure(port, paths, args) -> dict:
+def measure(port, warmup_paths, paths, args) -> dict:
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
     load = (lambda p, d: wrk_load(port, p, args.clients, d, args.client_processes)) if use_wrk else \
         (lambda p, d: python_load(port, p, args.clients, d, args.client_processes))
-    load(paths, args.warmup)  # warm the workers, their connections and the database's cache
+    load(warmup_paths, args.warmup)  # warm the workers and their connections, on codes not measured
     return load(paths, args.duration)
 
 
@@ -200,11 +217,12 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=2, help="wrk threads or Python client processes")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=5.0)
-    parser.add_argument("--codes", type=int, default=5000, help="distinct container codes requested")
+    parser.add_argument("--codes", type=int, default=20000, help="distinct container codes measured")
+    parser.add_argument("--warmup-codes", type=int, default=2000, help="other codes for the warm-up")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
         raise SystemExit("set DATABASE_URL to the PostgreSQL bench database (filled by `wufei seed bench`)")
-    codes = sample_codes(args.codes)
+    codes = sample_codes(args.codes + args.warmup_codes)
     if not codes:
         raise SystemExit("the bench database has no containers: run `wufei seed bench` first")
     port = free_port()
@@ -214,8 +232,9 @@ def main() -> None:
         print(f"gunicorn: {args.workers} {args.worker_class} workers"
               + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
               + f"; {args.clients} connections by {client}; {args.duration:.0f} s each; {os.cpu_count()} CPUs")
-        trivial = measure(port, [PING], args)
-        traced = measure(port, [f"/t/{c}" for c in codes], args)
+        trivial = measure(port, [PING], [PING], args)
+        warmup, measured = codes[:args.warmup_codes], codes[args.warmup_codes:] or codes
+        traced = measure(port, [f"/t/{c}" for c in warmup], [f"/t/{c}" for c in measured], args)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

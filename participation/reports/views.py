@@ -1,4 +1,5 @@
 """Public pages: filing a report, its status and follow-up link, the public list and map."""
+import re
 import secrets
 
 from flask import (
@@ -33,6 +34,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 DEVICE_COOKIE = "wufei_device"
 SEEN_KEY = "reports_seen"  # reports whose photos this browser may see before moderation: its own
+MANIFEST_NUMBER = re.compile(r"\d{14}")
 
 
 def device_key() -> str:
@@ -64,6 +66,16 @@ def _field_errors(form, exc: DomainError, default: str) -> None:
         target.errors = [*target.errors, str(message)]
 
 
+def _prefill_code(form: ReportForm, code: str | None) -> None:
+    """The trace page's "report a problem" button names what it shows: a 14-digit manifest number goes into
+    the manifest field, a container or batch code into the container field."""
+    code = "".join((code or "").split()).upper()[:60]
+    if MANIFEST_NUMBER.fullmatch(code):
+        form.manifest_number.data = code
+    elif code:
+        form.container_code.data = code
+
+
 def _uploads(name: str) -> list:
     return [f for f in request.files.getlist(name) if f and f.filename]
 
@@ -76,6 +88,8 @@ def _uploads(name: str) -> list:
 def new():
     form = ReportForm()
     form.district_code.choices = [("", _("Choose a district"))] + county_choices()
+    if request.method == "GET":
+        _prefill_code(form, request.args.get("code"))
     if form.validate_on_submit():
         if form.website.data:
             form.website.errors = [_("Leave this field empty")]

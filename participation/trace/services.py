@@ -17,6 +17,7 @@ CONFIG_DEFAULTS = {
     "TRACE_RATE_LIMIT": "30 per minute",  # per address: enough to scan a shelf of labels, too few to enumerate
     "TRACE_INSPECTOR_LINK_SECONDS": 8 * 3600,  # one working day in the field
     "TRACE_INTEGRITY_CACHE_SECONDS": 60,
+    "TRACE_PUBLIC_MAX_AGE": 60,  # seconds a browser or proxy may reuse the public page before revalidating
     "TRACE_FIGURES_CACHE_SECONDS": 300,
 }
 _SALT = "trace-inspector"
@@ -71,15 +72,23 @@ def may_share_inspector_link() -> bool:
     return _signed_in_fully() and (auth.regulator_of(current_user) is not None or auth.is_admin(current_user))
 
 
+def read_outside_transaction() -> None:
+    """The trace is read-only: its queries run without BEGIN and ROLLBACK, two round trips of the five a page
+    would otherwise cost. Each query is one snapshot, and the chain's head is read with its events."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def resolve(code: str, token: str | None) -> tuple[Trace | None, bool]:
     """(trace as the viewer may see it, whether that is the full view). Raises LinkRefused for a bad link."""
-    found = trace(code)
+    signed_in = _signed_in_fully()
+    found = trace(code, personal=bool(token) or signed_in)
     if found is None:
         return None, False
     if token:
         check_inspector_token(found.code, token)
         return found, True
-    if may_see_details(found):
+    if signed_in and may_see_details(found):
         return found, True
     return found.public(), False
 

@@ -1,21 +1,25 @@
 """trace(code): a container's, a batch's or a manifest's story from the ledger, for the public trace page.
 
-The public QR page, its JSON twin and other areas call trace(); it reads the ledger only through
-events_for-style queries of its own columns and verify_batch. A Trace carries everything, the personal
+The public QR page, its JSON twin and other areas call trace(). A page costs two queries: the subject
+(container, batch, waste, producer, district) and the batch's events, whose rows also feed the hash-chain
+verification (verify_rows), so integrity costs no query of its own. A Trace carries everything, the personal
 details (who signed a step, vehicle plates, drivers) included; `public()` drops those for citizens.
 """
 import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
+from operator import itemgetter
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import Organisation, User
 from ..extensions import db
 from .batches.models import Batch, Container
 from .ledger.models import LedgerEvent
-from .ledger.services import Problem, verify_batch
+from .ledger.services import HASHED_FIELDS, Problem, verify_rows
 from .models import Division, WasteCategory, WasteCode
 
 CONTAINER_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}[0-9A-Z]{8}\d{8}\d{3}$")
@@ -75,6 +79,7 @@ class Trace:
     organisation_ids: frozenset[int] = field(default_factory=frozenset)  # for the full-view permission
     district_codes: frozenset[str] = field(default_factory=frozenset)
     full: bool = True
+    heads: tuple[str, ...] = ()  # the ledger head hash of each batch concerned: its version, for HTTP caching
 
     @property
     def intact(self) -> bool:
@@ -146,95 +151,133 @@ def batch_code(batch: Batch) -> str | None:
     return BATCH_PREFIX + first if first else None
 
 
-def trace(code: str | None) -> Trace | None:
+def trace(code: str | None, *, personal: bool = True) -> Trace | None:
     """The trace of a 37-character container code, a batch code (B-<first container code>) or a 14-digit
-    manifest number; None when the code is malformed or unknown."""
+    manifest number; None when the code is malformed or unknown. personal=False leaves out who signed each
+    step and the drivers (what public() drops anyway), which spares their lookups for anonymous readers."""
     code = normalise(code)
     kind = kind_of(code)
     if kind == "container":
-        return _container_trace(code)
+        return _container_trace(code, personal)
     if kind == "batch":
-        return _batch_trace(code)
+        return _batch_trace(code, personal)
     if kind == "manifest":
-        return _manifest_trace(code)
+        return _manifest_trace(code, personal)
     return None
 
 
 # --- the subject ---------------------------------------------------------------------------------
 
-def _batch_rows(where):
-    """Batch, container, waste, producer and district in one query."""
-    return db.session.execute(
-        select(Batch, Container, WasteCode.description, WasteCategory.code, WasteCategory.name, Organisation.name,
-               Organisation.district_code, Division.name)
-        .join(Container, Container.batch_id == Batch.id)
-        .join(WasteCode, WasteCode.id == Batch.waste_code_id)
-        .join(WasteCategory, WasteCategory.id == WasteCode.category_id)
-        .join(Organisation, Organisation.id == Batch.organisation_id)
-        .join(Division, Division.code == Organisation.district_code, isouter=True)
-        .where(where).order_by(Container.code)).all()
+_SUBJECT = (Batch.id.label("batch_id"), Batch.organisation_id, Batch.waste_code, Batch.stream, Batch.form,
+            Batch.hazards, Batch.quantity_g.label("batch_g"), Batch.status.label("batch_status"),
+            Batch.ledger_head_seq, Batch.ledger_head_hash, Container.id.label("container_id"), Container.code,
+            Container.quantity_g.label("container_g"), Container.status.label("container_status"),
+            WasteCode.description.label("waste_name"), WasteCategory.code.label("category_code"),
+            WasteCategory.name.label("category_name"), Organisation.name.label("producer"),
+            Organisation.district_code, Division.name.label("district_name"))
 
 
-def _waste(batch: Batch, row) -> Waste:
-    return Waste(code=batch.waste_code, name=row[2], category_code=row[3], category_name=row[4],
-                 hazards=tuple(batch.hazard_list), stream=batch.stream, form=batch.form)
+def _subject_query(where, *extra):
+    """Container, batch, waste, producer and district in one query: one row per container, by code."""
+    return (select(*_SUBJECT, *extra).select_from(Container)
+            .join(Batch, Batch.id == Container.batch_id)
+            .join(WasteCode, WasteCode.id == Batch.waste_code_id)
+            .join(WasteCategory, WasteCategory.id == WasteCode.category_id)
+            .join(Organisation, Organisation.id == Batch.organisation_id)
+            .join(Division, Division.code == Organisation.district_code, isouter=True)
+            .where(where).order_by(Container.code))
 
 
-def _container_trace(code: str) -> Trace | None:
-    rows = _batch_rows(Container.code == code)
+# The page's statements are built once: composing a select of twenty columns and five joins costs more
+# than running it.
+@cache
+def _container_query():
+    sibling = aliased(Container)
+    first = (select(func.min(sibling.code)).where(sibling.batch_id == Batch.id).correlate(Batch)
+             .scalar_subquery().label("first_code"))
+    return _subject_query(Container.code == bindparam("code"), first)
+
+
+@cache
+def _batch_query():
+    return _subject_query(Batch.id == select(Container.batch_id).where(Container.code == bindparam("code"))
+                          .scalar_subquery())
+
+
+@cache
+def _manifest_query():
+    return _subject_query(Batch.id.in_(bindparam("batch_ids", expanding=True)))
+
+
+def _waste(row) -> Waste:
+    return Waste(code=row.waste_code, name=row.waste_name, category_code=row.category_code,
+                 category_name=row.category_name, hazards=tuple(h for h in (row.hazards or "").split(",") if h),
+                 stream=row.stream, form=row.form)
+
+
+def _heads(rows) -> dict[int, tuple[int, str]]:
+    return {r.batch_id: (r.ledger_head_seq, r.ledger_head_hash) for r in rows}
+
+
+def _container_trace(code: str, personal: bool) -> Trace | None:
+    rows = db.session.execute(_container_query(), {"code": code}).all()
     if not rows:
         return None
     row = rows[0]
-    batch, container = row[0], row[1]
-    steps, problems, orgs = _steps([(batch, container.id)])
-    first = db.session.scalar(select(Container.code).where(Container.batch_id == batch.id)
-                              .order_by(Container.code).limit(1))
-    return Trace(kind="container", code=code, wastes=(_waste(batch, row),), quantity_g=container.quantity_g,
-                 producer=row[5], district=row[7] or row[6], state=container.status, steps=steps,
-                 problems=problems, containers=(code,), manifest=_last_manifest(steps),
-                 batch_code=BATCH_PREFIX + first, organisation_ids=frozenset({batch.organisation_id, *orgs}),
-                 district_codes=frozenset({row[6]}))
+    heads = _heads(rows)
+    steps, problems, orgs = _steps([(row.batch_id, row.container_id)], heads, {row.container_id: code}, personal)
+    return Trace(kind="container", code=code, wastes=(_waste(row),), quantity_g=row.container_g,
+                 producer=row.producer, district=row.district_name or row.district_code,
+                 state=row.container_status, steps=steps, problems=problems, containers=(code,),
+                 manifest=_last_manifest(steps), batch_code=BATCH_PREFIX + row.first_code,
+                 organisation_ids=frozenset({row.organisation_id, *orgs}),
+                 district_codes=frozenset({row.district_code}), heads=_head_hashes(heads))
 
 
-def _batch_trace(code: str) -> Trace | None:
+def _batch_trace(code: str, personal: bool) -> Trace | None:
     first = code[len(BATCH_PREFIX):]
-    batch_id = db.session.scalar(select(Container.batch_id).where(Container.code == first))
-    if batch_id is None:
+    rows = db.session.execute(_batch_query(), {"code": first}).all()
+    if not rows or rows[0].code != first:  # only the first container's code addresses the batch
         return None
-    rows = _batch_rows(Batch.id == batch_id)
-    if rows[0][1].code != first:  # only the first container's code addresses the batch
-        return None
-    row, batch = rows[0], rows[0][0]
-    steps, problems, orgs = _steps([(batch, None)])
-    return Trace(kind="batch", code=code, wastes=(_waste(batch, row),), quantity_g=batch.quantity_g,
-                 producer=row[5], district=row[7] or row[6], state=batch.status, steps=steps, problems=problems,
-                 containers=tuple(r[1].code for r in rows), manifest=_last_manifest(steps), batch_code=code,
-                 organisation_ids=frozenset({batch.organisation_id, *orgs}), district_codes=frozenset({row[6]}))
+    row = rows[0]
+    heads = _heads(rows)
+    steps, problems, orgs = _steps([(row.batch_id, None)], heads, {r.container_id: r.code for r in rows}, personal)
+    return Trace(kind="batch", code=code, wastes=(_waste(row),), quantity_g=row.batch_g,
+                 producer=row.producer, district=row.district_name or row.district_code, state=row.batch_status,
+                 steps=steps, problems=problems, containers=tuple(r.code for r in rows),
+                 manifest=_last_manifest(steps), batch_code=code,
+                 organisation_ids=frozenset({row.organisation_id, *orgs}),
+                 district_codes=frozenset({row.district_code}), heads=_head_hashes(heads))
 
 
-def _manifest_trace(number: str) -> Trace | None:
+def _manifest_trace(number: str, personal: bool) -> Trace | None:
     from .manifests.models import Manifest
 
     manifest = db.session.scalar(select(Manifest).where(Manifest.number == number))
     if manifest is None:
         return None
-    sources, wastes, containers, seen = [], {}, [], set()
+    sources, containers = [], []
     for line in manifest.lines:
-        batch = line.batch
-        sources.append((batch, line.container_id))
-        if batch.id not in seen:
-            seen.add(batch.id)
-            row = _batch_rows(Batch.id == batch.id)[0]
-            wastes.setdefault(batch.waste_code, _waste(batch, row))
+        sources.append((line.batch_id, line.container_id))
         containers.extend(line.container_codes)
-    steps, problems, _orgs = _steps(sources)
+    rows = db.session.execute(_manifest_query(), {"batch_ids": sorted({b for b, _c in sources})}).all()
+    wastes = {}
+    for row in rows:
+        wastes.setdefault(row.waste_code, _waste(row))
+    heads = _heads(rows)
+    steps, problems, _orgs = _steps(sources, heads, {r.container_id: r.code for r in rows}, personal)
     generator = manifest.generator
     district = db.session.get(Division, generator.district_code)
     return Trace(kind="manifest", code=number, wastes=tuple(wastes.values()), quantity_g=manifest.total_g,
                  producer=generator.name, district=district.name if district else generator.district_code,
                  state=manifest.state, steps=steps, problems=problems, containers=tuple(dict.fromkeys(containers)),
                  manifest=number, organisation_ids=frozenset(manifest.party_org_ids),
-                 district_codes=frozenset({manifest.origin_district_code, manifest.destination_district_code}))
+                 district_codes=frozenset({manifest.origin_district_code, manifest.destination_district_code}),
+                 heads=_head_hashes(heads))
+
+
+def _head_hashes(heads: dict[int, tuple[int, str]]) -> tuple[str, ...]:
+    return tuple(heads[batch_id][1] for batch_id in sorted(heads))
 
 
 def _last_manifest(steps) -> str | None:
@@ -243,57 +286,65 @@ def _last_manifest(steps) -> str | None:
 
 # --- the steps -----------------------------------------------------------------------------------
 
-def _steps(sources: list[tuple[Batch, int | None]]) -> tuple[tuple[Step, ...], tuple[Problem, ...], set[int]]:
+# What a step shows plus what the chain's hash covers: the same rows feed the page and the verification.
+_EVENT_COLUMNS = [LedgerEvent.__table__.c[name] for name in ("id", "hash", *HASHED_FIELDS)]
+
+
+@cache
+def _events_query(personal: bool):
+    # the batch's head comes with its events: one snapshot, so an append between two reads is no "alteration"
+    query = (select(*_EVENT_COLUMNS, Organisation.name.label("organisation"), Batch.ledger_head_seq,
+                    Batch.ledger_head_hash)
+             .join(Organisation, Organisation.id == LedgerEvent.organisation_id)
+             .join(Batch, Batch.id == LedgerEvent.batch_id))
+    if personal:
+        query = query.add_columns(User.name.label("actor")).join(User, User.id == LedgerEvent.actor_id, isouter=True)
+    return (query.where(LedgerEvent.batch_id.in_(bindparam("batch_ids", expanding=True)))
+            .order_by(LedgerEvent.occurred_at, LedgerEvent.batch_id, LedgerEvent.seq))
+
+
+def _steps(sources: list[tuple[int, int | None]], heads: dict[int, tuple[int, str]], codes: dict[int, str],
+           personal: bool) -> tuple[tuple[Step, ...], tuple[Problem, ...], set[int]]:
     """The events of the batches (of one container where given) in time order, the chains' problems and
-    the organisations that took the steps.
+    the organisations that took the steps. sources: (batch id, container id or None for the whole batch);
+    heads: batch id → (head seq, head hash) as the subject query read them, updated in place with the ones
+    read along with the events; codes: container id → code for the containers shown.
     A container's own steps are the batch's steps without a container and those naming it."""
-    batch_ids = sorted({b.id for b, _c in sources})
-    wanted = {}
-    for batch, container_id in sources:
-        wanted.setdefault(batch.id, set()).add(container_id)
-    rows = db.session.execute(
-        select(LedgerEvent.id, LedgerEvent.batch_id, LedgerEvent.seq, LedgerEvent.event_type,
-               LedgerEvent.occurred_at, LedgerEvent.place, LedgerEvent.quantity_g, LedgerEvent.data,
-               LedgerEvent.container_id, LedgerEvent.organisation_id, Organisation.name, User.name,
-               Container.code)
-        .join(Organisation, Organisation.id == LedgerEvent.organisation_id)
-        .join(User, User.id == LedgerEvent.actor_id, isouter=True)
-        .join(Container, Container.id == LedgerEvent.container_id, isouter=True)
-        .where(LedgerEvent.batch_id.in_(batch_ids))
-        .order_by(LedgerEvent.occurred_at, LedgerEvent.batch_id, LedgerEvent.seq)).all()
-    problems = tuple(p for batch, _c in _unique_batches(sources) for p in integrity(batch))
+    wanted: dict[int, set] = {}
+    for batch_id, container_id in sources:
+        wanted.setdefault(batch_id, set()).add(container_id)
+    rows = db.session.execute(_events_query(personal), {"batch_ids": sorted(wanted)}).mappings().all()
+    heads.update({r["batch_id"]: (r["ledger_head_seq"], r["ledger_head_hash"]) for r in rows})
+    problems = tuple(p for batch_id in sorted(wanted) for p in integrity(
+        batch_id, heads.get(batch_id), sorted((r for r in rows if r["batch_id"] == batch_id), key=itemgetter("seq"))))
     altered = {(p.batch_id, p.seq) for p in problems} | {p.event_id for p in problems}
-    drivers = _drivers(rows)
+    shown = [r for r in rows if None in wanted[r["batch_id"]] or r["container_id"] is None
+             or r["container_id"] in wanted[r["batch_id"]]]
+    unknown = {r["container_id"] for r in shown if r["container_id"] is not None} - codes.keys()
+    if unknown:  # an event naming a container of another batch
+        codes = {**codes, **dict(db.session.execute(select(Container.id, Container.code)
+                                                    .where(Container.id.in_(unknown))).tuples().all())}
+    drivers = _drivers(shown) if personal else {}
     steps, orgs = [], set()
-    for row in rows:
-        containers = wanted[row.batch_id]
-        if None not in containers and row.container_id is not None and row.container_id not in containers:
-            continue
-        data = row.data or {}
+    for row in shown:
+        data = row["data"] or {}
         steps.append(Step(
-            number=len(steps) + 1, seq=row.seq, event_type=row.event_type, occurred_at=row.occurred_at,
-            place=row.place, organisation=row[10], quantity_g=row.quantity_g, container=row.code,
-            method=data.get("method"), manifest=data.get("manifest"),
-            continued_in=data.get("merged_into_container"), altered=(row.batch_id, row.seq) in altered or row.id in altered,
-            actor=row[11], vehicle_plate=data.get("vehicle_plate"),
+            number=len(steps) + 1, seq=row["seq"], event_type=row["event_type"], occurred_at=row["occurred_at"],
+            place=row["place"], organisation=row["organisation"], quantity_g=row["quantity_g"],
+            container=codes.get(row["container_id"]), method=data.get("method"), manifest=data.get("manifest"),
+            continued_in=data.get("merged_into_container"),
+            altered=(row["batch_id"], row["seq"]) in altered or row["id"] in altered,
+            actor=row["actor"] if personal else None, vehicle_plate=data.get("vehicle_plate"),
             driver=drivers.get((data.get("manifest_id"), data.get("vehicle_plate")))))
-        orgs.add(row.organisation_id)
+        orgs.add(row["organisation_id"])
     return tuple(steps), problems, orgs
-
-
-def _unique_batches(sources):
-    seen = set()
-    for batch, container_id in sources:
-        if batch.id not in seen:
-            seen.add(batch.id)
-            yield batch, container_id
 
 
 def _drivers(rows) -> dict:
     """(manifest id, vehicle plate) → driver name, for the full view of transport steps."""
     from .manifests.models import ManifestCarrier
 
-    manifest_ids = {(r.data or {}).get("manifest_id") for r in rows if (r.data or {}).get("vehicle_plate")}
+    manifest_ids = {(r["data"] or {}).get("manifest_id") for r in rows if (r["data"] or {}).get("vehicle_plate")}
     manifest_ids.discard(None)
     if not manifest_ids:
         return {}
@@ -303,25 +354,26 @@ def _drivers(rows) -> dict:
 
 # --- integrity -----------------------------------------------------------------------------------
 
-# batch id → (head seq, head hash, expiry, problems). Verifying a chain means reading and hashing all of
-# its events; a page view repeats it only when the chain grew or the entry expired (a row altered behind
-# the ledger's back shows within TRACE_INTEGRITY_CACHE_SECONDS; `wufei ledger verify` reports it at once).
-_integrity_cache: dict[int, tuple[int, str, float, tuple[Problem, ...]]] = {}
+# batch id → (head (seq, hash), expiry, problems). The chain is verified on the rows the page reads anyway;
+# the cache spares re-hashing them while the head is unchanged (a row altered behind the ledger's back, which
+# leaves the head as it was, shows within TRACE_INTEGRITY_CACHE_SECONDS; `wufei ledger verify` at once).
+_integrity_cache: dict[int, tuple[tuple[int, str] | None, float, tuple[Problem, ...]]] = {}
 _CACHE_LIMIT = 50_000
 
 
-def integrity(batch: Batch) -> tuple[Problem, ...]:
-    """verify_batch, remembered per batch by its head (seq, hash) for a short while."""
+def integrity(batch_id: int, head: tuple[int, str] | None, rows: list) -> tuple[Problem, ...]:
+    """verify_rows over the batch's events (all of them, in seq order), remembered by the batch's head for a
+    short while."""
     from flask import current_app
 
     ttl = current_app.config.get("TRACE_INTEGRITY_CACHE_SECONDS", 60)
     now = time.monotonic()
-    cached = _integrity_cache.get(batch.id)
-    if ttl and cached and cached[:2] == (batch.ledger_head_seq, batch.ledger_head_hash) and cached[2] > now:
-        return cached[3]
-    problems = tuple(verify_batch(batch.id))
+    cached = _integrity_cache.get(batch_id)
+    if ttl and cached and cached[0] == head and cached[1] > now:
+        return cached[2]
+    problems = tuple(verify_rows(batch_id, rows, head))
     if ttl:
         if len(_integrity_cache) >= _CACHE_LIMIT:
             _integrity_cache.clear()
-        _integrity_cache[batch.id] = (batch.ledger_head_seq, batch.ledger_head_hash, now + ttl, problems)
+        _integrity_cache[batch_id] = (head, now + ttl, problems)
     return problems

@@ -203,6 +203,12 @@ def verify_batch(batch_id: int) -> list[Problem]:
     return _check_chain(batch_id, list(rows), tuple(head) if head else None)
 
 
+def verify_rows(batch_id: int, rows: list, head: tuple[int, str] | None) -> list[Problem]:
+    """verify_batch over rows the caller has already read: every event of the batch in seq order, each a
+    mapping with id, hash and the HASHED_FIELDS; head is the batch's (ledger_head_seq, ledger_head_hash)."""
+    return _check_chain(batch_id, rows, head)
+
+
 def verify_all(*, chunk: int = 5000) -> list[Problem]:
     """Verify every chain of the platform; streams the events batch by batch."""
     return verify_all_counted(chunk=chunk)[1]
