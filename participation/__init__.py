@@ -26,6 +26,17 @@ def init_app(app):
     _register_escalation(app)
     app.cli.add_command(reports_cli)
     _register_trace(app)
+    _register_demo()
+
+
+def _register_demo() -> None:
+    """The demo reports, seeded by `wufei seed demo` after the portal's own demo data."""
+    from portal.demo import DEMO_SEEDERS
+
+    from .demo import seed_demo_reports
+
+    if seed_demo_reports not in DEMO_SEEDERS:
+        DEMO_SEEDERS.append(seed_demo_reports)
 
 
 def _register_trace(app) -> None:

@@ -8,6 +8,7 @@ follow GB/T 4754-2017. Coordinates are WGS-84 and lie inside the enterprise's di
 Idempotent: organisations are matched by USCC, users by e-mail, and brought back to their demo values;
 a second run adds no row. The caller commits.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -125,7 +126,13 @@ USERS = (
     DemoUser("regulator.lingbao@demo.wufei.cn", "李静（灵宝市生态环境分局）",
              regulator=(Department.ECOLOGY, "411282")),
     DemoUser("generator@demo.wufei.cn", "赵金山", memberships=(("gold_mine", Role.ADMIN),)),
+    DemoUser("smelter@demo.wufei.cn", "孙冶华", memberships=(("gold_smelter", Role.ADMIN),)),
     DemoUser("receiver@demo.wufei.cn", "韩环保", memberships=(("hw_facility", Role.ADMIN),)),
+    # the marketplace's sellers and buyer (marketplace/demo.py)
+    DemoUser("powerplant@demo.wufei.cn", "郑电明", memberships=(("power_plant", Role.ADMIN),)),
+    DemoUser("alumina@demo.wufei.cn", "周铝生", memberships=(("alumina", Role.ADMIN),)),
+    DemoUser("coal@demo.wufei.cn", "钱煤林", memberships=(("coal_yima", Role.ADMIN),)),
+    DemoUser("recycler@demo.wufei.cn", "秦绿建", memberships=(("recycler", Role.ADMIN),)),
     DemoUser("transporter@demo.wufei.cn", "杨安达", memberships=(("hw_transport", Role.ADMIN),)),
     DemoUser("driver@demo.wufei.cn", "刘师傅", memberships=(("hw_transport", Role.DRIVER),)),
     DemoUser("applicant@demo.wufei.cn", "许钼", memberships=(("pending_molybdenum", Role.ADMIN),)),
@@ -133,9 +140,17 @@ USERS = (
 )
 REVIEWER = "regulator@demo.wufei.cn"
 
+# Areas outside portal add their demo content here (participation.init_app appends its seeder), so that
+# portal never imports them. A seeder gets the demo users by e-mail and the organisations by key, creates
+# what is missing through its services, and returns counts to print; it must add nothing on a second run.
+DEMO_SEEDERS: list[Callable[[dict[str, User], dict[str, Organisation]], dict]] = []
+
 
 def seed_demo() -> dict:
-    """Create or restore the demo users and organisations; returns what exists and what was created."""
+    """Create or restore the demo users and organisations, then the demo story of the regulatory core and of
+    the registered areas; returns what exists and what was created."""
+    from .regulatory.demo import seed_regulatory_demo
+
     created = {"users": 0, "organisations": 0}
     users = {}
     for spec in USERS:
@@ -149,9 +164,13 @@ def seed_demo() -> dict:
         for org_key, role in spec.memberships:
             _ensure_membership(users[spec.email], orgs[org_key], role)
     db.session.flush()
-    return {"organisations": len(orgs), "organisations_created": created["organisations"],
-            "users": len(users), "users_created": created["users"],
-            "regulators": sum(1 for s in USERS if s.regulator)}
+    summary = {"organisations": len(orgs), "organisations_created": created["organisations"],
+               "users": len(users), "users_created": created["users"],
+               "regulators": sum(1 for s in USERS if s.regulator)}
+    summary.update(seed_regulatory_demo(users, orgs))
+    for seeder in DEMO_SEEDERS:
+        summary.update(seeder(users, orgs))
+    return summary
 
 
 @cache

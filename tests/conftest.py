@@ -5,6 +5,7 @@ import socket
 import threading
 
 import pytest
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -42,6 +43,15 @@ def meilisearch(tmp_path_factory):
         os.environ.pop("TEST_MEILISEARCH_KEY", None)
 
 
+class EnglishClient(FlaskClient):
+    """Test clients read pages in English unless a test asks for Chinese (Accept-Language, the lang
+    cookie or the user's preference), so that assertions on English wording are stable."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, meilisearch):
     instance = tmp_path_factory.mktemp("instance")
@@ -59,6 +69,7 @@ def app(tmp_path_factory, meilisearch):
         "REDIS_URL": None,
         "MAIL_SERVER": None,
     })
+    app.test_client_class = EnglishClient
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -88,7 +99,7 @@ def _clean_tables(app):
 @pytest.fixture
 def ctx(app):
     """An application context with a test request, for calling services directly."""
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):  # as EnglishClient
         yield
         db.session.rollback()
 

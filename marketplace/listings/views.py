@@ -1,4 +1,6 @@
 """Marketplace pages: public browse and search, listing detail, my listings, my demand, saved searches."""
+from decimal import Decimal
+
 from flask import (
     Blueprint,
     abort,
@@ -225,7 +227,7 @@ def demand_form(demand_id: int | None = None):
     if demand is not None and request.method == "GET":
         form.title.data, form.description.data = demand.title, demand.description
         form.waste_codes.data, form.categories.data = ", ".join(demand.waste_codes), ", ".join(demand.categories)
-        form.quantity.data = _amount(demand.quantity_g, "t")
+        form.quantity.data = None if demand.quantity_g is None else Decimal(_amount(demand.quantity_g, "t"))
         form.price_min.data, form.price_max.data = demand.price_min_fen, demand.price_max_fen
         form.district.data, form.radius_km.data = demand.district_code or "", demand.radius_km
         form.valid_until.data = demand.valid_until

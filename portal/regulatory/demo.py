@@ -1,0 +1,303 @@
+"""The regulatory core's part of `wufei seed demo`: one gold smelter's hazardous waste from cradle to grave.
+
+Everything is created through the services a user's clicks reach — sites, facilities, the licence (recorded
+by the city regulator), batches with their HJ 1276 container codes, storage, labels, two manifests signed
+step by step by their parties, a declaration — so every rule, audit entry and ledger event is the real one.
+
+The story, dated from ANCHOR (1 October 2026) so that it reads the same whenever it is seeded:
+- 灵宝豫金冶炼 generated 5.0 t of copper-smelting flue dust (321-002-48) on 10 September and stored it; the
+  manifest for it is taken all the way: submitted, picked up, handed over between two of 安达's vehicles,
+  delivered, received with 4.6 t of 5.0 t (the weight-mismatch alert), and utilised (R4) by 豫西环保;
+- 0.8 t of waste mineral oil (900-249-08) from 24 September is on the road under a second manifest;
+- 1.2 t of arsenic residue (321-032-48) has been in storage since August 2025 (the storage alert, raised by
+  `wufei alerts scan`);
+- the smelter's September declaration waits as a draft.
+Manifest steps carry the time they are signed (the state machine stamps them), so the two manifests are
+dated on the day of seeding, after the batches and their storage.
+
+Idempotent: every object is found again by a stable marker (a site's name, a licence's number, a batch's
+first container code, the manifests on a batch, a declaration's period) and nothing is created twice.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..accounts.models import Organisation, User
+from ..extensions import db
+from .batches import services as batches
+from .batches.models import Batch, Site, StorageFacility
+from .declarations import services as declarations
+from .declarations.models import Declaration
+from .labels.services import record_labelled
+from .licences import services as licences
+from .licences.models import Licence
+from .manifests import services as manifests
+from .manifests.models import Manifest, ManifestLine
+from .manifests.states import apply_action
+
+ANCHOR = date(2026, 10, 1)
+CHINA = ZoneInfo("Asia/Shanghai")
+TONNE = 1_000_000
+
+GENERATOR, RECEIVER, CARRIER = "gold_smelter", "hw_facility", "hw_transport"
+SMELTER_LOGIN = "smelter@demo.wufei.cn"
+RECEIVER_LOGIN = "receiver@demo.wufei.cn"
+TRANSPORTER_LOGIN = "transporter@demo.wufei.cn"
+DRIVER_LOGIN = "driver@demo.wufei.cn"
+REGULATOR_LOGIN = "regulator@demo.wufei.cn"
+# who records each organisation's sites and storage facilities
+KEEPER = {GENERATOR: SMELTER_LOGIN, RECEIVER: RECEIVER_LOGIN}
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A moment of a day in China, as the aware datetime the ledger stores."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA)
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    key: str
+    org: str
+    name: str
+    kind: str
+    address: str
+    district: str
+    lat: str
+    lon: str
+
+
+@dataclass(frozen=True)
+class FacilitySpec:
+    site: str
+    name: str
+    capacity_t: int
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    key: str
+    waste_code: str
+    quantity: str  # tonnes, as typed
+    containers: int
+    form: str
+    packaging: str
+    main_components: str
+    harmful_components: str
+    generated_on: date
+    generated_hour: int
+    stored_hour: int
+
+
+SITES = (
+    SiteSpec("smelter_works", GENERATOR, "熔炼车间", "generation", "河南省三门峡市灵宝市城关镇函谷路西段 豫金冶炼厂区北区",
+             "411282", "34.515400", "110.869600"),
+    SiteSpec("smelter_store", GENERATOR, "危险废物贮存库", "storage", "河南省三门峡市灵宝市城关镇函谷路西段 豫金冶炼厂区东南角",
+             "411282", "34.514200", "110.871300"),
+    SiteSpec("plant", RECEIVER, "综合利用处置中心", "treatment", "河南省三门峡市陕州区大营镇环保产业园8号",
+             "411203", "34.730300", "111.150400"),
+)
+FACILITIES = (
+    FacilitySpec("smelter_store", "一号危废贮存库（防渗、分区）", 200),
+    FacilitySpec("plant", "入场待检暂存库", 1000),
+)
+LICENCE = {
+    "number": "豫环许可危废字41120318号", "kind": "comprehensive", "issuing_authority": "河南省生态环境厅",
+    "issued_on": date(2024, 12, 20), "valid_from": date(2025, 1, 1), "valid_until": date(2029, 12, 31),
+    "annual_capacity_g": 30_000 * TONNE,
+    "notes": "核准经营方式：收集、贮存、利用、处置。冶炼烟尘回收铜铅锌（R4），砷渣稳定化后安全填埋（D1）。",
+}
+# HW08 and HW48 as whole categories, the smelter's arsenic residue with its own, smaller capacity
+LICENCE_SCOPES = "HW08 R9 D10 5000t\nHW48 R4 D1 20000t\n321-032-48 D1 1000t\nHW49 D10"
+BATCHES = (
+    BatchSpec("dust", "321-002-48", "5.0", 5, "solid", "吨袋（内衬防渗膜）", "铜、铅、锌氧化物烟尘",
+              "砷、铅、镉", ANCHOR - timedelta(days=21), 10, 15),
+    BatchSpec("oil", "900-249-08", "0.8", 4, "liquid", "200 L 闭口铁桶", "废液压油、废齿轮油",
+              "石油烃", ANCHOR - timedelta(days=7), 9, 14),
+    BatchSpec("arsenic", "321-032-48", "1.2", 1, "solid", "吨桶（HDPE，加盖）", "砷酸钙、硫酸钙",
+              "砷", ANCHOR - timedelta(days=420), 11, 16),
+)
+STORAGE = "一号危废贮存库（防渗、分区）"
+EMERGENCY = ("车辆配备灭火器、吸附棉、防渗布和防毒面具；发生泄漏立即停车设置警示，用防渗布覆盖、吸附棉围堵，"
+             "拨打 119 并报告三门峡市生态环境局（0398-12369）。")
+CARRIERS = {
+    "relay": [
+        {"organisation_id": None, "vehicle_plate": "豫M·D1234", "driver_name": "刘师傅", "driver_phone": "13903981234",
+         "escort_name": "张押运"},
+        {"organisation_id": None, "vehicle_plate": "豫M·D5678", "driver_name": "王建军", "driver_phone": "13903985678",
+         "escort_name": "李押运"},
+    ],
+    "single": [
+        {"organisation_id": None, "vehicle_plate": "豫M·D1234", "driver_name": "刘师傅", "driver_phone": "13903981234",
+         "escort_name": "张押运"},
+    ],
+}
+RECEIVED_OF_DUST_G = 4_600_000  # of 5 000 000 shipped: beyond the 5 % tolerance
+DECLARATION_PERIOD = (ANCHOR - timedelta(days=1)).strftime("%Y-%m")
+
+
+def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) -> dict:
+    """Create what is missing of the story; returns how many of each thing exist and were created."""
+    counts: dict[str, int] = {}
+
+    def tally(name: str, is_new: bool) -> None:
+        counts[name] = counts.get(name, 0) + 1
+        counts[f"{name}_created"] = counts.get(f"{name}_created", 0) + is_new
+
+    smelter = users[SMELTER_LOGIN]
+    sites = {}
+    for spec in SITES:
+        sites[spec.key], is_new = _ensure_site(spec, orgs[spec.org], users[KEEPER[spec.org]])
+        tally("sites", is_new)
+    facilities = {}
+    site_orgs = {spec.key: spec.org for spec in SITES}
+    for spec in FACILITIES:
+        keeper = users[KEEPER[site_orgs[spec.site]]]
+        facilities[spec.name], is_new = _ensure_facility(spec, sites[spec.site], keeper)
+        tally("storage_facilities", is_new)
+    tally("licences", _ensure_licence(users[REGULATOR_LOGIN], orgs[RECEIVER]))
+    stored_in = facilities[STORAGE]
+    found = {}
+    for spec in BATCHES:
+        found[spec.key], is_new = _ensure_batch(spec, orgs[GENERATOR], smelter, sites, stored_in)
+        tally("batches", is_new)
+    tally("manifests", _ensure_treated_manifest(found["dust"], orgs, users))
+    tally("manifests", _ensure_manifest_in_transit(found["oil"], orgs, users))
+    tally("declarations", _ensure_declaration(smelter, orgs[GENERATOR]))
+    db.session.flush()
+    return counts
+
+
+# --- places and the licence ----------------------------------------------------------------------
+
+
+
+def _ensure_site(spec: SiteSpec, org: Organisation, actor: User) -> tuple[Site, bool]:
+    site = db.session.scalar(select(Site).where(Site.organisation_id == org.id, Site.name == spec.name))
+    if site is not None:
+        return site, False
+    site = batches.create_site(org, actor, name=spec.name, kind=spec.kind, address=spec.address,
+                               district_code=spec.district, lat=spec.lat, lon=spec.lon)
+    db.session.flush()
+    return site, True
+
+
+def _ensure_facility(spec: FacilitySpec, site: Site, actor: User) -> tuple[StorageFacility, bool]:
+    facility = db.session.scalar(select(StorageFacility).where(StorageFacility.site_id == site.id,
+                                                               StorageFacility.name == spec.name))
+    if facility is not None:
+        return facility, False
+    facility = batches.create_facility(site.organisation, actor, name=spec.name,
+                                       site_id=site.id, capacity_g=spec.capacity_t * TONNE, streams="hazardous",
+                                       hazardous_allowed=True)
+    db.session.flush()
+    return facility, True
+
+
+def _ensure_licence(regulator: User, receiver: Organisation) -> bool:
+    if db.session.scalar(select(Licence.id).where(Licence.number == LICENCE["number"])) is not None:
+        return False
+    licences.record_licence(regulator, receiver, scopes=licences.parse_scope_text(LICENCE_SCOPES), **LICENCE)
+    return True
+
+
+# --- batches and storage -------------------------------------------------------------------------
+
+def first_container_code(spec: BatchSpec, generator: Organisation) -> str:
+    """The stable marker of a demo batch: its first container's 37-digit code."""
+    return batches.container_code(generator.uscc, spec.waste_code, spec.generated_on, 1)
+
+
+def _ensure_batch(spec: BatchSpec, generator: Organisation, actor: User, sites: dict,
+                  facility: StorageFacility) -> tuple[Batch, bool]:
+    existing = batches.container_by_code(first_container_code(spec, generator))
+    if existing is not None:
+        return existing.batch, False
+    batch = batches.create_batch(
+        generator, actor, spec.waste_code, spec.quantity, "t", spec.form, spec.packaging,
+        main_components=spec.main_components, harmful_components=spec.harmful_components,
+        generated_on=spec.generated_on, site=sites["smelter_works"], containers=spec.containers,
+        occurred_at=at(spec.generated_on, spec.generated_hour))
+    db.session.flush()
+    for container in batch.containers:
+        batches.store_container(container, facility, actor=actor,
+                                occurred_at=at(spec.generated_on, spec.stored_hour))
+    return batch, True
+
+
+def _retrieve_all(batch: Batch, actor: User) -> None:
+    for container in batch.containers:
+        if container.status == "stored":
+            batches.retrieve_container(container, container.facility, actor=actor)
+
+
+# --- manifests -----------------------------------------------------------------------------------
+
+def _on_a_manifest(batch: Batch) -> bool:
+    return db.session.scalar(select(ManifestLine.id).where(ManifestLine.batch_id == batch.id).limit(1)) is not None
+
+
+def _carriers(kind: str, carrier: Organisation) -> list[dict]:
+    return [{**leg, "organisation_id": carrier.id} for leg in CARRIERS[kind]]
+
+
+def _submitted_draft(batch: Batch, orgs: dict, users: dict, carriers: str, **plan) -> Manifest:
+    """Draft and submit a manifest for the whole batch, labels printed and containers taken out of storage."""
+    smelter, generator = users[SMELTER_LOGIN], orgs[GENERATOR]
+    record_labelled(list(batch.containers), actor=smelter, file_format="pdf")
+    manifest = manifests.create_manifest_draft(
+        generator_org=generator, receiver_org=orgs[RECEIVER], carriers=_carriers(carriers, orgs[CARRIER]),
+        lines=[{"batch": batch}], actor=smelter, emergency_measures=EMERGENCY, **plan)
+    apply_action(manifest, "submit", smelter, generator)
+    _retrieve_all(batch, smelter)
+    return manifest
+
+
+def _codes(batch: Batch) -> list[str]:
+    return [c.code for c in batch.containers]
+
+
+def _ensure_treated_manifest(batch: Batch, orgs: dict, users: dict) -> bool:
+    """The full journey, each step signed by its party: the driver, the second vehicle's company, the receiver."""
+    if _on_a_manifest(batch):
+        return False
+    today = manifests.china_today()
+    carrier, receiver = orgs[CARRIER], orgs[RECEIVER]
+    manifest = _submitted_draft(batch, orgs, users, "relay", planned_pickup_on=today, planned_delivery_on=today,
+                                via_points="G310 国道 → 三门峡安达危货停车场（湖滨区货运路）换车 → 陕州区大营镇")
+    codes = _codes(batch)
+    apply_action(manifest, "pick_up", users[DRIVER_LOGIN], carrier, scanned=codes,
+                 place="灵宝豫金冶炼有限公司 危险废物贮存库")
+    apply_action(manifest, "hand_over", users[TRANSPORTER_LOGIN], carrier, scanned=codes,
+                 place="三门峡安达危货停车场（湖滨区货运路）")
+    apply_action(manifest, "deliver", users[TRANSPORTER_LOGIN], carrier, scanned=codes,
+                 place="三门峡豫西环保科技有限公司 地磅房")
+    apply_action(manifest, "receive", users[RECEIVER_LOGIN], receiver, scanned=codes,
+                 lines=[{"position": 0, "received_g": RECEIVED_OF_DUST_G, "refused_g": 0}])
+    apply_action(manifest, "treat", users[RECEIVER_LOGIN], receiver, method="R4", treated_on=today.isoformat(),
+                 quantity_g=RECEIVED_OF_DUST_G)
+    return True
+
+
+def _ensure_manifest_in_transit(batch: Batch, orgs: dict, users: dict) -> bool:
+    if _on_a_manifest(batch):
+        return False
+    today = manifests.china_today()
+    manifest = _submitted_draft(batch, orgs, users, "single", planned_pickup_on=today,
+                                planned_delivery_on=today + timedelta(days=1))
+    apply_action(manifest, "pick_up", users[DRIVER_LOGIN], orgs[CARRIER], scanned=_codes(batch),
+                 place="灵宝豫金冶炼有限公司 危险废物贮存库")
+    return True
+
+
+# --- declaration ---------------------------------------------------------------------------------
+
+def _ensure_declaration(actor: User, generator: Organisation) -> bool:
+    start = declarations.parse_period("monthly", DECLARATION_PERIOD)[0]
+    if db.session.scalar(select(Declaration.id).where(
+            Declaration.organisation_id == generator.id, Declaration.kind == "monthly",
+            Declaration.period_start == start)) is not None:
+        return False
+    declarations.create_declaration(actor, generator, "monthly", DECLARATION_PERIOD)
+    return True
