@@ -2,20 +2,16 @@
 
 Photos are decoded only after their pixel count is checked, re-encoded as JPEG without any metadata
 (EXIF, GPS, ICC) and given a thumbnail; a lab report must really be a PDF or an image."""
-import io
 import secrets
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from portal.errors import DomainError
+from portal import images
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
 MAX_SIDE = 1600
 THUMB_SIDE = 320
 MAX_PHOTOS = 6
@@ -31,39 +27,13 @@ class CleanPhoto:
     height: int
 
 
-def _refuse(message, field: str):
-    raise DomainError(message, fields={field: message})
-
-
-def _jpeg(image: Image.Image, side: int) -> tuple[bytes, int, int]:
-    copy = image.copy()
-    copy.thumbnail((side, side))
-    out = io.BytesIO()
-    copy.save(out, "JPEG", quality=85, optimize=True)  # no exif=/icc_profile=: pixels only
-    return out.getvalue(), copy.width, copy.height
-
-
 def clean_photo(stream, field: str = "photos") -> CleanPhoto:
     """A validated photo, upright, scaled, re-encoded without metadata, with its thumbnail."""
-    raw = stream.read(MAX_PHOTO_BYTES + 1)
-    if len(raw) > MAX_PHOTO_BYTES:
-        _refuse(_l("A photo may be at most %(mb)s MB.", mb=MAX_PHOTO_BYTES // (1024 * 1024)), field)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw))
-            if image.format not in ("JPEG", "PNG", "WEBP"):
-                _refuse(_l("Photos must be JPEG, PNG or WebP images."), field)
-            if image.width * image.height > MAX_PIXELS:
-                raise Image.DecompressionBombError("too many pixels")
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        _refuse(_l("This image is too large to process."), field)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        _refuse(_l("This file is not an image we can read (JPEG, PNG or WebP)."), field)
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    data, width, height = _jpeg(image, MAX_SIDE)
-    thumbnail, _w, _h = _jpeg(image, THUMB_SIDE)
+    raw = images.read_upload(stream, MAX_PHOTO_BYTES, field,
+                             _l("A photo may be at most %(mb)s MB.", mb=MAX_PHOTO_BYTES // (1024 * 1024)))
+    image = images.upright_rgb(images.open_image(raw, field))
+    data, width, height = images.to_jpeg(image, MAX_SIDE)
+    thumbnail, _w, _h = images.to_jpeg(image, THUMB_SIDE)
     return CleanPhoto(data, thumbnail, width, height)
 
 
@@ -85,10 +55,10 @@ def store_lab_report(stream, field: str = "lab_report") -> str:
     """Keep a lab report that is a PDF, PNG or JPEG by its content (not its name); returns the stored name."""
     raw = stream.read(MAX_REPORT_BYTES + 1)
     if len(raw) > MAX_REPORT_BYTES:
-        _refuse(_l("A lab report may be at most %(mb)s MB.", mb=MAX_REPORT_BYTES // (1024 * 1024)), field)
+        images.refuse(_l("A lab report may be at most %(mb)s MB.", mb=MAX_REPORT_BYTES // (1024 * 1024)), field)
     kind = next((ext for magic, ext in REPORT_TYPES.items() if raw.startswith(magic)), None)
     if kind is None:
-        _refuse(_l("A lab report must be a PDF, PNG or JPEG file."), field)
+        images.refuse(_l("A lab report must be a PDF, PNG or JPEG file."), field)
     name = f"{secrets.token_hex(16)}.{kind}"
     (upload_dir() / name).write_bytes(raw)
     return name

@@ -2,25 +2,18 @@
 
 Images are decoded only after their pixel count is checked and re-encoded as JPEG without metadata;
 a PDF is kept as sent once its magic bytes say it is one. Anything else is refused before it is stored."""
-import io
 import secrets
-import warnings
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from portal.errors import DomainError
+from portal import images
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
 MAX_SIDE = 2400
 FIELD = "proof"
-
-
-def _refuse(message):
-    raise DomainError(message, fields={FIELD: message})
+NOT_A_PROOF = _l("The proof must be a JPEG, PNG or WebP image or a PDF file.")
 
 
 def proof_dir() -> Path:
@@ -30,33 +23,14 @@ def proof_dir() -> Path:
 
 
 def _reencode(raw: bytes) -> bytes:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw))
-            if image.format not in ("JPEG", "PNG", "WEBP"):
-                _refuse(_l("The proof must be a JPEG, PNG or WebP image or a PDF file."))
-            if image.width * image.height > MAX_PIXELS:
-                raise Image.DecompressionBombError("too many pixels")
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        _refuse(_l("This image is too large to process."))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        _refuse(_l("The proof must be a JPEG, PNG or WebP image or a PDF file."))
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=88, optimize=True)  # no exif=/icc_profile=: pixels only
-    return out.getvalue()
+    image = images.open_image(raw, FIELD, not_an_image=NOT_A_PROOF)
+    return images.to_jpeg(images.upright_rgb(image), MAX_SIDE, quality=88)[0]
 
 
 def store_proof(stream) -> str:
     """Check, clean and store a proof file; returns the stored name. Raises DomainError on bad files."""
-    raw = stream.read(MAX_PROOF_BYTES + 1)
-    if len(raw) > MAX_PROOF_BYTES:
-        _refuse(_l("The proof may be at most %(mb)s MB.", mb=MAX_PROOF_BYTES // (1024 * 1024)))
-    if not raw:
-        _refuse(_l("The file is empty."))
+    raw = images.read_upload(stream, MAX_PROOF_BYTES, FIELD,
+                             _l("The proof may be at most %(mb)s MB.", mb=MAX_PROOF_BYTES // (1024 * 1024)))
     if raw.startswith(b"%PDF-"):
         data, ext = raw, "pdf"
     else:

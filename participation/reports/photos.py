@@ -2,9 +2,7 @@
 
 Pillow parses only the header on open, so the pixel count is checked before any decoding; a
 decompression bomb is refused instead of exhausting memory."""
-import io
 import secrets
-import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -12,18 +10,17 @@ from pathlib import Path
 import pillow_heif
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image
 
-from portal.errors import DomainError
+from portal import images
 
 pillow_heif.register_heif_opener()
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "HEIF"}
 MAX_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; beyond that it is not a photo of a street
 MAX_SIDE = 2048  # stored photos are scaled down to this
 
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+Image.MAX_IMAGE_PIXELS = images.MAX_PIXELS
 
 
 @dataclass
@@ -34,28 +31,11 @@ class CleanPhoto:
     gps: tuple[Decimal, Decimal] | None
 
 
-def _refuse(message, field: str):
-    raise DomainError(message, fields={field: message})
-
-
 def _open(stream, field: str) -> Image.Image:
-    raw = stream.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        _refuse(_l("A photo may be at most %(mb)s MB.", mb=MAX_BYTES // (1024 * 1024)), field)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw))
-            if image.format not in ACCEPTED_FORMATS:
-                _refuse(_l("Photos must be JPEG, PNG or HEIC images."), field)
-            if image.width * image.height > MAX_PIXELS:
-                raise Image.DecompressionBombError("too many pixels")
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        _refuse(_l("This image is too large to process."), field)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        _refuse(_l("This file is not an image we can read (JPEG, PNG or HEIC)."), field)
-    return image
+    raw = images.read_upload(stream, MAX_BYTES, field,
+                             _l("A photo may be at most %(mb)s MB.", mb=MAX_BYTES // (1024 * 1024)))
+    return images.open_image(raw, field, formats=ACCEPTED_FORMATS,
+                             not_an_image=_l("This file is not an image we can read (JPEG, PNG or HEIC)."))
 
 
 def _degrees(value, ref) -> Decimal | None:
@@ -81,14 +61,9 @@ def read_gps(image: Image.Image) -> tuple[Decimal, Decimal] | None:
 def clean_photo(stream, field: str = "photos") -> CleanPhoto:
     """Validate an uploaded photo and return it re-encoded, upright, scaled and free of metadata."""
     image = _open(stream, field)
-    gps = read_gps(image)
-    image = ImageOps.exif_transpose(image)
-    image = image.convert("RGB")
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
-    out = io.BytesIO()
-    # A fresh save with no exif/icc arguments writes pixels only
-    image.save(out, "JPEG", quality=85, optimize=True)
-    return CleanPhoto(out.getvalue(), image.width, image.height, gps)
+    gps = read_gps(image)  # read before re-encoding drops it
+    data, width, height = images.to_jpeg(images.upright_rgb(image), MAX_SIDE)
+    return CleanPhoto(data, width, height, gps)
 
 
 def photo_dir() -> Path:

@@ -1,6 +1,5 @@
 """Devices, their tokens, and recording weighings: each one also appends a 'weighed' event to the ledger."""
 import hashlib
-import io
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -9,10 +8,9 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
-from ... import audit
+from ... import audit, images
 from ...accounts.models import Organisation
 from ...auth import orgs_visible_to, require_manage_org
 from ...errors import Conflict, DomainError, NotFound
@@ -25,9 +23,7 @@ from .models import KINDS, Device, DeviceToken, WeighingRecord
 TOKEN_PREFIX = "wfd_"
 MAX_GROSS_G = 300_000_000  # 300 t: beyond any weighbridge
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 PHOTO_MAX_SIDE = 2048
-PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 CLOCK_SKEW = timedelta(minutes=10)
 
 
@@ -229,25 +225,12 @@ def record_weighing(device: Device, values: dict, photo: bytes | None = None, *,
 # --- photos --------------------------------------------------------------------------------------
 
 def reencode_photo(data: bytes) -> bytes:
-    """Decode the upload and write it again as a plain JPEG: no EXIF (GPS, camera), no other metadata,
-    no bytes we did not produce ourselves. Size, pixel count and format are limited."""
+    """The upload written again as a plain JPEG (portal.images): no EXIF, GPS or other metadata."""
     limit = current_app.config.get("WEIGHING_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES)
     if len(data) > limit:
         raise _invalid("photo", _("The photo is larger than %(mb)s MB.", mb=limit // (1024 * 1024)))
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in PHOTO_FORMATS:
-                raise _invalid("photo", _("The photo must be a JPEG, PNG or WebP image."))
-            if image.width * image.height > PHOTO_MAX_PIXELS:
-                raise _invalid("photo", _("The photo has too many pixels."))
-            image.load()
-            clean = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
-        raise _invalid("photo", _("The photo is not a readable image.")) from None
-    clean.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-    out = io.BytesIO()
-    clean.save(out, "JPEG", quality=85, optimize=True)
-    return out.getvalue()
+    image = images.open_image(data, "photo", not_an_image=_("The photo is not a readable image."))
+    return images.to_jpeg(images.upright_rgb(image), PHOTO_MAX_SIDE)[0]
 
 
 def _save_photo(jpeg: bytes) -> str:

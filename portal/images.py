@@ -1,0 +1,60 @@
+"""Uploaded images, checked the same way everywhere: size first, then format and pixel count from the
+header alone (Pillow decodes nothing on open), so a decompression bomb is refused before it costs memory;
+then re-encoded as JPEG from the pixels only, so no EXIF, GPS or ICC data survives."""
+import io
+import warnings
+
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import DomainError
+
+MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; anything larger is refused
+WEB_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+
+
+def refuse(message, field: str):
+    raise DomainError(message, fields={field: message})
+
+
+def read_upload(stream, max_bytes: int, field: str, too_large) -> bytes:
+    """The upload's bytes, refused (not truncated) with the message too_large when over max_bytes."""
+    raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        refuse(too_large, field)
+    if not raw:
+        refuse(_l("The file is empty."), field)
+    return raw
+
+
+def open_image(raw: bytes, field: str, *, formats=WEB_FORMATS, not_an_image=None) -> Image.Image:
+    """A decoded image of one of the accepted formats, or a DomainError naming the field."""
+    not_an_image = not_an_image or _l("This file is not an image we can read (JPEG, PNG or WebP).")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw))
+            if image.format not in formats:
+                refuse(not_an_image, field)
+            if image.width * image.height > MAX_PIXELS:
+                raise Image.DecompressionBombError("too many pixels")
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        refuse(_l("This image is too large to process."), field)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        refuse(not_an_image, field)
+    return image
+
+
+def upright_rgb(image: Image.Image) -> Image.Image:
+    """The image turned the way the camera held it, in RGB (what JPEG stores)."""
+    return ImageOps.exif_transpose(image).convert("RGB")
+
+
+def to_jpeg(image: Image.Image, max_side: int, quality: int = 85) -> tuple[bytes, int, int]:
+    """A scaled copy as JPEG bytes with its size; saving without exif/icc arguments writes pixels only."""
+    copy = image.copy()
+    copy.thumbnail((max_side, max_side))
+    out = io.BytesIO()
+    copy.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue(), copy.width, copy.height
