@@ -162,24 +162,25 @@ def offer_accept(offer_id: int):
     return deal
 
 
+def _close_offer(offer_id: int, action, message: str):
+    """Decline or withdraw, then back to the thread with the message (or the refusal _answer flashed)."""
+    result = _answer(offer_id, action)
+    if isinstance(result, Offer):
+        flash(message)
+        return redirect(url_for(".thread", thread_id=result.thread_id))
+    return result
+
+
 @bp.post("/offers/<int:offer_id>/decline")
 @auth.login_required
 def offer_decline(offer_id: int):
-    result = _answer(offer_id, services.decline_offer)
-    if isinstance(result, Offer):
-        flash(_("Offer declined."))
-        return redirect(url_for(".thread", thread_id=result.thread_id))
-    return result
+    return _close_offer(offer_id, services.decline_offer, _("Offer declined."))
 
 
 @bp.post("/offers/<int:offer_id>/withdraw")
 @auth.login_required
 def offer_withdraw(offer_id: int):
-    result = _answer(offer_id, services.withdraw_offer)
-    if isinstance(result, Offer):
-        flash(_("Offer withdrawn."))
-        return redirect(url_for(".thread", thread_id=result.thread_id))
-    return result
+    return _close_offer(offer_id, services.withdraw_offer, _("Offer withdrawn."))
 
 
 # --- inbox and thread -------------------------------------------------------------------------

@@ -24,6 +24,15 @@ def _user_state(user: User) -> dict:
     return audit.snapshot(user, USER_FIELDS)
 
 
+def _change_user(user: User, actor: User, action: str, **changes) -> User:
+    """Apply changes to the user's audited fields and record them with the values before and after."""
+    before = _user_state(user)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    audit.record(action, user, before=before, after=_user_state(user), actor=actor)
+    return user
+
+
 def _not_yourself(user: User, actor: User, message) -> None:
     """An administrator cannot shut themselves out (the platform could be left without one)."""
     if actor is not None and user.id == actor.id:
@@ -34,38 +43,26 @@ def lock_user(user: User, actor: User) -> User:
     _not_yourself(user, actor, _l("You cannot lock your own account."))
     if user.locked_until and user.locked_until > utcnow():
         raise Conflict(_l("This account is locked already."))
-    before = _user_state(user)
-    user.locked_until = utcnow() + ADMIN_LOCK
-    audit.record("user.locked", user, before=before, after=_user_state(user), actor=actor)
-    return user
+    return _change_user(user, actor, "user.locked", locked_until=utcnow() + ADMIN_LOCK)
 
 
 def unlock_user(user: User, actor: User) -> User:
     if not (user.locked_until and user.locked_until > utcnow()) and not user.failed_logins:
         raise Conflict(_l("This account is not locked."))
-    before = _user_state(user)
-    user.locked_until, user.failed_logins = None, 0
-    audit.record("user.unlocked", user, before=before, after=_user_state(user), actor=actor)
-    return user
+    return _change_user(user, actor, "user.unlocked", locked_until=None, failed_logins=0)
 
 
 def deactivate_user(user: User, actor: User) -> User:
     _not_yourself(user, actor, _l("You cannot deactivate your own account."))
     if not user.active:
         raise Conflict(_l("This account is deactivated already."))
-    before = _user_state(user)
-    user.active = False
-    audit.record("user.deactivated", user, before=before, after=_user_state(user), actor=actor)
-    return user
+    return _change_user(user, actor, "user.deactivated", active=False)
 
 
 def activate_user(user: User, actor: User) -> User:
     if user.active:
         raise Conflict(_l("This account is active already."))
-    before = _user_state(user)
-    user.active = True
-    audit.record("user.activated", user, before=before, after=_user_state(user), actor=actor)
-    return user
+    return _change_user(user, actor, "user.activated", active=True)
 
 
 def grant_platform_admin(user: User, actor: User) -> User:
@@ -74,20 +71,14 @@ def grant_platform_admin(user: User, actor: User) -> User:
         raise Conflict(_l("This user is a platform administrator already."))
     if not user.active:
         raise Conflict(_l("Activate the account before granting administrator rights."))
-    before = _user_state(user)
-    user.is_platform_admin = True
-    audit.record("user.admin_granted", user, before=before, after=_user_state(user), actor=actor)
-    return user
+    return _change_user(user, actor, "user.admin_granted", is_platform_admin=True)
 
 
 def revoke_platform_admin(user: User, actor: User) -> User:
     _not_yourself(user, actor, _l("You cannot revoke your own administrator rights."))
     if not user.is_platform_admin:
         raise Conflict(_l("This user is not a platform administrator."))
-    before = _user_state(user)
-    user.is_platform_admin = False
-    audit.record("user.admin_revoked", user, before=before, after=_user_state(user), actor=actor)
-    return user
+    return _change_user(user, actor, "user.admin_revoked", is_platform_admin=False)
 
 
 def jurisdiction_choices() -> list[Division]:
