@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from .errors import register_error_handlers
     from .i18n import init_i18n, select_locale
+    from .layout import init_layout
     from .nav import init_nav
     from .security import init_security_headers
 
@@ -43,6 +44,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     init_i18n(app)
     init_nav(app)
+    init_layout(app)
     init_security_headers(app)
     register_error_handlers(app)
     _import_models()
