@@ -71,6 +71,7 @@ def _import_models() -> None:
     from .api import core  # noqa: F401
     from .calendar import models as calendar_models  # noqa: F401
     from .regulatory import models as regulatory_models  # noqa: F401
+    from .regulatory import trace_snapshots  # noqa: F401  (the table and its commit hook)
     from .regulatory.alerts import models as alerts_models  # noqa: F401
     from .regulatory.batches import models as batches_models  # noqa: F401
     from .regulatory.declarations import models as declarations_models  # noqa: F401

@@ -12,11 +12,14 @@ from portal.extensions import db
 from portal.regulatory.batches.models import Batch, Container
 from portal.regulatory.ledger.models import LedgerEvent
 from portal.regulatory.trace import Trace, trace
+from portal.regulatory.trace_snapshots import public_trace
 
 CONFIG_DEFAULTS = {
     "TRACE_RATE_LIMIT": "30 per minute",  # per address: enough to scan a shelf of labels, too few to enumerate
     "TRACE_INSPECTOR_LINK_SECONDS": 8 * 3600,  # one working day in the field
-    "TRACE_INTEGRITY_CACHE_SECONDS": 60,
+    # a snapshot's integrity verdict older than this sends the reader to the live, verifying trace; a daily
+    # `wufei ledger verify` keeps every verdict younger
+    "TRACE_VERIFIED_MAX_AGE": 26 * 3600,
     "TRACE_PUBLIC_MAX_AGE": 60,  # seconds a browser or proxy may reuse the public page before revalidating
     "TRACE_FIGURES_CACHE_SECONDS": 300,
 }
@@ -82,6 +85,8 @@ def read_outside_transaction() -> None:
 def resolve(code: str, token: str | None) -> tuple[Trace | None, bool]:
     """(trace as the viewer may see it, whether that is the full view). Raises LinkRefused for a bad link."""
     signed_in = _signed_in_fully()
+    if not token and not signed_in and (found := public_trace(code)) is not None:
+        return found, False
     found = trace(code, personal=bool(token) or signed_in)
     if found is None:
         return None, False

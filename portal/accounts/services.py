@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from .. import audit
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
+from ..jobs import enqueue
 from ..outbox import send_message
 from ..types import utcnow
 from . import uscc
@@ -200,10 +201,15 @@ def update_organisation(org: Organisation, **fields) -> Organisation:
             raise DomainError(message, fields={"uscc": message})
         fields["uscc"] = validate_uscc(fields["uscc"])
     before = audit.snapshot(org, ORG_FIELDS)
+    renamed = "name" in fields and fields["name"] != org.name
     for name, value in fields.items():
         setattr(org, name, value)
     audit.record("organisation.updated", org, before=before, after=audit.snapshot(org, ORG_FIELDS),
                  organisation_id=org.id)
+    if renamed:  # the public trace pages name it
+        from ..regulatory.trace_snapshots import refresh_organisation
+
+        enqueue(refresh_organisation, org.id, after_commit=True)
     return org
 
 

@@ -3,7 +3,8 @@
 Rows are generated in worker processes (the SHA-256 chain is the expensive part) and written with COPY;
 every chain is hashed by the ledger's own compute_hash, so `wufei ledger verify` and the trace page find
 them intact. Each batch of four containers lives a whole life: generated, packed, labelled, stored,
-taken out, picked up, delivered, received and treated — 21 events.
+taken out, picked up, delivered, received and treated — 21 events — and gets the public trace snapshot that the
+ledger's commit hook would build for it (portal/regulatory/trace_snapshots.py).
 """
 import json
 import multiprocessing as mp
@@ -20,11 +21,14 @@ from ..accounts.uscc import check_character
 from ..extensions import db
 from .ledger.models import GENESIS_HASH
 from .ledger.services import compute_hash
-from .models import WasteCode
+from .models import Division, WasteCode
+from .trace import BATCH_PREFIX, Step, Trace, Waste
+from .trace_snapshots import encode
 
 CONTAINERS_PER_BATCH = 4
 EVENTS_PER_BATCH = 1 + 4 * CONTAINERS_PER_BATCH + 4  # generated; split, labelled, stored, retrieved; transport
 PRODUCERS = 200
+DISTRICT = "411282"  # 灵宝市
 BATCHES_PER_DAY = 50  # per producer: 200 container numbers of the 999 a producer + code + day may use
 CHUNK = 2000  # batches per worker task and per COPY transaction
 WASTE_CODES = ("900-249-08", "900-041-49", "772-002-18", "900-047-49")
@@ -37,11 +41,12 @@ RECEIVER_PLACE = ("灵宝市危废处置中心", Decimal("34.521000"), Decimal("
 class Plan:
     """What a worker needs to generate a chunk; plain values only (it crosses process boundaries)."""
 
-    producers: tuple[tuple[int, str], ...]  # (organisation id, uscc)
-    carrier: tuple[int, str]
-    receiver: tuple[int, str]
+    producers: tuple[tuple[int, str, str], ...]  # (organisation id, uscc, name)
+    carrier: tuple[int, str, str]
+    receiver: tuple[int, str, str]
     actor_id: int
-    codes: tuple[tuple[int, str, str], ...]  # (waste code id, code, hazards)
+    codes: tuple[tuple[int, str, str, Waste], ...]  # (waste code id, code, hazards, as the trace names it)
+    district: str
     first_batch_id: int
     first_container_id: int
     first_event_id: int
@@ -77,6 +82,7 @@ def _line(values) -> str:
     return "\t".join(_copy_value(v) for v in values) + "\n"
 
 
+SNAPSHOT_COLUMNS = ("batch_id", "head_seq", "head_hash", "verified_at", "intact", "body")
 EVENT_COLUMNS = ("id", "batch_id", "seq", "event_type", "container_id", "organisation_id", "actor_id", "occurred_at",
                  "recorded_at", "place", "lat", "lon", "quantity_g", "data", "prev_hash", "hash")
 BATCH_COLUMNS = ("id", "organisation_id", "waste_code_id", "waste_code", "stream", "quantity_g", "unit_label", "form",
@@ -86,10 +92,10 @@ CONTAINER_COLUMNS = ("id", "batch_id", "code", "sequence", "quantity_g", "packag
 
 
 def _batch_events(plan: Plan, index: int, batch_id: int, container_ids: list[int], codes: list[str],
-                  producer: tuple[int, str], grams: int, day: date) -> list[dict]:
+                  producer: tuple[int, str, str], grams: int, day: date) -> list[dict]:
     """The 21 events of one batch's life, in chain order, without hashes yet."""
     at = datetime(day.year, day.month, day.day, 1, tzinfo=UTC) + timedelta(seconds=index % 3600)
-    org, uscc = producer
+    org = producer[0]
     share = grams // CONTAINERS_PER_BATCH
     events = [("generated", None, org, PLACE, grams, {"waste_code": None, "form": "liquid", "packaging": "铁桶",
                                                           "unit": "kg", "generated_on": day.isoformat()})]
@@ -114,10 +120,27 @@ def _batch_events(plan: Plan, index: int, batch_id: int, container_ids: list[int
     return rows
 
 
-def generate_chunk(args: tuple[Plan, int, int]) -> tuple[str, str, str, int]:
-    """COPY text for batches [start, stop): (batches, containers, events, number of events)."""
+def _snapshot(plan: Plan, rows: list[dict], codes: list[str], producer: tuple[int, str, str], waste: Waste,
+              grams: int) -> str:
+    """The public trace of the batch as the ledger's commit hook would build it (trace_snapshots.refresh); the
+    chain was hashed just now, so its verdict is 'intact'."""
+    names = {producer[0]: producer[2], plan.carrier[0]: plan.carrier[2], plan.receiver[0]: plan.receiver[2]}
+    code_of = dict(zip((row["container_id"] for row in rows if row["event_type"] == "split"), codes, strict=True))
+    steps = tuple(Step(number=0, seq=row["seq"], event_type=row["event_type"], occurred_at=row["occurred_at"],
+                       place=row["place"], organisation=names[row["organisation_id"]], quantity_g=row["quantity_g"],
+                       container=code_of.get(row["container_id"]), method=row["data"].get("method"))
+                  for row in rows)
+    found = Trace(kind="batch", code=BATCH_PREFIX + codes[0], wastes=(waste,), quantity_g=grams, producer=producer[2],
+                  district=plan.district, state="treated", steps=steps, problems=(), containers=tuple(codes),
+                  batch_code=BATCH_PREFIX + codes[0], organisation_ids=frozenset(names),
+                  district_codes=frozenset({DISTRICT}))
+    return encode(found.public())
+
+
+def generate_chunk(args: tuple[Plan, int, int]) -> tuple[str, str, str, str, int]:
+    """COPY text for batches [start, stop): (batches, containers, events, snapshots, number of events)."""
     plan, start, stop = args
-    batch_lines, container_lines, event_lines = [], [], []
+    batch_lines, container_lines, event_lines, snapshot_lines = [], [], [], []
     now = datetime.now(UTC)
     recorded = _copy_value(now)
     events = 0
@@ -125,7 +148,7 @@ def generate_chunk(args: tuple[Plan, int, int]) -> tuple[str, str, str, int]:
         producer = plan.producers[index % len(plan.producers)]
         per_producer = index // len(plan.producers)
         day = plan.start_day + timedelta(days=per_producer // BATCHES_PER_DAY)
-        waste_id, waste_code, hazards = plan.codes[index % len(plan.codes)]
+        waste_id, waste_code, hazards, waste = plan.codes[index % len(plan.codes)]
         batch_id = plan.first_batch_id + index
         first_seq = (per_producer % BATCHES_PER_DAY) * CONTAINERS_PER_BATCH + 1
         container_ids = [plan.first_container_id + index * CONTAINERS_PER_BATCH + k for k in range(CONTAINERS_PER_BATCH)]
@@ -146,13 +169,15 @@ def generate_chunk(args: tuple[Plan, int, int]) -> tuple[str, str, str, int]:
         for cid, code, k in zip(container_ids, codes, range(CONTAINERS_PER_BATCH), strict=True):
             container_lines.append(_line((cid, batch_id, code, first_seq + k, grams // CONTAINERS_PER_BATCH, "铁桶",
                                           "treated", now)))
-    return "".join(batch_lines), "".join(container_lines), "".join(event_lines), events
+        snapshot_lines.append(_line((batch_id, len(rows), prev, now, "t",
+                                     _snapshot(plan, rows, codes, producer, waste, grams))))
+    return "".join(batch_lines), "".join(container_lines), "".join(event_lines), "".join(snapshot_lines), events
 
 
 # --- the parties ---------------------------------------------------------------------------------
 
 def _org(serial: int, name: str, **capabilities) -> Organisation:
-    org = Organisation(uscc=_uscc(serial), name=name, address="三门峡市基准路1号", district_code="411282",
+    org = Organisation(uscc=_uscc(serial), name=name, address="三门峡市基准路1号", district_code=DISTRICT,
                        contact_name="基准联系人", contact_phone="0398-0000000", status=OrgStatus.VERIFIED,
                        **capabilities)
     db.session.add(org)
@@ -178,13 +203,16 @@ def _plan(batches: int) -> Plan:
     run = 1 + (db.session.scalar(select(func.count()).select_from(Organisation)
                                  .where(Organisation.name.like("基准运输公司%"))) or 0)
     producers, carrier, receiver, actor = _parties(run)
-    codes = tuple((w.id, w.code, ",".join(w.hazards)) for w in db.session.scalars(
+    codes = tuple((w.id, w.code, ",".join(w.hazards), Waste(
+        code=w.code, name=w.description, category_code=w.category.code, category_name=w.category.name,
+        hazards=tuple(w.hazards), stream="hazardous", form="liquid")) for w in db.session.scalars(
         select(WasteCode).where(WasteCode.code.in_(WASTE_CODES)).order_by(WasteCode.code)))
     if not codes:
         raise click.ClickException("the waste catalogue is empty: run `wufei seed reference` first")
     days_needed = batches // (PRODUCERS * BATCHES_PER_DAY) + 2
-    return Plan(producers=tuple((p.id, p.uscc) for p in producers), carrier=(carrier.id, carrier.uscc),
-                receiver=(receiver.id, receiver.uscc), actor_id=actor.id, codes=codes,
+    return Plan(producers=tuple((p.id, p.uscc, p.name) for p in producers),
+                carrier=(carrier.id, carrier.uscc, carrier.name), receiver=(receiver.id, receiver.uscc, receiver.name),
+                actor_id=actor.id, codes=codes, district=db.session.get(Division, DISTRICT).name,
                 first_batch_id=_next_id("batches"), first_container_id=_next_id("containers"),
                 first_event_id=_next_id("ledger_events"),
                 start_day=date.today() - timedelta(days=days_needed + 30 * run))
@@ -210,11 +238,12 @@ def fill(containers: int, *, processes: int | None = None) -> dict:
         with ctx.Pool(processes or os.cpu_count() or 1) as pool, \
                 click.progressbar(length=batches, label=f"{batches * CONTAINERS_PER_BATCH:,} containers",
                                   show_pos=True) as bar:
-            for (start, stop), (batch_text, container_text, event_text, events) in zip(
+            for (start, stop), (batch_text, container_text, event_text, snapshot_text, events) in zip(
                     ((t[1], t[2]) for t in tasks), pool.imap(generate_chunk, tasks), strict=True):
                 for table, columns, payload in (("batches", BATCH_COLUMNS, batch_text),
                                                 ("containers", CONTAINER_COLUMNS, container_text),
-                                                ("ledger_events", EVENT_COLUMNS, event_text)):
+                                                ("ledger_events", EVENT_COLUMNS, event_text),
+                                                ("trace_snapshots", SNAPSHOT_COLUMNS, snapshot_text)):
                     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                         copy.write(payload.encode("utf-8"))
                 raw.driver_connection.commit()
@@ -224,7 +253,7 @@ def fill(containers: int, *, processes: int | None = None) -> dict:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
         # fresh statistics for the tables filled and those the parties went into: with a stale row count for
         # organisations the planner hashes the whole table to name the organisation of each of 21 events
-        for table in ("batches", "containers", "ledger_events", "organisations", "users"):
+        for table in ("batches", "containers", "ledger_events", "trace_snapshots", "organisations", "users"):
             cursor.execute(f"ANALYZE {table}")
         raw.driver_connection.commit()
     finally:

@@ -6,7 +6,6 @@ verification (verify_rows), so integrity costs no query of its own. A Trace carr
 details (who signed a step, vehicle plates, drivers) included; `public()` drops those for citizens.
 """
 import re
-import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
@@ -315,8 +314,8 @@ def _steps(sources: list[tuple[int, int | None]], heads: dict[int, tuple[int, st
         wanted.setdefault(batch_id, set()).add(container_id)
     rows = db.session.execute(_events_query(personal), {"batch_ids": sorted(wanted)}).mappings().all()
     heads.update({r["batch_id"]: (r["ledger_head_seq"], r["ledger_head_hash"]) for r in rows})
-    problems = tuple(p for batch_id in sorted(wanted) for p in integrity(
-        batch_id, heads.get(batch_id), sorted((r for r in rows if r["batch_id"] == batch_id), key=itemgetter("seq"))))
+    problems = tuple(p for batch_id in sorted(wanted) for p in verify_rows(
+        batch_id, sorted((r for r in rows if r["batch_id"] == batch_id), key=itemgetter("seq")), heads.get(batch_id)))
     altered = {(p.batch_id, p.seq) for p in problems} | {p.event_id for p in problems}
     shown = [r for r in rows if None in wanted[r["batch_id"]] or r["container_id"] is None
              or r["container_id"] in wanted[r["batch_id"]]]
@@ -350,30 +349,3 @@ def _drivers(rows) -> dict:
         return {}
     return {(c.manifest_id, c.vehicle_plate): c.driver_name for c in db.session.scalars(
         select(ManifestCarrier).where(ManifestCarrier.manifest_id.in_(manifest_ids)))}
-
-
-# --- integrity -----------------------------------------------------------------------------------
-
-# batch id → (head (seq, hash), expiry, problems). The chain is verified on the rows the page reads anyway;
-# the cache spares re-hashing them while the head is unchanged (a row altered behind the ledger's back, which
-# leaves the head as it was, shows within TRACE_INTEGRITY_CACHE_SECONDS; `wufei ledger verify` at once).
-_integrity_cache: dict[int, tuple[tuple[int, str] | None, float, tuple[Problem, ...]]] = {}
-_CACHE_LIMIT = 50_000
-
-
-def integrity(batch_id: int, head: tuple[int, str] | None, rows: list) -> tuple[Problem, ...]:
-    """verify_rows over the batch's events (all of them, in seq order), remembered by the batch's head for a
-    short while."""
-    from flask import current_app
-
-    ttl = current_app.config.get("TRACE_INTEGRITY_CACHE_SECONDS", 60)
-    now = time.monotonic()
-    cached = _integrity_cache.get(batch_id)
-    if ttl and cached and cached[0] == head and cached[1] > now:
-        return cached[2]
-    problems = tuple(verify_rows(batch_id, rows, head))
-    if ttl:
-        if len(_integrity_cache) >= _CACHE_LIMIT:
-            _integrity_cache.clear()
-        _integrity_cache[batch_id] = (head, now + ttl, problems)
-    return problems

@@ -107,6 +107,9 @@ def append_event(batch: Batch, event_type: str, *, actor, organisation, containe
     batch.ledger_head_seq, batch.ledger_head_hash = event.seq, event.hash
     db.session.add(event)
     db.session.flush()
+    from ..trace_snapshots import mark_stale  # imported here: that module reads the ledger through this one
+
+    mark_stale(batch.id)  # the public trace follows the chain
     return event
 
 

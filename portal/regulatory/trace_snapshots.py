@@ -1,0 +1,189 @@
+"""The public trace of every batch, kept ready: what /t/<code> shows an anonymous reader, in one indexed read.
+
+A scanned label is the platform's busiest page. Built live, it reads the batch and its events, hashes the whole
+chain and names each party; the snapshot keeps that result per batch, so the page costs one lookup by code
+(bench/trace_bench.py measures both). A snapshot is used only while it still tells the truth:
+
+- it is rebuilt in the transaction of every append to its batch's ledger, at its commit;
+- its integrity verdict is at most TRACE_VERIFIED_MAX_AGE seconds old: the chain is verified whenever the
+  snapshot is built and again by every `wufei ledger verify` sweep, which rebuilds the batches it finds altered
+  (a row changed behind the ledger's back leaves the head as it was: only hashing finds it);
+- its body has the current shape (BODY_VERSION).
+
+Otherwise the reader gets trace(), which reads and verifies the ledger live. Snapshots hold the public view only:
+no personal names, no vehicle plates.
+"""
+import json
+from datetime import datetime, timedelta
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import ForeignKey, String, Text, bindparam, delete, event, func, select, union, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..extensions import db
+from ..types import UTCDateTime, utcnow
+from .batches.models import Batch, Container
+from .ledger.models import LedgerEvent
+from .ledger.services import Problem
+from .trace import BATCH_PREFIX, Step, Trace, Waste, kind_of, normalise, trace
+
+BODY_VERSION = 1
+_STALE = "trace_snapshots_stale"  # session.info key: the batches whose ledger moved in this transaction
+
+
+class TraceSnapshot(db.Model):
+    __tablename__ = "trace_snapshots"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True)
+    head_seq: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    intact: Mapped[bool]
+    body: Mapped[str] = mapped_column(Text)
+
+
+# --- the body: a batch's public trace as JSON -----------------------------------------------------
+
+def encode(found: Trace) -> str:
+    """The public trace of a whole batch (kind "batch") as the snapshot's body."""
+    return json.dumps({
+        "v": BODY_VERSION, "code": found.code, "quantity_g": found.quantity_g, "producer": found.producer,
+        "district": found.district, "state": found.state, "containers": found.containers,
+        "wastes": [[w.code, w.name, w.category_code, w.category_name, w.hazards, w.stream, w.form]
+                   for w in found.wastes],
+        "steps": [[s.seq, s.event_type, s.occurred_at.isoformat(), s.place, s.organisation, s.quantity_g, s.container,
+                   s.method, s.manifest, s.continued_in, s.altered] for s in found.steps],
+        "problems": [[p.event_id, p.seq, p.kind, p.message, p.batch_id] for p in found.problems],
+        "organisation_ids": sorted(found.organisation_ids), "district_codes": sorted(found.district_codes),
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def _steps(body: dict, container: str | None) -> tuple[Step, ...]:
+    """The batch's steps, or those of one container (its own and the batch's), numbered as shown."""
+    steps = []
+    for seq, kind, at, place, org, grams, code, method, manifest, continued_in, altered in body["steps"]:
+        if container is None or code is None or code == container:
+            steps.append(Step(number=len(steps) + 1, seq=seq, event_type=kind, occurred_at=datetime.fromisoformat(at),
+                              place=place, organisation=org, quantity_g=grams, container=code, method=method,
+                              manifest=manifest, continued_in=continued_in, altered=altered))
+    return tuple(steps)
+
+
+def decode(body: dict, head_hash: str, container: tuple[str, str, int] | None = None) -> Trace:
+    """The public Trace of the batch, or of one of its containers: (code, status, grams)."""
+    code, state, grams = container or (body["code"], body["state"], body["quantity_g"])
+    steps = _steps(body, container and code)
+    return Trace(
+        kind="container" if container else "batch", code=code, quantity_g=grams, state=state,
+        wastes=tuple(Waste(c, n, cc, cn, tuple(h), s, f) for c, n, cc, cn, h, s, f in body["wastes"]),
+        producer=body["producer"], district=body["district"], steps=steps,
+        problems=tuple(Problem(*p) for p in body["problems"]),
+        containers=(code,) if container else tuple(body["containers"]),
+        manifest=next((s.manifest for s in reversed(steps) if s.manifest), None), batch_code=body["code"],
+        organisation_ids=frozenset(body["organisation_ids"]), district_codes=frozenset(body["district_codes"]),
+        full=False, heads=(head_hash,))
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+# The commit that moves a batch's head rebuilds its snapshot (mark_stale), so the lookup needs no batch row;
+# a head moved behind the ledger's back is the sweep's to find, like any other alteration.
+@cache
+def _lookup():
+    return (select(Container.code, Container.status, Container.quantity_g, TraceSnapshot.head_hash,
+                   TraceSnapshot.verified_at, TraceSnapshot.body)
+            .join(TraceSnapshot, TraceSnapshot.batch_id == Container.batch_id)
+            .where(Container.code == bindparam("code")))
+
+
+def public_trace(code: str | None) -> Trace | None:
+    """The public trace of a container or batch code from its snapshot; None when there is no snapshot that
+    still tells the truth (or the code is another kind): the caller then asks trace()."""
+    code = normalise(code)
+    kind = kind_of(code)
+    if kind not in ("container", "batch"):
+        return None
+    row = snapshot_row(code if kind == "container" else code[len(BATCH_PREFIX):])
+    if row is None or row.verified_at < _oldest_verdict():
+        return None
+    body = json.loads(row.body)
+    if body["v"] != BODY_VERSION or (kind == "batch" and body["code"] != code):
+        return None
+    return decode(body, row.head_hash, (code, row.status, row.quantity_g) if kind == "container" else None)
+
+
+def snapshot_row(container_code: str):
+    """The container and its batch's snapshot: (code, status, quantity_g, head_hash, verified_at, body) or None.
+    Through Core rather than the ORM session: this is the platform's busiest read."""
+    return db.session.connection().execute(_lookup(), {"code": container_code}).first()
+
+
+def _oldest_verdict() -> datetime:
+    return utcnow() - timedelta(seconds=current_app.config["TRACE_VERIFIED_MAX_AGE"])
+
+
+# --- building ------------------------------------------------------------------------------------
+
+def refresh(batch_ids) -> int:
+    """Build the snapshots of these batches from the ledger, verifying each chain now; returns how many."""
+    built = 0
+    for batch_id in sorted(set(batch_ids)):
+        first = db.session.scalar(select(func.min(Container.code)).where(Container.batch_id == batch_id))
+        db.session.execute(delete(TraceSnapshot).where(TraceSnapshot.batch_id == batch_id))
+        if first is None:  # no container, no code to scan: nothing to show
+            continue
+        found = trace(BATCH_PREFIX + first, personal=False).public()
+        head_seq, head_hash = db.session.execute(
+            select(Batch.ledger_head_seq, Batch.ledger_head_hash).where(Batch.id == batch_id)).one()
+        db.session.add(TraceSnapshot(batch_id=batch_id, head_seq=head_seq, head_hash=head_hash,
+                                     verified_at=utcnow(), intact=found.intact, body=encode(found)))
+        built += 1
+    db.session.flush()
+    return built
+
+
+def mark_stale(batch_id: int) -> None:
+    """The batch's ledger moved: rebuild its snapshot when this transaction commits (once, however many
+    events it appends)."""
+    db.session.info.setdefault(_STALE, set()).add(batch_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_stale(session: Session) -> None:
+    stale = session.info.pop(_STALE, None)
+    if stale:
+        refresh(stale)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_stale(session: Session) -> None:
+    session.info.pop(_STALE, None)
+
+
+def refresh_organisation(organisation_id: int) -> int:
+    """A job: an organisation was renamed, so the snapshots naming it (as producer or at a step) are rebuilt."""
+    batches = union(select(Batch.id).where(Batch.organisation_id == organisation_id),
+                    select(LedgerEvent.batch_id).where(LedgerEvent.organisation_id == organisation_id))
+    built = refresh(db.session.scalars(batches))
+    db.session.commit()
+    return built
+
+
+def after_sweep(problems: list[Problem], started_at: datetime) -> tuple[int, int]:
+    """After `wufei ledger verify`: date the verdict of every intact snapshot whose head the sweep verified, and
+    rebuild the snapshots of altered batches, of those no longer altered and the missing ones.
+    Returns (rebuilt, re-dated)."""
+    altered = {p.batch_id for p in problems}
+    current_head = select(Batch.ledger_head_hash).where(Batch.id == TraceSnapshot.batch_id).scalar_subquery()
+    redated = db.session.execute(
+        update(TraceSnapshot).where(TraceSnapshot.intact, TraceSnapshot.batch_id.not_in(altered),
+                                    TraceSnapshot.head_hash == current_head, TraceSnapshot.verified_at < started_at)
+        .values(verified_at=started_at).execution_options(synchronize_session=False)).rowcount
+    redo = altered | set(db.session.scalars(select(TraceSnapshot.batch_id).where(~TraceSnapshot.intact)))
+    redo |= set(db.session.scalars(select(Batch.id).where(
+        select(Container.id).where(Container.batch_id == Batch.id).exists(),
+        ~select(TraceSnapshot.batch_id).where(TraceSnapshot.batch_id == Batch.id).exists())))
+    rebuilt = refresh(redo)
+    db.session.commit()
+    return rebuilt, redated
