@@ -133,7 +133,10 @@ def refresh(batch_ids) -> int:
         db.session.execute(delete(TraceSnapshot).where(TraceSnapshot.batch_id == batch_id))
         if first is None:  # no container, no code to scan: nothing to show
             continue
-        found = trace(BATCH_PREFIX + first, personal=False).public()
+        found = trace(BATCH_PREFIX + first, personal=False)
+        if found is None:  # a code outside HJ 1276 (imported data): no public page to keep, the append goes on
+            continue
+        found = found.public()
         head_seq, head_hash = db.session.execute(
             select(Batch.ledger_head_seq, Batch.ledger_head_hash).where(Batch.id == batch_id)).one()
         db.session.add(TraceSnapshot(batch_id=batch_id, head_seq=head_seq, head_hash=head_hash,
@@ -174,7 +177,7 @@ def after_sweep(problems: list[Problem], started_at: datetime) -> tuple[int, int
     """After `wufei ledger verify`: date the verdict of every intact snapshot whose head the sweep verified, and
     rebuild the snapshots of altered batches, of those no longer altered and the missing ones.
     Returns (rebuilt, re-dated)."""
-    altered = {p.batch_id for p in problems}
+    altered = {p.batch_id for p in problems if p.batch_id is not None}
     current_head = select(Batch.ledger_head_hash).where(Batch.id == TraceSnapshot.batch_id).scalar_subquery()
     redated = db.session.execute(
         update(TraceSnapshot).where(TraceSnapshot.intact, TraceSnapshot.batch_id.not_in(altered),

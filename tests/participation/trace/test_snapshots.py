@@ -79,6 +79,16 @@ def test_an_append_is_on_the_public_page_at_its_commit(app, client, chain):
     assert html.count("Record corrected by") == 2
 
 
+def test_a_batch_without_a_traceable_code_keeps_no_snapshot_and_its_appends_go_on(app, chain):
+    with app.app_context():
+        db.session.execute(text("UPDATE containers SET code = '0000-IMPORTED' WHERE code = :c"), {"c": chain.code})
+        db.session.commit()
+        batch = db.session.get(Batch, chain.batch_id)
+        append_event(batch, "corrected", actor=None, organisation=batch.organisation_id, data={"note": "导入"})
+        db.session.commit()
+        assert snapshot(chain.batch_id) is None
+
+
 @pytest.mark.parametrize("change", ["DELETE FROM trace_snapshots", "UPDATE trace_snapshots SET body = '{\"v\": 0}'"])
 def test_a_missing_or_outdated_snapshot_is_not_used(app, client, chain, change):
     with app.app_context():
