@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
@@ -17,7 +17,13 @@ class LedgerEvent(db.Model):
     """Never updated, never deleted: corrections are new 'corrected' events."""
 
     __tablename__ = "ledger_events"
-    __table_args__ = (UniqueConstraint("batch_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("batch_id", "seq"),
+        # the public figures (tonnes treated per stream) read only these two columns of the treated events: an
+        # index-only scan instead of a pass over the whole ledger
+        Index("ix_ledger_events_treated", "batch_id", "quantity_g", postgresql_where=text("event_type = 'treated'"),
+              sqlite_where=text("event_type = 'treated'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
