@@ -6,17 +6,18 @@ joins the trace's own values. A template spent several times more on its machine
 (bench/trace_bench.py measures the page against a trivial endpoint). The markup is the one the template had.
 """
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from portal.i18n import quantity_in
+from portal.layout import kept
 from portal.regulatory.catalogue import HAZARDS
 from portal.regulatory.trace import Step, Trace
 
@@ -73,10 +74,7 @@ def _labels() -> dict:
 
 
 def labels(locale: str) -> dict:
-    cache = current_app.extensions.setdefault("trace_page_labels", {})
-    if locale not in cache or current_app.debug:
-        cache[locale] = _labels()
-    return cache[locale]
+    return kept(("trace page labels", locale), _labels)
 
 
 def step_text(step: Step, t: dict) -> str:
@@ -203,15 +201,8 @@ def _zone(name: str) -> ZoneInfo:  # zoneinfo converts in C where pytz, which Fl
     return ZoneInfo(name)
 
 
-_days: dict = {}
-
-
+@lru_cache(maxsize=4096)
 def _day(day, locale: str) -> str:
     """The date in the reader's language (2026年10月27日, Oct 27, 2026); Babel takes 30 µs a date and a trace's
     steps share a few days."""
-    key = (day, locale)
-    if key not in _days:
-        if len(_days) > 20_000:
-            _days.clear()
-        _days[key] = format_date(day, "medium", locale=locale)
-    return _days[key]
+    return format_date(day, "medium", locale=locale)

@@ -10,7 +10,7 @@ from markupsafe import escape
 
 from portal import auth
 from portal.extensions import limiter
-from portal.layout import language_link
+from portal.layout import kept, kept_page
 from portal.regulatory.trace import Trace, normalise
 
 from . import page, services
@@ -65,18 +65,9 @@ def show(code):
 
 # --- the page's cost and its HTTP caching ---------------------------------------------------------
 
-CODE_MARK, LANGUAGE_MARK, CONTENT_MARK = "__trace_code__", "__trace_language_link__", "__trace_content__"
-
-
 def _shared_page(code: str, content: str, locale: str) -> str:
-    """The page as every anonymous reader gets it. Its layout differs only by language, so it is rendered once
-    per language with marks where the code, the language link and the content go."""
-    layouts = current_app.extensions.setdefault("trace_layouts", {})
-    if locale not in layouts or current_app.debug:
-        html = render_template("participation/trace/trace.html", code=CODE_MARK, content=CONTENT_MARK)
-        layouts[locale] = html.replace(str(escape(language_link(locale))), LANGUAGE_MARK)
-    return (layouts[locale].replace(CODE_MARK, escape(code)).replace(LANGUAGE_MARK, escape(language_link(locale)))
-            .replace(CONTENT_MARK, content))
+    """The page as every anonymous reader gets it: its layout is rendered once per language."""
+    return kept_page("participation/trace/trace.html", locale, code=escape(code), content=content)
 
 
 def _same_for_everyone() -> bool:
@@ -99,18 +90,17 @@ def _cache_headers(response, etag: str):
     return response
 
 
-_versions: dict[str, str] = {}
-
-
 def _page_version() -> str:
     """Changes when a deployment changes the page's templates or its assembly, so that no ETag outlives them."""
-    if "v" not in _versions:
-        names = ("participation/trace/trace.html", "base.html", "_header.html", "_nav.html", "_footer.html")
-        loader = current_app.jinja_env.loader
-        stamps = [loader.get_source(current_app.jinja_env, name)[0] for name in names]
-        stamps.append(Path(page.__file__).read_text(encoding="utf-8"))
-        _versions["v"] = hashlib.sha256("".join(stamps).encode()).hexdigest()[:12]
-    return _versions["v"]
+    return kept(("trace page version",), _sources_hash)
+
+
+def _sources_hash() -> str:
+    names = ("participation/trace/trace.html", "base.html", "_header.html", "_nav.html", "_footer.html")
+    loader = current_app.jinja_env.loader
+    stamps = [loader.get_source(current_app.jinja_env, name)[0] for name in names]
+    stamps.append(Path(page.__file__).read_text(encoding="utf-8"))
+    return hashlib.sha256("".join(stamps).encode()).hexdigest()[:12]
 
 
 @bp.get("/scan")

@@ -129,7 +129,10 @@ def refresh(batch_ids) -> int:
     """Build the snapshots of these batches from the ledger, verifying each chain now; returns how many."""
     built = 0
     for batch_id in sorted(set(batch_ids)):
-        first = db.session.scalar(select(func.min(Container.code)).where(Container.batch_id == batch_id))
+        first, head_seq, head_hash = db.session.execute(
+            select(func.min(Container.code), Batch.ledger_head_seq, Batch.ledger_head_hash)
+            .outerjoin(Container, Container.batch_id == Batch.id).where(Batch.id == batch_id)
+            .group_by(Batch.id)).one()
         db.session.execute(delete(TraceSnapshot).where(TraceSnapshot.batch_id == batch_id))
         if first is None:  # no container, no code to scan: nothing to show
             continue
@@ -137,8 +140,6 @@ def refresh(batch_ids) -> int:
         if found is None:  # a code outside HJ 1276 (imported data): no public page to keep, the append goes on
             continue
         found = found.public()
-        head_seq, head_hash = db.session.execute(
-            select(Batch.ledger_head_seq, Batch.ledger_head_hash).where(Batch.id == batch_id)).one()
         db.session.add(TraceSnapshot(batch_id=batch_id, head_seq=head_seq, head_hash=head_hash,
                                      verified_at=utcnow(), intact=found.intact, body=encode(found)))
         built += 1
