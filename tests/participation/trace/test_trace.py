@@ -12,6 +12,8 @@ from tests.factories import login
 
 from .conftest import DRIVERS, PLATES
 
+# a well-formed HJ 1276 container code that no batch has
+UNKNOWN_CODE = "91411282MA40ABCD1X9002490820250101001"
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 
@@ -126,7 +128,7 @@ def test_batch_and_manifest_are_traced_without_sequential_ids(app, client, chain
     assert data["producer"]["name"] == chain.generator_name
 
 
-@pytest.mark.parametrize("code", ["91411200MA00XXXX0X90024908202501010019", "not-a-code", "20259999000001",
+@pytest.mark.parametrize("code", [UNKNOWN_CODE, UNKNOWN_CODE + "9", "not-a-code", "20259999000001",
                                   "B-123", "1"])
 @pytest.mark.parametrize("headers, heading", [(EN, "We found no waste with this code")])
 def test_unknown_or_malformed_code_is_a_friendly_404(client, code, headers, heading):
@@ -176,7 +178,7 @@ def test_scanner_is_for_staff_and_opens_the_scanned_url(client, factory):
     login(client, factory.user())
     _response, html = page(client, "/scan")
     assert "js/trace-scanner.js" in html and 'name="code"' in html
-    code = "91411200MA00XXXX0X90024908202501010019"
+    code = UNKNOWN_CODE
     response = client.get("/scan", query_string={"code": f"http://wufei.test/t/{code}"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/t/{code}")
 
