@@ -1,5 +1,5 @@
 """Domain errors raised by services, and the HTML/JSON error responses of the whole portal."""
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, flash, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -87,3 +87,19 @@ def register_error_handlers(app):
 
         db.session.rollback()
         return render_error(500)
+
+
+def attempt(action, success_message: str) -> bool:
+    """Run a button's service call and commit, flashing success_message; a refusal (DomainError) is rolled back
+    and flashed instead. True when the action went through."""
+    from .extensions import db
+
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return False
+    db.session.commit()
+    flash(success_message, "success")
+    return True

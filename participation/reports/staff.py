@@ -8,7 +8,7 @@ from portal import audit, auth
 from portal.accounts.forms import county_choices
 from portal.accounts.models import Department
 from portal.auth import admin_required, regulator_required
-from portal.errors import DomainError
+from portal.errors import DomainError, attempt
 from portal.extensions import db
 from portal.regulatory.models import CITY_CODE
 from portal.types import utcnow
@@ -237,14 +237,7 @@ def delete_route(rule_id):
 def save_deadline(stage):
     form = DeadlineForm(prefix=stage)
     if form.validate_on_submit():
-        try:
-            services.set_stage_days(stage, form.working_days.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            return redirect(url_for(".settings"))
-        db.session.commit()
-        flash(_("Deadline saved."), "success")
+        attempt(lambda: services.set_stage_days(stage, form.working_days.data), _("Deadline saved."))
     else:
         flash(_("Enter a number of working days between 1 and 60."), "error")
     return redirect(url_for(".settings"))

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 
 from .. import auth
 from ..auth import TOTP_SESSION_KEY, login_required, regulator_required
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, attempt
 from ..extensions import db, limiter
 from ..regulatory.models import CITY_CODE
 from ..views import safe_next
@@ -55,19 +55,6 @@ def _field_errors(form, exc: DomainError, default: str) -> None:
 
 def _status(*forms) -> int:
     return 422 if any(f.errors for f in forms) else 200
-
-
-def _attempt(action, success_message: str) -> bool:
-    """Run a button action's service call; a refusal (e.g. the last administrator) becomes a flash."""
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return False
-    db.session.commit()
-    flash(success_message)
-    return True
 
 
 def _page(query, per_page: int = 20):
@@ -360,7 +347,7 @@ def edit_organisation(org_id: int):
 def resubmit_organisation(org_id: int):
     org = _managed_org(org_id)
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: services.resubmit_organisation(org),
+        attempt(lambda: services.resubmit_organisation(org),
                  _("The registration has been submitted again for verification."))
     return redirect(_org_page(org))
 
@@ -398,7 +385,7 @@ def change_member_role(org_id: int, member_id: int):
     member = _member_of(org, member_id)
     form = MemberRoleForm(prefix=f"m{member.id}")
     if form.validate_on_submit():
-        _attempt(lambda: services.change_member_role(member, Role(form.role.data)),
+        attempt(lambda: services.change_member_role(member, Role(form.role.data)),
                  _("The role of %(name)s has been changed.", name=member.user.name))
     return redirect(_org_page(org))
 
@@ -409,7 +396,7 @@ def remove_member(org_id: int, member_id: int):
     org = _managed_org(org_id)
     member = _member_of(org, member_id)
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: services.remove_member(member),
+        attempt(lambda: services.remove_member(member),
                  _("%(name)s is no longer a member.", name=member.user.name))
     return redirect(_org_page(org) if auth.is_member(current_user, org.id) or auth.is_admin(current_user)
                     else url_for("core.home"))
@@ -511,7 +498,7 @@ def _after_review():
 def verify_organisation(org_id: int):
     org = _reviewed_org(org_id)
     if ConfirmForm().validate_on_submit():
-        _attempt(lambda: services.verify_organisation(org, current_user), _("%(name)s is now verified.", name=org.name))
+        attempt(lambda: services.verify_organisation(org, current_user), _("%(name)s is now verified.", name=org.name))
     return _after_review()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import String, cast, func, or_, select
 from ..accounts.models import Membership, Organisation, OrgStatus, Regulator, Role, User
 from ..audit import AuditEntry
 from ..auth import admin_required, get_or_404
-from ..errors import DomainError
+from ..errors import DomainError, attempt
 from ..extensions import db
 from ..outbox import OutboxMessage
 from ..types import utcnow
@@ -172,14 +172,7 @@ def user_action(user_id: int, action: str):
     if not ConfirmForm().validate_on_submit():
         flash(_("The form has expired or was not sent from this site. Please try again."), "error")
         return redirect(url_for(".user", user_id=user.id))
-    try:
-        USER_ACTIONS[action](user, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for(".user", user_id=user_id))
-    db.session.commit()
-    flash(_action_done_message(action), "success")
+    attempt(lambda: USER_ACTIONS[action](user, current_user), _action_done_message(action))
     return redirect(url_for(".user", user_id=user.id))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ... import auth
 from ...accounts.forms import county_choices
 from ...auth import login_required
-from ...errors import DomainError, Forbidden
+from ...errors import DomainError, Forbidden, attempt
 from ...extensions import db
 from ..models import CITY_CODE
 from . import services
@@ -93,11 +93,5 @@ def detail(alert_id: int):
 @login_required
 def acknowledge(alert_id: int):
     alert = services.get_alert(current_user, alert_id)
-    try:
-        services.acknowledge_alert(current_user, alert)
-        db.session.commit()
-        flash(_("The alert is acknowledged."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    attempt(lambda: services.acknowledge_alert(current_user, alert), _("The alert is acknowledged."))
     return redirect(url_for("alerts.detail", alert_id=alert.id))

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ... import auth
 from ...accounts.forms import county_choices
 from ...auth import login_required
-from ...errors import DomainError
+from ...errors import DomainError, attempt
 from ...extensions import db
 from ..ledger.services import events_for, verify_batch
 from ..models import CITY_CODE
@@ -144,13 +144,7 @@ def site_form(site_id: int | None = None):
 @login_required
 def site_delete(site_id: int):
     site = services.get_site(current_user, site_id)
-    try:
-        services.delete_site(site, current_user)
-        db.session.commit()
-        flash(_("The site is deleted."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    attempt(lambda: services.delete_site(site, current_user), _("The site is deleted."))
     return redirect(url_for("batches.sites"))
 
 
