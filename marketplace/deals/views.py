@@ -86,22 +86,27 @@ def offer_new(listing_id: int):
     if request.method == "GET":
         form.unit.data, form.price_unit.data = listing.unit, listing.price_unit or listing.unit
         form.price.data = listing.price_fen
-    status = 200
-    if form.validate_on_submit():
-        try:
-            offer = services.make_offer(listing, org, current_user, form.to_input())
-        except DomainError as exc:
-            db.session.rollback()
-            _put_errors(form, exc, "quantity" if exc.code == "quantity_unavailable" else "note")
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("Your offer has been sent."))
-            return redirect(url_for(".thread", thread_id=offer.thread_id))
-    elif request.method == "POST":
-        status = 422
+    sent, status = _send(form, lambda data: services.make_offer(listing, org, current_user, data),
+                         _("Your offer has been sent."))
+    if sent:
+        return sent
     return render_template("marketplace/deals/offer_form.html", form=form, listing=listing, org=org,
                            gate=services.gate_preview(listing, org), counter_of=None), status
+
+
+def _send(form: OfferForm, send, sent_message: str):
+    """The offer form's submission: (redirect to the thread of the offer sent, 200) or (None, the form's status)."""
+    if not form.validate_on_submit():
+        return None, 422 if request.method == "POST" else 200
+    try:
+        offer = send(form.to_input())
+    except DomainError as exc:
+        db.session.rollback()
+        _put_errors(form, exc, "quantity" if exc.code == "quantity_unavailable" else "note")
+        return None, exc.status
+    db.session.commit()
+    flash(sent_message)
+    return redirect(url_for(".thread", thread_id=offer.thread_id)), 200
 
 
 @bp.route("/offers/<int:offer_id>/counter", methods=["GET", "POST"])
@@ -115,20 +120,10 @@ def offer_counter(offer_id: int):
             form[name].data = getattr(offer, name)
         form.unit.data = offer.listing.unit
         form.quantity.data = Decimal(offer.quantity_g) / UNITS[offer.listing.unit]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            new = services.counter_offer(offer, current_user, org, form.to_input())
-        except DomainError as exc:
-            db.session.rollback()
-            _put_errors(form, exc, "quantity" if exc.code == "quantity_unavailable" else "note")
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("Your counter-offer has been sent."))
-            return redirect(url_for(".thread", thread_id=new.thread_id))
-    elif request.method == "POST":
-        status = 422
+    sent, status = _send(form, lambda data: services.counter_offer(offer, current_user, org, data),
+                         _("Your counter-offer has been sent."))
+    if sent:
+        return sent
     buyer = offer.thread.buyer
     return render_template("marketplace/deals/offer_form.html", form=form, listing=offer.listing, org=org,
                            gate=services.gate_preview(offer.listing, buyer), counter_of=offer), status
