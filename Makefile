@@ -34,6 +34,8 @@ $(BIN)/python:
 # reinstall only when the dependencies changed
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	# the documents' font weights, cut once from the installed variable font (portal/fonts.py)
+	$(BIN)/python -m portal.fonts >/dev/null
 	touch $@
 
 install: $(INSTALLED)

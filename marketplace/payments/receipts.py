@@ -3,18 +3,17 @@
 A receipt is a document handed to accountants, so its language is chosen per download (lang=zh|en)
 rather than following the interface language; its texts live here in both languages."""
 import io
-from functools import cache
 
 from babel.numbers import format_currency
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from portal import fonts
 from portal.i18n import quantity
 
-CHINESE_FONT = "STSong-Light"  # reportlab's built-in CID font: no font file to ship
+# one embedded font for both languages: an English receipt still names Chinese organisations
+FONT = fonts.PDF_NAMES["regular"]
 LANGS = ("zh", "en")
 TEXT = {
     "zh": {
@@ -37,11 +36,6 @@ TEXT = {
 }
 
 
-@cache
-def _register_font() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(CHINESE_FONT))
-
-
 def _money(fen: int, currency: str, lang: str) -> str:
     from decimal import Decimal
 
@@ -50,9 +44,8 @@ def _money(fen: int, currency: str, lang: str) -> str:
 
 def receipt_pdf(payment, *, side: str, lang: str, issued_at) -> bytes:
     """The receipt as PDF bytes; side is "payer" or "payee" (the title and the addressee)."""
-    _register_font()
+    fonts.register_pdf_fonts()
     t = TEXT[lang]
-    font = CHINESE_FONT if lang == "zh" else "Helvetica"  # the CID font also draws Latin text
     deal = payment.deal
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=0)
@@ -60,7 +53,7 @@ def receipt_pdf(payment, *, side: str, lang: str, issued_at) -> bytes:
     c.setAuthor("wufei")
     width, height = A4
     y = height - 30 * mm
-    c.setFont(font, 18)
+    c.setFont(FONT, 18)
     c.drawString(25 * mm, y, t["title_" + side])
     y -= 14 * mm
     when = lambda dt: dt.astimezone(_shanghai()).strftime("%Y-%m-%d %H:%M") if dt else "—"  # noqa: E731
@@ -79,11 +72,11 @@ def receipt_pdf(payment, *, side: str, lang: str, issued_at) -> bytes:
         (t["confirmed"], when(payment.confirmed_at)), (t["issued"], when(issued_at)),
     ]
     for label, value in rows:
-        c.setFont(font, 11)
+        c.setFont(FONT, 11)
         c.drawString(25 * mm, y, label)
         c.drawString(75 * mm, y, value)
         y -= 8 * mm
-    c.setFont(font, 9)
+    c.setFont(FONT, 9)
     c.drawString(25 * mm, y - 6 * mm, t["note"])
     c.showPage()
     c.save()

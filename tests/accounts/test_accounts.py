@@ -5,12 +5,14 @@ import io
 import re
 
 import pyotp
+from PIL import Image
 from sqlalchemy import func, select
 
 from portal.accounts.models import ApiToken, User
 from portal.cli import main
 from portal.extensions import db
 from portal.outbox import OutboxMessage
+from tests.documents import qr_codes
 from tests.factories import PASSWORD, login
 
 EN = {"Accept-Language": "en"}
@@ -166,11 +168,8 @@ def test_regulator_needs_totp_before_any_protected_page(app, client, factory):
 
 def _decode_qr(html: str) -> str:
     """What an authenticator app reads from the page's QR code."""
-    from PIL import Image
-    from pyzbar.pyzbar import decode
-
     png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1))
-    return decode(Image.open(io.BytesIO(png)))[0].data.decode()
+    return qr_codes(Image.open(io.BytesIO(png)))[0]
 
 
 def test_admin_needs_totp_too(client, factory):

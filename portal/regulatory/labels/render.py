@@ -5,7 +5,6 @@ All three draw the same operations from layout.label_ops, so a label looks the s
 import io
 import xml.etree.ElementTree as ET
 from functools import cache
-from pathlib import Path
 
 import qrcode
 import qrcode.image.svg
@@ -13,20 +12,15 @@ from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from ... import fonts
 from .layout import SIZE, WHITE, LabelData, label_ops
 
-PDF_FONT = "STSong-Light"  # one of reportlab's built-in CID fonts: no font file to ship
-# Pillow needs a real CJK font file; Debian's fonts-noto-cjk provides it (the CI installs it too).
-CJK_FONTS = {
-    False: ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
-    True: ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc"),
-}
-NOTO_SC_INDEX = 2  # the Simplified Chinese face inside the Noto Sans CJK collection
+# PDF and PNG draw with the same embedded Noto Sans SC (portal/fonts.py)
+PDF_FONT, PDF_FONT_BOLD = fonts.PDF_NAMES["regular"], fonts.PDF_NAMES["bold"]
 SVG_NS = "http://www.w3.org/2000/svg"
-SVG_FONTS = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+SVG_FONTS = "'Noto Sans SC', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 PNG_PX_PER_MM = 12  # ≈ 300 dpi, enough for a phone to read the QR from a printout
 
 
@@ -50,11 +44,6 @@ def _runs(row: list[bool]):
 
 
 # --- PDF ---------------------------------------------------------------------------------------
-
-@cache
-def _register_pdf_font() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-
 
 class _PdfLabel:
     def __init__(self, c: canvas.Canvas, left: float, top: float):
@@ -84,19 +73,14 @@ class _PdfLabel:
 
     def op_text(self, x, y, size, text, bold, anchor):
         c = self.c
-        font_size = size * mm
-        width = pdfmetrics.stringWidth(text, PDF_FONT, font_size)
+        font, font_size = (PDF_FONT_BOLD if bold else PDF_FONT), size * mm
+        width = pdfmetrics.stringWidth(text, font, font_size)
         px, py = self.xy(x, y)
         if anchor == "middle":
             px -= width / 2
         c.setFillColor("#000000")
-        c.setStrokeColor("#000000")
         obj = c.beginText(px, py)
-        obj.setFont(PDF_FONT, font_size)
-        # the CID font has no bold face: fill and stroke the glyphs instead (the mode persists: reset it)
-        if bold:
-            c.setLineWidth(font_size * 0.04)
-        obj.setTextRenderMode(2 if bold else 0)
+        obj.setFont(font, font_size)
         obj.textOut(text)
         c.drawText(obj)
 
@@ -137,7 +121,7 @@ class _PdfLabel:
 
 def render_pdf(labels: list[LabelData], *, layout: str = "sheet", title: str = "危险废物标签") -> bytes:
     """Labels as a PDF: 'sheet' puts four 100 mm labels on each A4 page, 'single' one label per page."""
-    _register_pdf_font()
+    fonts.register_pdf_fonts()
     buffer = io.BytesIO()
     single = layout == "single"
     page = (SIZE * mm, SIZE * mm) if single else A4
@@ -166,16 +150,8 @@ def render_pdf(labels: list[LabelData], *, layout: str = "sheet", title: str = "
 # --- PNG ---------------------------------------------------------------------------------------
 
 @cache
-def _font_path(bold: bool) -> str:
-    for candidate in CJK_FONTS[bold]:
-        if Path(candidate).exists():
-            return candidate
-    raise RuntimeError("No CJK font for PNG labels: install Debian's fonts-noto-cjk.")
-
-
-@cache
 def _png_font(size_px: int, bold: bool) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(_font_path(bold), size_px, index=NOTO_SC_INDEX)
+    return ImageFont.truetype(str(fonts.font_path("bold" if bold else "regular")), size_px)
 
 
 class _PngLabel:

@@ -1,5 +1,9 @@
-"""The printable manifest (危险废物转移联单) in Chinese, with a QR code of its public trace URL."""
+"""The printable manifest (危险废物转移联单) in Chinese, with a QR code of its public trace URL.
+
+Paragraph reads its text as markup (<img src>, <b>, entities): every value that comes from a user goes
+through _plain first, so a name such as `<img src="/etc/hostname"/>` prints as typed and embeds nothing."""
 import io
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -10,8 +14,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from ... import fonts
 from ...i18n import quantity
-from ..labels.render import PDF_FONT, _register_pdf_font, qr_matrix
+from ..labels.render import qr_matrix
 from .models import Manifest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -49,14 +54,19 @@ def _when(value) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
+def _plain(value) -> str:
+    """A value as Paragraph text that shows exactly its characters (no markup, no entities)."""
+    return escape(str(value))
+
+
 def _styles():
-    _register_pdf_font()
-    base = ParagraphStyle("zh", fontName=PDF_FONT, fontSize=9, leading=12)
+    fonts.register_pdf_fonts()
+    base = ParagraphStyle("zh", fontName=fonts.PDF_NAMES["regular"], fontSize=9, leading=12)
     return base, ParagraphStyle("title", parent=base, fontSize=16, leading=20, alignment=1)
 
 
 def _table(rows, widths, style: ParagraphStyle, header: bool = False) -> Table:
-    cells = [[Paragraph(str(c if c not in (None, "") else "—"), style) for c in row] for row in rows]
+    cells = [[Paragraph(_plain(c if c not in (None, "") else "—"), style) for c in row] for row in rows]
     table = Table(cells, colWidths=widths)
     commands = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     if header:
@@ -72,8 +82,8 @@ def render_manifest(m: Manifest) -> bytes:
                             bottomMargin=12 * mm, title=f"危险废物转移联单 {m.number or ''}")
     width = A4[0] - 30 * mm
     head = [[Paragraph("危险废物转移联单", title), QrCode(trace_url(m), 28 * mm) if m.number else ""],
-            [Paragraph(f"联单编号：{m.number or '（草稿，未编号）'}　状态：{STATE_ZH.get(m.state, m.state)}"
-                       f"　修订：{m.revision}", text), ""]]
+            [Paragraph(_plain(f"联单编号：{m.number or '（草稿，未编号）'}　状态：{STATE_ZH.get(m.state, m.state)}"
+                              f"　修订：{m.revision}"), text), ""]]
     story = [Table(head, colWidths=[width - 32 * mm, 32 * mm], style=[("SPAN", (1, 0), (1, 1)),
                                                                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]),
              Spacer(1, 4 * mm)]
@@ -94,8 +104,8 @@ def render_manifest(m: Manifest) -> bytes:
     story += [_table(lines, [10 * mm, 20 * mm, 38 * mm, 14 * mm, 12 * mm, 30 * mm, 18 * mm, 18 * mm,
                              width - 160 * mm], text, True), Spacer(1, 3 * mm)]
     if m.treated_at:
-        story += [Paragraph(f"利用处置方式：{m.treatment_method}　日期：{m.treated_on.isoformat()}"
-                            f"　数量：{quantity(m.treated_g)}", text), Spacer(1, 3 * mm)]
+        story += [Paragraph(_plain(f"利用处置方式：{m.treatment_method}　日期：{m.treated_on.isoformat()}"
+                                   f"　数量：{quantity(m.treated_g)}"), text), Spacer(1, 3 * mm)]
     signed = [["步骤", "单位", "时间", "签章（SHA-256）"]] + [
         [ACTION_ZH.get(s.action, s.action), s.organisation.name, _when(s.signed_at), s.hash] for s in m.signatures]
     story.append(_table(signed, [26 * mm, 50 * mm, 30 * mm, width - 106 * mm], text, True))

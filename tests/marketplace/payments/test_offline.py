@@ -11,6 +11,7 @@ from marketplace.payments.models import Payment, Refund
 from portal.accounts.models import Organisation
 from portal.audit import AuditEntry
 from portal.extensions import db
+from tests.documents import missing_glyphs, pdf_text
 from tests.factories import login
 
 from .helpers import png_bytes
@@ -91,12 +92,15 @@ def test_offline_flow_proof_confirm_receipts(app, client, deal_factory):
     assert payment.status == "confirmed" and payment.confirmed_at is not None
     html = client.get(f"/payments/deals/{parties.deal_id}").get_data(as_text=True)
     assert "Confirmed (paid)" in html
-    for lang in ("zh", "en"):
+    for lang, title in (("zh", "收款凭证"), ("en", "Receipt of payment received")):
         pdf = client.get(f"/payments/{payment.id}/receipt.pdf?lang={lang}")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
-    assert b"STSong-Light" in client.get(f"/payments/{payment.id}/receipt.pdf?lang=zh").data
+        text = pdf_text(pdf.data)
+        # the Chinese names print in the English receipt too, each glyph from the embedded font
+        assert title in text and "三门峡产废企业" in text and "灵宝利用企业" in text
+        assert missing_glyphs(pdf.data, text) == set()
     login(client, parties.buyer_admin)
-    assert b"Payment receipt" in client.get(f"/payments/{payment.id}/receipt.pdf?lang=en").data
+    assert "Payment receipt" in pdf_text(client.get(f"/payments/{payment.id}/receipt.pdf?lang=en").data)
     with app.app_context():
         actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "payments")))
     assert {"payment.opened", "payment.proof_uploaded", "payment.confirmed"} <= actions
