@@ -1,7 +1,12 @@
 """Uploaded images, checked the same way everywhere: size first, then format and pixel count from the
 header alone (Pillow decodes nothing on open), so a decompression bomb is refused before it costs memory;
-then re-encoded as JPEG from the pixels only, so no EXIF, GPS or ICC data survives."""
+then re-encoded as JPEG from the pixels only, so no EXIF, GPS or ICC data survives.
+
+Uploaded documents (lab reports, proofs of payment) are a PDF or an image, told apart by their bytes,
+never by the file name or the browser's Content-Type: a PDF is kept as sent once its signature says it is
+one, an image is cleaned as above, anything else is refused before a byte is stored."""
 import io
+import re
 import warnings
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +16,9 @@ from .errors import DomainError
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; anything larger is refused
 WEB_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+# a PDF starts with its version header and ends with %%EOF, which readers look for in the last KiB
+PDF_HEADER = re.compile(rb"%PDF-[12]\.[0-9]")
+PDF_TAIL = 1024
 
 
 def refuse(message, field: str):
@@ -58,3 +66,19 @@ def to_jpeg(image: Image.Image, max_side: int, quality: int = 85) -> tuple[bytes
     out = io.BytesIO()
     copy.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue(), copy.width, copy.height
+
+
+def is_pdf(raw: bytes) -> bool:
+    """Whether the bytes are a whole PDF by its signature: the version header first, %%EOF at the end."""
+    return PDF_HEADER.match(raw) is not None and b"%%EOF" in raw[-PDF_TAIL:]
+
+
+def clean_document(raw: bytes, field: str, not_a_document, max_side: int, quality: int = 85) -> tuple[bytes, str]:
+    """A PDF as sent, or an image re-encoded as JPEG without metadata, with its file extension;
+    a DomainError with not_a_document for any other content, whatever its name said."""
+    if raw.startswith(b"%PDF"):
+        if not is_pdf(raw):
+            refuse(not_a_document, field)
+        return raw, "pdf"
+    image = upright_rgb(open_image(raw, field, not_an_image=not_a_document))
+    return to_jpeg(image, max_side, quality=quality)[0], "jpg"

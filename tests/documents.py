@@ -9,9 +9,19 @@ import zxingcpp
 from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
+from reportlab.pdfgen import canvas
 
 BFCHAR_BLOCK = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 BFCHAR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
+
+
+def small_pdf(text: str = "lab report") -> bytes:
+    """A real one-page PDF, as a scanner or a bank's website would send."""
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, text)
+    page.save()
+    return out.getvalue()
 
 
 def qr_codes(image: Image.Image) -> list[str]:

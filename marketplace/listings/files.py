@@ -1,7 +1,8 @@
 """Uploaded photos and lab reports of listings: checked, re-encoded or sniffed, stored under UPLOAD_DIR.
 
 Photos are decoded only after their pixel count is checked, re-encoded as JPEG without any metadata
-(EXIF, GPS, ICC) and given a thumbnail; a lab report must really be a PDF or an image."""
+(EXIF, GPS, ICC) and given a thumbnail; a lab report must really be a PDF (kept as sent) or an image
+(re-encoded the same way), by its bytes. Every upload of a form is checked before any is stored."""
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,9 @@ MAX_SIDE = 1600
 THUMB_SIDE = 320
 MAX_PHOTOS = 6
 MAX_REPORT_BYTES = 10 * 1024 * 1024
-REPORT_TYPES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+REPORT_MAX_SIDE = 2400  # a scanned page stays legible
+# what a stored lab report is served as; "png" for reports stored before images were re-encoded
+REPORT_MIMETYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 @dataclass
@@ -51,14 +54,23 @@ def store_photo(photo: CleanPhoto) -> tuple[str, str]:
     return f"{name}.jpg", f"{name}_t.jpg"
 
 
-def store_lab_report(stream, field: str = "lab_report") -> str:
-    """Keep a lab report that is a PDF, PNG or JPEG by its content (not its name); returns the stored name."""
-    raw = stream.read(MAX_REPORT_BYTES + 1)
-    if len(raw) > MAX_REPORT_BYTES:
-        images.refuse(_l("A lab report may be at most %(mb)s MB.", mb=MAX_REPORT_BYTES // (1024 * 1024)), field)
-    kind = next((ext for magic, ext in REPORT_TYPES.items() if raw.startswith(magic)), None)
-    if kind is None:
-        images.refuse(_l("A lab report must be a PDF, PNG or JPEG file."), field)
-    name = f"{secrets.token_hex(16)}.{kind}"
-    (upload_dir() / name).write_bytes(raw)
+@dataclass
+class CleanReport:
+    data: bytes
+    extension: str
+
+
+def clean_lab_report(stream, field: str = "lab_report") -> CleanReport:
+    """A lab report that is a PDF or an image by its content (not its name), images without metadata."""
+    raw = images.read_upload(stream, MAX_REPORT_BYTES, field,
+                             _l("A lab report may be at most %(mb)s MB.", mb=MAX_REPORT_BYTES // (1024 * 1024)))
+    data, extension = images.clean_document(raw, field, _l("A lab report must be a PDF file or a JPEG, PNG or "
+                                                           "WebP image."), REPORT_MAX_SIDE)
+    return CleanReport(data, extension)
+
+
+def store_lab_report(report: CleanReport) -> str:
+    """Write a checked lab report under an unguessable name; returns the name."""
+    name = f"{secrets.token_hex(16)}.{report.extension}"
+    (upload_dir() / name).write_bytes(report.data)
     return name

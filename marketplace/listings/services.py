@@ -394,10 +394,11 @@ def add_photo(listing: Listing, photo, user: User | None = None) -> ListingPhoto
     return row
 
 
-def attach_lab_report(listing: Listing, stream, original_name: str, user: User | None = None) -> None:
+def attach_lab_report(listing: Listing, report, original_name: str, user: User | None = None) -> None:
+    """Store a checked lab report (files.clean_lab_report) as the listing's."""
     from .files import store_lab_report
 
-    listing.lab_report = store_lab_report(stream)
+    listing.lab_report = store_lab_report(report)
     listing.lab_report_name = (original_name or "report")[:200]
     audit.record("listing.lab_report", listing, after={"lab_report": listing.lab_report},
                  organisation_id=listing.organisation_id, actor=user)

@@ -25,7 +25,7 @@ from portal.extensions import db
 from ..search.backends import search
 from ..search.params import FACETS, Geo, parse_filters, parse_geo, parse_query, parse_sort
 from . import services
-from .files import clean_photo, upload_dir
+from .files import REPORT_MIMETYPES, clean_lab_report, clean_photo, upload_dir
 from .forms import (
     ACTION_LABELS,
     FORM_LABELS,
@@ -114,8 +114,11 @@ def lab_report(listing_id):
     listing = services.require_view_listing(current_user, db.session.get(Listing, listing_id))
     if not listing.lab_report:
         abort(404)
+    # type and extension from the stored file, which its content decided, never from the name sent
+    extension = listing.lab_report.rsplit(".", 1)[1]
+    stem = (listing.lab_report_name or "").rsplit(".", 1)[0] or "lab-report"
     return send_from_directory(upload_dir(), listing.lab_report, as_attachment=True,
-                               download_name=listing.lab_report_name or listing.lab_report)
+                               mimetype=REPORT_MIMETYPES[extension], download_name=f"{stem}.{extension}")
 
 
 @bp.get("/demand")
@@ -159,10 +162,14 @@ def _listing_form(org, listing: Listing | None = None) -> ListingForm:
 
 
 def _attach_files(form: ListingForm, listing: Listing) -> None:
-    for upload in [f for f in (form.photos.data or []) if f and f.filename]:
-        services.add_photo(listing, clean_photo(upload.stream), current_user)
-    if form.lab_report.data and form.lab_report.data.filename:
-        services.attach_lab_report(listing, form.lab_report.data.stream, form.lab_report.data.filename, current_user)
+    """Check every uploaded file first, so that one refused file leaves none of the others stored."""
+    photos = [clean_photo(f.stream) for f in (form.photos.data or []) if f and f.filename]
+    report = form.lab_report.data if form.lab_report.data and form.lab_report.data.filename else None
+    clean_report = clean_lab_report(report.stream) if report else None
+    for photo in photos:
+        services.add_photo(listing, photo, current_user)
+    if clean_report is not None:
+        services.attach_lab_report(listing, clean_report, report.filename, current_user)
 
 
 @bp.route("/listings/new", methods=["GET", "POST"])

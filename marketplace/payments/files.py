@@ -1,7 +1,8 @@
 """Proofs of payment (a bank slip photo or the bank's PDF), checked by content, stored under UPLOAD_DIR.
 
 Images are decoded only after their pixel count is checked and re-encoded as JPEG without metadata;
-a PDF is kept as sent once its magic bytes say it is one. Anything else is refused before it is stored."""
+a PDF is kept as sent once its signature says it is one (portal.images.clean_document). Anything else
+is refused before it is stored."""
 import secrets
 from pathlib import Path
 
@@ -22,19 +23,11 @@ def proof_dir() -> Path:
     return path
 
 
-def _reencode(raw: bytes) -> bytes:
-    image = images.open_image(raw, FIELD, not_an_image=NOT_A_PROOF)
-    return images.to_jpeg(images.upright_rgb(image), MAX_SIDE, quality=88)[0]
-
-
 def store_proof(stream) -> str:
     """Check, clean and store a proof file; returns the stored name. Raises DomainError on bad files."""
     raw = images.read_upload(stream, MAX_PROOF_BYTES, FIELD,
                              _l("The proof may be at most %(mb)s MB.", mb=MAX_PROOF_BYTES // (1024 * 1024)))
-    if raw.startswith(b"%PDF-"):
-        data, ext = raw, "pdf"
-    else:
-        data, ext = _reencode(raw), "jpg"
+    data, ext = images.clean_document(raw, FIELD, NOT_A_PROOF, MAX_SIDE, quality=88)
     name = f"{secrets.token_hex(16)}.{ext}"
     (proof_dir() / name).write_bytes(data)
     return name

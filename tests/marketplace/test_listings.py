@@ -9,6 +9,7 @@ from marketplace.listings.models import Listing, SearchAlert
 from marketplace.search.outbox import SearchOutbox, drain
 from portal.extensions import db
 from portal.outbox import OutboxMessage
+from tests.documents import small_pdf
 from tests.factories import login
 
 OIL = {"title": "废矿物油 10吨", "description": "机修厂废机油", "waste_code": "90021408", "quantity": 10, "unit": "t",
@@ -188,7 +189,7 @@ def test_form_creates_listing_with_photo_stripped_of_metadata(client, app, selle
     data = {"title": "脱硫石膏", "waste_code": "SW06", "form": "powder", "quantity": "300", "unit": "t",
             "supply": "one_off", "price": "1000", "currency": "CNY", "district": "411202", "site_id": "",
             "stream": "", "photos": (io.BytesIO(_jpeg_with_exif()), "p.jpg"),
-            "lab_report": (io.BytesIO(b"%PDF-1.4 test"), "report.pdf")}
+            "lab_report": (io.BytesIO(small_pdf()), "report.pdf")}
     response = client.post("/market/listings/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     with app.app_context():

@@ -135,7 +135,9 @@ def test_bad_proofs_are_refused_and_nothing_is_stored(app, client, deal_factory)
     payment = _payment(app, parties.deal_id)
     before = _stored_proofs(app)
     for content, name in ((b"MZ\x90\x00 not a slip", "slip.exe"), (b"GIF89a" + b"\x00" * 20, "slip.gif"),
-                          (b"%PDF-" + b"0" * MAX_PROOF_BYTES, "big.pdf"), (b"", "empty.png")):
+                          (b"%PDF-" + b"0" * MAX_PROOF_BYTES, "big.pdf"), (b"", "empty.png"),
+                          (b"<html><body>slip</body></html>", "slip.pdf"),  # named as a PDF, is not one
+                          (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "cut.pdf")):  # a PDF cut off before %%EOF
         response = client.post(f"/payments/{payment.id}/proof", data={"proof": (io.BytesIO(content), name)},
                                content_type="multipart/form-data")
         assert response.status_code == 422, name

@@ -146,6 +146,20 @@ def test_a_photo_can_come_as_multipart_and_is_size_limited(app, client, world, d
     assert _counts(app) == (1, 1)
 
 
+def test_a_file_named_as_a_photo_is_judged_by_its_bytes(app, client, world, device_headers):
+    from pathlib import Path
+
+    folder = Path(app.config["UPLOAD_DIR"]) / "weighings"
+    before = sorted(folder.iterdir()) if folder.is_dir() else []
+    data = {"container_code": world.container_codes[1], "gross_g": "480000", "tare_g": "30000",
+            "photo": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "scale.jpg")}
+    response = client.post("/api/v1/weighings", data=data, headers=device_headers,
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "photo" in response.get_json()["error"]["fields"]
+    assert _counts(app) == (0, 0)
+    assert (sorted(folder.iterdir()) if folder.is_dir() else []) == before
+
+
 def test_an_idempotency_key_replays_instead_of_weighing_twice(app, client, world, device_headers):
     headers = {**device_headers, "Idempotency-Key": "scale-1-0001"}
     body = {"batch_id": world.batch_id, "gross_g": 950_000, "tare_g": 50_000}
