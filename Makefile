@@ -36,10 +36,9 @@ lint: install
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# reinstall only when the dependencies changed
+# reinstall only when the dependencies changed; then cut the documents' font weights once (portal/fonts.py)
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
-	# the documents' font weights, cut once from the installed variable font (portal/fonts.py)
 	$(BIN)/python -m portal.fonts >/dev/null
 	touch $@
 

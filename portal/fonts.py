@@ -43,6 +43,7 @@ def _cut_instance(weight: str, target: Path) -> None:
     os.close(handle)
     try:
         static.save(temporary)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from a server running as another user
         os.replace(temporary, target)
     finally:
         Path(temporary).unlink(missing_ok=True)

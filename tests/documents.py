@@ -59,27 +59,33 @@ def pdf_qr_codes(pdf: bytes, dpi: int = 200) -> list[str]:
     return [text for page in pdf_pages(pdf, dpi) for text in qr_codes(page)]
 
 
+def _entry(dictionary, key: str) -> dict:
+    """A dictionary entry resolved, or an empty dict (entries may be direct or indirect objects)."""
+    value = dictionary.get(key)
+    return value.get_object() if value is not None else {}
+
+
 def _xobjects(resources) -> list:
     found = []
-    for ref in (resources.get("/XObject") or {}).values():
+    for ref in _entry(resources, "/XObject").values():
         xobject = ref.get_object()
         found.append(xobject)
-        if xobject.get("/Subtype") == "/Form" and "/Resources" in xobject:
-            found += _xobjects(xobject["/Resources"].get_object())
+        if xobject.get("/Subtype") == "/Form":
+            found += _xobjects(_entry(xobject, "/Resources"))
     return found
 
 
 def pdf_image_count(pdf: bytes) -> int:
     """How many image XObjects the pages draw (a file pulled in by <img src=…> would be one)."""
     reader = PdfReader(io.BytesIO(pdf))
-    return sum(1 for page in reader.pages for x in _xobjects(page.get("/Resources") or {})
+    return sum(1 for page in reader.pages for x in _xobjects(_entry(page, "/Resources"))
                if x.get("/Subtype") == "/Image")
 
 
 def _fonts(pdf: bytes) -> list:
     reader = PdfReader(io.BytesIO(pdf))
     return [ref.get_object() for page in reader.pages
-            for ref in ((page.get("/Resources") or {}).get("/Font") or {}).values()]
+            for ref in _entry(_entry(page, "/Resources"), "/Font").values()]
 
 
 def embedded_glyphs(pdf: bytes) -> dict[str, set[str]]:
