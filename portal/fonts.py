@@ -2,9 +2,9 @@
 
 It comes from PyPI, in the justmytype-intl-cjk wheel (Google Fonts' Noto Sans SC, SIL Open Font License
 1.1), so no system package is needed. It has TrueType outlines, which reportlab can subset and embed
-(Debian's Noto Sans CJK has CFF outlines, which reportlab cannot), and covers all of GB 18030's Hanzi plus
-the punctuation documents use, such as the plate separator "·" (U+00B7) that reportlab's built-in CID font
-STSong-Light drew as a missing glyph.
+(Debian's Noto Sans CJK has CFF outlines, which reportlab cannot). Its 30,890 characters cover all of
+GB 2312 and all of GBK's 21,791 but one symbol (≒), including the plate separator "·" (U+00B7) that
+reportlab's built-in CID font STSong-Light drew as a missing glyph.
 
 The wheel ships a variable font whose default instance is Thin, and reportlab embeds a font's default
 outlines only: static Regular and Bold instances are cut from it once (about 15 s each) and kept in a cache
