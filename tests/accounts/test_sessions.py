@@ -80,7 +80,9 @@ def test_signing_out_a_session_still_waiting_for_the_code_ends_only_that_one(app
     _regulator, desk = _enrolled_regulator(app, factory)
     (intruder,) = _browsers(app, 1)
     assert "/accounts/totp" in _sign_in(intruder, "reg@example.cn").location
+    assert 'action="/accounts/logout"' in intruder.get("/accounts/totp").text  # the code page offers a way out
     assert intruder.post("/accounts/logout").status_code == 302
+    assert intruder.get("/accounts/totp").location.startswith("/accounts/login")
     assert desk.get("/accounts/review").status_code == 200
 
 
@@ -141,6 +143,16 @@ def test_an_admin_signs_a_user_out_everywhere_with_an_audited_post(app, factory,
     (entry,) = _entries(app, "user.sessions_ended")
     assert entry.actor_id == admin.id and entry.object_id == str(user.id)
     assert admin_browser.get("/admin/").status_code == 200  # the admin's own session goes on
+
+
+def test_a_deactivated_account_is_signed_out_at_once(app, factory):
+    admin = factory.user(admin=True)
+    user = factory.user(email="li@example.cn")
+    phone, admin_browser = _browsers(app, 2)
+    _sign_in(phone, "li@example.cn")
+    login(admin_browser, admin)
+    assert admin_browser.post(f"/admin/users/{user.id}/deactivate").status_code == 302
+    assert not _signed_in(phone)
 
 
 def test_a_refused_sign_in_is_the_same_for_an_unknown_and_a_locked_account(app, factory):
