@@ -18,6 +18,7 @@ from .regulatory.models import CITY_CODE
 
 TOTP_SESSION_KEY = "totp_ok"
 # The user's session_version when this session signed in; a session holding an older one has been ended.
+# A session from before versions existed holds none and counts as 0: the user's next sign-out ends it.
 SESSION_VERSION_KEY = "sv"
 
 
@@ -215,8 +216,7 @@ def load_session_user(user_id: str) -> User | None:
 
 def user_awaiting_second_factor() -> User | None:
     """The user who gave the right password in this session but not yet the code (the TOTP page's user)."""
-    user_id = session.get("_user_id")
-    user = _password_user(user_id) if user_id is not None else None
+    user = _password_user(session.get("_user_id"))
     return user if user is not None and _needs_second_factor(user) else None
 
 
