@@ -51,9 +51,9 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from .accounts.models import User
+        from .auth import load_session_user
 
-        return db.session.get(User, int(user_id))
+        return load_session_user(user_id)
 
     @app.after_request
     def run_jobs_waiting_for_commit(response):

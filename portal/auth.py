@@ -8,7 +8,7 @@ from functools import wraps
 
 from flask import g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from .accounts.models import Membership, Organisation, Role, User
@@ -17,6 +17,9 @@ from .extensions import db
 from .regulatory.models import CITY_CODE
 
 TOTP_SESSION_KEY = "totp_ok"
+# The user's session_version when this session signed in; a session holding an older one has been ended.
+# A session from before versions existed holds none and counts as 0: the user's next sign-out ends it.
+SESSION_VERSION_KEY = "sv"
 
 
 def is_admin(user) -> bool:
@@ -186,21 +189,63 @@ def current_org_or_403() -> Organisation:
     return org
 
 
-# --- view decorators ---------------------------------------------------------------------------
+# --- sessions and the second factor -------------------------------------------------------------
+#
+# A browser session names its user once the password is right, but Flask-Login's user loader hands that
+# user out only when the session is still current (not ended by a logout or a password change elsewhere)
+# and past the second factor where the role requires one. Until then current_user is anonymous: every
+# check in this module, in views and in services sees no role at all, without having to ask.
 
 def _needs_second_factor(user: User) -> bool:
     return user.needs_totp and not session.get(TOTP_SESSION_KEY)
 
 
+def _password_user(user_id) -> User | None:
+    """The active user this session signed in with a password, unless the session has been ended since."""
+    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+    if user is None or not user.is_active or session.get(SESSION_VERSION_KEY, 0) != user.session_version:
+        return None
+    return user
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the session's user, once fully signed in."""
+    user = _password_user(user_id)
+    return None if user is None or _needs_second_factor(user) else user
+
+
+def user_awaiting_second_factor() -> User | None:
+    """The user who gave the right password in this session but not yet the code (the TOTP page's user)."""
+    user = _password_user(session.get("_user_id"))
+    return user if user is not None and _needs_second_factor(user) else None
+
+
+def start_session(user: User) -> None:
+    """A fresh session for the user whose password was right (no fixation, no stale second factor)."""
+    session.clear()
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
+
+
+def pass_second_factor() -> None:
+    session[TOTP_SESSION_KEY] = True
+
+
+def keep_this_session(user: User) -> None:
+    """After the user ended their other sessions (a password change), this one goes on."""
+    session[SESSION_VERSION_KEY] = user.session_version
+
+
+# --- view decorators ---------------------------------------------------------------------------
+
 def login_required(view):
     """Signed in, and past the second factor where the user's role requires one."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.full_path))
-        if _needs_second_factor(current_user):
-            return redirect(url_for("accounts.totp", next=request.full_path))
-        return view(*args, **kwargs)
+        if current_user.is_authenticated:
+            return view(*args, **kwargs)
+        step = "accounts.totp" if user_awaiting_second_factor() is not None else "accounts.login"
+        return redirect(url_for(step, next=request.full_path))
     return wrapped
 
 

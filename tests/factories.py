@@ -8,6 +8,7 @@ from flask import has_app_context
 from portal.accounts import services
 from portal.accounts.models import Membership, Organisation, OrgStatus, Regulator, Role, User
 from portal.accounts.uscc import check_character
+from portal.auth import SESSION_VERSION_KEY
 from portal.extensions import db
 
 PASSWORD = "correct horse 9"
@@ -85,8 +86,11 @@ class Factory:
 
 
 def login(client, user: User) -> None:
-    """Sign a test client in as user, past the second factor."""
+    """Sign a test client in as user, past the second factor, in a session as current as a sign-in's."""
+    with client.application.app_context():
+        version = db.session.get(User, user.id).session_version
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
         session["totp_ok"] = True
+        session[SESSION_VERSION_KEY] = version

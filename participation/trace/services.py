@@ -2,7 +2,7 @@
 import time
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, session
+from flask import current_app
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -59,20 +59,14 @@ def check_inspector_token(code: str, token: str) -> None:
         raise LinkRefused(expired=False)
 
 
-def _signed_in_fully() -> bool:
-    """Signed in, and past the second factor where the role requires it (as login_required checks)."""
-    return bool(current_user.is_authenticated
-                and not (current_user.needs_totp and not session.get(auth.TOTP_SESSION_KEY)))
-
-
 def may_see_details(found: Trace) -> bool:
     """Parties to the waste's journey, the regulators of its districts and admins see the full view."""
-    return _signed_in_fully() and auth.can_view_shared(current_user, found.organisation_ids, found.district_codes)
+    return auth.can_view_shared(current_user, found.organisation_ids, found.district_codes)
 
 
 def may_share_inspector_link() -> bool:
     """Regulators (and admins) hand inspectors a signed link to the full view."""
-    return _signed_in_fully() and (auth.regulator_of(current_user) is not None or auth.is_admin(current_user))
+    return auth.regulator_of(current_user) is not None or auth.is_admin(current_user)
 
 
 def read_outside_transaction() -> None:
@@ -84,7 +78,7 @@ def read_outside_transaction() -> None:
 
 def resolve(code: str, token: str | None) -> tuple[Trace | None, bool]:
     """(trace as the viewer may see it, whether that is the full view). Raises LinkRefused for a bad link."""
-    signed_in = _signed_in_fully()
+    signed_in = current_user.is_authenticated  # past the second factor too (portal.auth's user loader)
     if not token and not signed_in and (found := public_trace(code)) is not None:
         return found, False
     found = trace(code, personal=bool(token) or signed_in)

@@ -3,6 +3,7 @@ organisations, members and invitations, API tokens. Services never commit; their
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 import pyotp
 from argon2 import PasswordHasher
@@ -11,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from .. import audit
 from ..errors import Conflict, DomainError, Forbidden
@@ -46,25 +47,48 @@ def find_user(login: str) -> User | None:
     return db.session.scalar(select(User).where(or_(func.lower(User.email) == login.lower(), User.mobile == login)))
 
 
+@cache
+def _unmatchable_hash() -> str:
+    """A hash no password matches, verified for unknown logins so that they take as long as known ones."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
 def authenticate(login: str, password: str) -> User:
-    """The user for these credentials, counting failures and locking the account after too many."""
+    """The user for these credentials, counting failures and locking the account after too many.
+
+    Every refusal (unknown login, wrong password, locked or deactivated account) is the same error after the
+    same work, so that the answer never tells whether an account exists."""
     user = find_user(login)
     now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise Forbidden(_l("This account is locked after repeated failed sign-ins. Try again later."),
-                        code="locked")
-    if user is None or not user.is_active or not check_password(user, password):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-                user.failed_logins = 0
-                audit.record("user.locked", user, actor=user)
-        raise DomainError(_l("Wrong e-mail, mobile number or password."), code="bad_credentials", status=401)
+    password_ok = check_password(user, password) if user is not None else _verify_unmatchable(password)
+    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    if user is None or locked or not user.is_active or not password_ok:
+        if user is not None and not locked:
+            _count_failure(user, now)
+        raise DomainError(_("Wrong e-mail, mobile number or password. After %(count)s failed attempts in a row, "
+                            "sign-in is paused for %(minutes)s minutes.",
+                            count=current_app.config["LOGIN_MAX_FAILURES"],
+                            minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]),
+                          code="bad_credentials", status=401)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _verify_unmatchable(password: str) -> bool:
+    try:
+        return hasher.verify(_unmatchable_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _count_failure(user: User, now) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+        user.failed_logins = 0
+        audit.record("user.locked", user, actor=user)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -99,9 +123,17 @@ def user_for_reset_token(token: str) -> User:
 
 
 def set_password(user: User, password: str) -> None:
+    """The new password ends every session signed in with the old one (the caller may keep its own)."""
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
+    end_sessions(user)
     audit.record("user.password_changed", user, actor=user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user, wherever it was signed in: each holds the version it started with."""
+    user.session_version = User.session_version + 1  # in SQL, so that two ends at once both count
+    db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -127,16 +159,42 @@ def totp_uri(user: User) -> str:
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.login, issuer_name="wufei")
 
 
-def verify_totp(user: User, code: str) -> bool:
-    code = (code or "").replace(" ", "")
-    if not user.totp_secret or not code.isdigit():
-        return False
-    if not pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
-        return False
+def verify_totp(user: User, code: str) -> None:
+    """Accept a code from the user's authenticator app (the previous or next 30 s step too, for clock drift)
+    once only: a code whose step is not newer than the last accepted one is refused, so that a code seen
+    over someone's shoulder or replayed from a captured request is worthless. The first code accepted
+    completes the enrolment. Raises DomainError on the `code` field."""
+    step = _matching_step(user, (code or "").replace(" ", ""))
+    if step is None:
+        raise _totp_refusal(_l("The code is wrong or has expired."))
+    if not _claim_totp_step(user, step):
+        raise _totp_refusal(_l("This code has been used already. Wait for the next code from your app."))
     if not user.totp_enabled:
         user.totp_enabled = True
         audit.record("user.totp_enabled", user, actor=user)
-    return True
+
+
+def _matching_step(user: User, code: str) -> int | None:
+    """The time step whose code this is, within one step of now; None for a wrong or expired code."""
+    if not user.totp_secret or not code.isdigit():
+        return None
+    try:
+        return pyotp.TOTP(user.totp_secret).verify_and_get_timecode(code, valid_window=1)
+    except pyotp.OTPVerificationError:
+        return None
+
+
+def _totp_refusal(message) -> DomainError:
+    return DomainError(message, fields={"code": message}, code="totp_refused", status=422)
+
+
+def _claim_totp_step(user: User, step: int) -> bool:
+    """Record step as the last one used, unless it (or a later one) was used already. One conditional
+    UPDATE, so that two requests racing with the same code cannot both win."""
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step))
+    return claimed.rowcount == 1
 
 
 # --- users and organisations -------------------------------------------------------------------

@@ -7,12 +7,11 @@ import qrcode
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
-from flask_login import login_required as signed_in_required
+from flask_login import current_user, logout_user
 from sqlalchemy import or_, select
 
 from .. import auth
-from ..auth import TOTP_SESSION_KEY, login_required, regulator_required
+from ..auth import login_required, regulator_required
 from ..errors import DomainError, NotFound, attempt
 from ..extensions import db, limiter
 from ..regulatory.models import CITY_CODE
@@ -72,8 +71,7 @@ def _landing(user: User) -> str:
 
 
 def _start_session(user: User) -> None:
-    session.clear()  # a fresh session for the new identity (no fixation, no stale second factor)
-    login_user(user)
+    auth.start_session(user)
     if user.memberships:
         session["org_id"] = user.memberships[0].organisation_id
 
@@ -88,7 +86,7 @@ def _after_sign_in(user: User):
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def login():
-    if current_user.is_authenticated and not (current_user.needs_totp and not session.get(TOTP_SESSION_KEY)):
+    if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), _landing(current_user)))
     form = LoginForm()
     if form.validate_on_submit():
@@ -106,7 +104,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Signing out ends the user's sessions everywhere. A session still waiting for the second factor only
+    ends itself: the password alone must not let anyone sign the real user out."""
     if current_user.is_authenticated:
+        services.end_sessions(current_user)
+        db.session.commit()
         logout_user()
     session.clear()
     flash(_("You have signed out."))
@@ -145,23 +147,29 @@ def _qr_data_uri(text: str) -> str:
 
 @bp.route("/totp", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
-@signed_in_required
 def totp():
-    target = safe_next(request.args.get("next"), _landing(current_user))
-    if not current_user.needs_totp or session.get(TOTP_SESSION_KEY):
-        return redirect(target)
+    user = auth.user_awaiting_second_factor()
+    if user is None:  # signed out (or ended elsewhere), or past this step already
+        if not current_user.is_authenticated:
+            return redirect(url_for(".login", next=request.args.get("next")))
+        return redirect(safe_next(request.args.get("next"), _landing(current_user)))
+    target = safe_next(request.args.get("next"), _landing(user))
     form = TotpForm()
     if form.validate_on_submit():
-        if services.verify_totp(current_user, form.code.data):
-            session[TOTP_SESSION_KEY] = True
+        try:
+            services.verify_totp(user, form.code.data)
+        except DomainError as exc:
+            db.session.rollback()
+            _field_errors(form, exc, "code")
+        else:
             db.session.commit()
+            auth.pass_second_factor()
             return redirect(target)
-        form.code.errors = [*form.code.errors, _("The code is wrong or has expired.")]
     qr = secret = None
-    if not current_user.totp_enabled:
-        uri = services.totp_uri(current_user)
+    if not user.totp_enabled:
+        uri = services.totp_uri(user)
         db.session.commit()  # the secret must survive until the user confirms the first code
-        qr, secret = _qr_data_uri(uri), current_user.totp_secret
+        qr, secret = _qr_data_uri(uri), user.totp_secret
     return render_template("accounts/totp.html", form=form, qr=qr, secret=secret), _status(form)
 
 
@@ -223,6 +231,7 @@ def profile():
             _field_errors(password_form, exc, "current_password")
         else:
             db.session.commit()
+            auth.keep_this_session(user)  # the change ended the user's other sessions, not this one
             flash(_("Your password has been changed."))
             return redirect(url_for(".profile"))
     if token_form.submit.data and token_form.validate():
@@ -425,9 +434,9 @@ def _joined(invitation):
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def accept_invitation(secret: str):
     invitation = services.find_invitation(secret)
+    if auth.user_awaiting_second_factor() is not None:
+        return redirect(url_for(".totp", next=request.path))
     if current_user.is_authenticated:
-        if current_user.needs_totp and not session.get(TOTP_SESSION_KEY):
-            return redirect(url_for(".totp", next=request.path))
         form = ConfirmForm()
         if form.validate_on_submit():
             services.accept_invitation(invitation, current_user)

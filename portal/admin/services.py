@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
+from ..accounts import services as accounts
 from ..accounts.models import Department, Regulator, User
 from ..errors import Conflict, DomainError
 from ..extensions import db
@@ -79,6 +80,13 @@ def revoke_platform_admin(user: User, actor: User) -> User:
     if not user.is_platform_admin:
         raise Conflict(_l("This user is not a platform administrator."))
     return _change_user(user, actor, "user.admin_revoked", is_platform_admin=False)
+
+
+def end_user_sessions(user: User, actor: User) -> User:
+    """Sign the user out everywhere (a lost phone, a shared computer); their next request asks to sign in."""
+    accounts.end_sessions(user)
+    audit.record("user.sessions_ended", user, actor=actor)
+    return user
 
 
 def jurisdiction_choices() -> list[Division]:

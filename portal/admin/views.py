@@ -149,6 +149,7 @@ USER_ACTIONS = {
     "grant-admin": services.grant_platform_admin,
     "revoke-admin": services.revoke_platform_admin,
     "remove-regulator": services.remove_regulator,
+    "end-sessions": services.end_user_sessions,
 }
 
 
@@ -161,11 +162,12 @@ def _action_done_message(action: str) -> str:
         "grant-admin": _("The user is now a platform administrator."),
         "revoke-admin": _("The user is no longer a platform administrator."),
         "remove-regulator": _("The user is no longer a regulator."),
+        "end-sessions": _("The user has been signed out everywhere."),
     }[action]
 
 
 @bp.post("/users/<int:user_id>/<any(lock, unlock, deactivate, activate, 'grant-admin', 'revoke-admin', "
-         "'remove-regulator'):action>")
+         "'remove-regulator', 'end-sessions'):action>")
 @admin_required
 def user_action(user_id: int, action: str):
     user = get_or_404(User, user_id)

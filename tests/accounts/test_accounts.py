@@ -92,7 +92,7 @@ def test_account_locks_after_five_failures(app, client, factory):
         assert _sign_in(client, "li@example.cn", "wrong", headers=EN).status_code == 422
     response = _sign_in(client, "li@example.cn", PASSWORD, headers=EN)
     assert response.status_code == 422
-    assert "This account is locked" in response.text
+    assert "sign-in is paused for 15 minutes" in response.text  # the right password does not get in
     assert _db(app, select(User.locked_until).where(User.id == user.id)) is not None
     assert client.get("/accounts/profile").status_code == 302
 
