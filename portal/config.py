@@ -59,6 +59,8 @@ def from_environment(instance: Path) -> dict:
         "UPLOAD_DIR": env("UPLOAD_DIR", str(instance / "uploads")),
         "SESSION_COOKIE_SECURE": env("BASE_URL", "").startswith("https://"),
         "TRUSTED_PROXY_HOPS": _trusted_proxy_hops(),
+        # signs the ledger's checkpoints and daily roots; SECRET_KEY when unset (regulatory/ledger/anchors.py)
+        "LEDGER_ANCHOR_KEY": env("LEDGER_ANCHOR_KEY"),
     }
 
 
