@@ -254,11 +254,16 @@ def verify_batches(batch_ids: list[int], checkpoints: dict[int, LedgerCheckpoint
     found: dict[int, list[Problem]] = {}
     for start in range(0, len(batch_ids), chunk):
         ids = batch_ids[start:start + chunk]
-        rows = db.session.execute(select(*_COLUMNS).where(LedgerEvent.batch_id.in_(ids))
+        # the heads in the same statement as the events: an append between two reads is no "alteration"
+        rows = db.session.execute(select(*_COLUMNS, Batch.ledger_head_seq, Batch.ledger_head_hash)
+                                  .join(Batch, Batch.id == LedgerEvent.batch_id).where(LedgerEvent.batch_id.in_(ids))
                                   .order_by(LedgerEvent.batch_id, LedgerEvent.seq)).mappings().all()
         events = {batch_id: list(group) for batch_id, group in groupby(rows, key=lambda r: r["batch_id"])}
-        heads = {row.id: (row.ledger_head_seq, row.ledger_head_hash) for row in db.session.execute(
-            select(Batch.id, Batch.ledger_head_seq, Batch.ledger_head_hash).where(Batch.id.in_(ids)))}
+        heads = {batch_id: (group[0]["ledger_head_seq"], group[0]["ledger_head_hash"])
+                 for batch_id, group in events.items()}
+        heads.update({row.id: (row.ledger_head_seq, row.ledger_head_hash) for row in db.session.execute(
+            select(Batch.id, Batch.ledger_head_seq, Batch.ledger_head_hash)
+            .where(Batch.id.in_(set(ids) - events.keys())))})
         for batch_id in ids:
             checkpoint = checkpoints.get(batch_id)
             anchored = [anchors.as_anchor(checkpoint)] if checkpoint else []

@@ -106,6 +106,16 @@ def test_checkpoint_refuses_to_sign_a_head_that_went_back(app, ledger):
     assert _cli(app, "verify").exit_code == 1  # still seen the next day
 
 
+def test_checkpoint_never_signs_a_head_whose_events_are_gone(app, ledger):
+    _gen, batch, other = ledger
+    db.session.execute(text("DELETE FROM ledger_events WHERE batch_id = :id"), {"id": other.id})
+    db.session.commit()
+    run = take_checkpoint()
+    db.session.commit()
+    assert (run.signed, list(run.refused)) == (1, [other.id])
+    assert [p.kind for p in run.refused[other.id]] == ["deleted"]
+
+
 def test_a_rewritten_tail_is_named(app, ledger):
     gen, batch, _other = ledger
     take_checkpoint()
