@@ -2,6 +2,7 @@
 
 JSON and XML as the spec maps them (a list of objects ⇔ <services><service>…), errors as the spec's
 list of {code, description}. Reads need no key; creating a request needs an api_key (a portal API token)."""
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree
@@ -9,7 +10,7 @@ from xml.etree import ElementTree
 from flask import Blueprint, Response, current_app, json, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from portal.accounts.services import find_api_token
 from portal.errors import DomainError
@@ -27,6 +28,14 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2025-01-01T00:00:00Z"
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)
+# start_date/end_date outside this window are refused: no report predates 2000, and a year ahead leaves room for
+# "until the end of the period" queries while keeping the ±90 days arithmetic far from datetime's limits
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DATE_AHEAD = timedelta(days=366)
+COORDINATE_RANGES = {"lat": (Decimal(-90), Decimal(90)), "long": (Decimal(-180), Decimal(180))}
+# characters XML 1.0 forbids (C0 controls but tab, LF and CR; surrogates; U+FFFE/FFFF) and the DEL/C1 controls
+# it discourages: a report's text may carry them, and one of them makes the whole XML document unreadable
+XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 MIME = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # the element name of one item inside each XML list
 XML_ITEMS = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
@@ -52,7 +61,7 @@ def _xml_value(parent, name: str, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = XML_UNSAFE.sub("", str(value))
 
 
 def _to_xml(root: str, body) -> bytes:
@@ -75,7 +84,8 @@ def render(fmt: str, root: str, body, status: int = 200) -> Response:
 
 
 def _format() -> str:
-    fmt = (request.view_args or {}).get("fmt")
+    """The format the client asked for: the route's fmt, or for a path no route matched, its extension."""
+    fmt = (request.view_args or {}).get("fmt") or request.path.rpartition(".")[2]
     return fmt if fmt in MIME else "json"
 
 
@@ -86,7 +96,29 @@ def open311_error(exc: Open311Error):
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    return render(_format(), "errors", [{"code": exc.code, "description": exc.description or exc.name}], exc.code)
+    response = render(_format(), "errors", [{"code": exc.code, "description": exc.description or exc.name}],
+                      exc.code)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+@bp.before_app_request
+def unrouted_open311_request():
+    """A 404 or 405 under /open311/ in Open311's format: no route matched, so no blueprint handler would see it."""
+    routing_error = request.routing_exception
+    if request.path.startswith("/open311/") and isinstance(routing_error, HTTPException):
+        return http_error(routing_error)
+    return None
+
+
+@bp.before_request
+def refuse_nul_characters():
+    """400 for a NUL anywhere in the parameters: PostgreSQL cannot store or even compare a string holding one."""
+    values = [*(v for _k, v in request.args.items(multi=True)), *(v for _k, v in request.form.items(multi=True)),
+              *(request.view_args or {}).values()]
+    if any("\x00" in value for value in values if isinstance(value, str)):
+        raise Open311Error(400, _("A parameter contains a NUL character."))
 
 
 def _check_jurisdiction() -> None:
@@ -178,6 +210,8 @@ def _parse_date(name: str) -> datetime | None:
         raise Open311Error(400, _("%(name)s must be a w3 date-time, e.g. 2010-01-01T00:00:00Z.", name=name)) from None
     if value.tzinfo is None:
         raise Open311Error(400, _("%(name)s must include a time zone (Z or +08:00).", name=name))
+    if not EARLIEST_DATE <= value <= services.utcnow() + LATEST_DATE_AHEAD:
+        raise Open311Error(400, _("%(name)s must lie between 2000 and a year from now.", name=name))
     return value
 
 
@@ -234,7 +268,8 @@ def token_detail(token, fmt):
     return render(fmt, "service_requests", [{"service_request_id": report.tracking_code, "token": report.token}])
 
 
-def _decimal(name: str) -> Decimal | None:
+def _coordinate(name: str) -> Decimal | None:
+    """lat or long from the form, in degrees within its range, to the micro-degree the reports keep."""
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
@@ -244,6 +279,10 @@ def _decimal(name: str) -> Decimal | None:
         raise Open311Error(400, _("%(name)s must be a number.", name=name)) from None
     if not value.is_finite():
         raise Open311Error(400, _("%(name)s must be a number.", name=name))
+    low, high = COORDINATE_RANGES[name]
+    if not low <= value <= high:  # before quantize, which fails on 1e999
+        raise Open311Error(400, _("%(name)s must lie between %(low)s and %(high)s degrees.", name=name, low=low,
+                                  high=high))
     return value.quantize(Decimal("0.000001"))
 
 
@@ -262,7 +301,7 @@ def _new_report_from_form() -> services.NewReport:
     if not form.get("service_code"):
         raise Open311Error(400, _("service_code was not provided."))
     category = _category(form["service_code"])
-    lat, lon = _decimal("lat"), _decimal("long")
+    lat, lon = _coordinate("lat"), _coordinate("long")
     address = (form.get("address_string") or "").strip()[:300] or None
     if (lat is None) != (lon is None):
         raise Open311Error(400, _("lat and long must be sent together."))

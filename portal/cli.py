@@ -106,24 +106,64 @@ def ledger():
 
 
 @ledger.command("verify")
+@click.option("--anchor", "anchor_file", type=click.File("r", encoding="utf-8"),
+              help="Also compare every chain with a root exported by `wufei ledger checkpoint --export`.")
 @with_appcontext
-def ledger_verify():
-    """Check every event's hash and chain; print each problem by event id and exit 1 if there is any. The public
+def ledger_verify(anchor_file):
+    """Check every event's hash and chain, and every chain against its newest signed checkpoint (a removed tail
+    is named as "truncated"); print each problem by event and batch and exit 1 if there is any. The public
     trace pages take their integrity verdict from this sweep: run it daily."""
+    from .regulatory.ledger.checkpoints import ExportError, read_export, verify_roots
     from .regulatory.ledger.services import verify_all_counted
     from .regulatory.trace_snapshots import after_sweep
     from .types import utcnow
 
+    exported, notes = {}, []
+    if anchor_file is not None:
+        try:
+            exported, notes = read_export(anchor_file.read())
+        except ExportError as exc:
+            raise click.ClickException(f"{anchor_file.name}: {exc}") from exc
     started_at = utcnow()
-    count, problems = verify_all_counted()
+    count, problems = verify_all_counted(exported=exported)
+    anchor_findings = verify_roots()
     rebuilt, redated = after_sweep(problems, started_at)
     click.echo(f"trace snapshots: {redated} verdicts renewed, {rebuilt} rebuilt")
+    for note in notes:
+        click.echo(f"{anchor_file.name}: {note}")
     for problem in problems:
         click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {count} events", err=True)
+    for finding in anchor_findings:
+        click.echo(f"anchors: {finding}")
+    if problems or anchor_findings:
+        click.echo(f"{len(problems) + len(anchor_findings)} problem(s) in {count} events", err=True)
         raise SystemExit(1)
     click.echo(f"ledger intact: {count} events verified")
+
+
+@ledger.command("checkpoint")
+@click.option("--export", "export_file", type=click.File("w", encoding="utf-8"),
+              help="Write the latest daily root with its heads and signature to this JSON file ('-': stdout).")
+@with_appcontext
+def ledger_checkpoint(export_file):
+    """Sign the head of every batch whose ledger moved, and make the day's Merkle root over all heads (once a
+    day); safe to repeat. A head that went back or whose chain fails is not signed: exit 1 naming the batch."""
+    from .regulatory.ledger.checkpoints import export_json, latest_root, take_checkpoint
+
+    run = take_checkpoint()
+    db.session.commit()
+    click.echo(f"checkpoint: {run.signed} head(s) signed, {run.unchanged} unchanged", err=export_file is not None)
+    if run.root is not None:
+        click.echo(f"root of {run.root.day}: {run.root.root} over {run.root.batch_count} batches",
+                   err=export_file is not None)
+    for batch_id, problems in run.refused.items():
+        click.echo(f"batch {batch_id} not checkpointed: {'; '.join(str(p) for p in problems)}", err=True)
+    if export_file is not None:
+        root = latest_root()
+        export_file.write(export_json(root))
+        click.echo(f"exported the root of {root.day} ({root.batch_count} batches) to {export_file.name}", err=True)
+    if run.refused:
+        raise SystemExit(1)
 
 
 @click.group("alerts")

@@ -27,6 +27,14 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _trusted_proxy_hops() -> int:
+    """TRUSTED_PROXY_HOPS: how many reverse proxies in front of the app set X-Forwarded-For (0: none trusted)."""
+    raw = os.environ.get("TRUSTED_PROXY_HOPS", "0").strip()
+    if not raw.isdigit():
+        raise ValueError(f"TRUSTED_PROXY_HOPS must be a whole number of proxies (0 or more), not {raw!r}")
+    return int(raw)
+
+
 def from_environment(instance: Path) -> dict:
     env = os.environ.get
     redis_url = env("REDIS_URL")
@@ -50,6 +58,9 @@ def from_environment(instance: Path) -> dict:
         "MAIL_SENDER": env("MAIL_SENDER", "noreply@wufei.cn"),
         "UPLOAD_DIR": env("UPLOAD_DIR", str(instance / "uploads")),
         "SESSION_COOKIE_SECURE": env("BASE_URL", "").startswith("https://"),
+        "TRUSTED_PROXY_HOPS": _trusted_proxy_hops(),
+        # signs the ledger's checkpoints and daily roots; SECRET_KEY when unset (regulatory/ledger/anchors.py)
+        "LEDGER_ANCHOR_KEY": env("LEDGER_ANCHOR_KEY"),
     }
 
 

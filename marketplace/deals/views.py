@@ -116,8 +116,9 @@ def offer_counter(offer_id: int):
     org = services.acting_party(current_user, [offer.to_org_id], auth.current_org())
     form = OfferForm()
     if request.method == "GET":
-        for name in ("price", "price_unit", "delivery_from", "delivery_until", "transport_by", "transport_paid_by"):
+        for name in ("price_unit", "delivery_from", "delivery_until", "transport_by", "transport_paid_by"):
             form[name].data = getattr(offer, name)
+        form.price.data = offer.price_fen  # the form's "price" is the column price_fen
         form.unit.data = offer.listing.unit
         form.quantity.data = Decimal(offer.quantity_g) / UNITS[offer.listing.unit]
     sent, status = _send(form, lambda data: services.counter_offer(offer, current_user, org, data),

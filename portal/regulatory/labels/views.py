@@ -1,4 +1,8 @@
-"""Label downloads: a batch's sheet and one container's label as PDF, PNG or SVG."""
+"""Label downloads: a batch's sheet and one container's label as PDF, PNG or SVG.
+
+A GET shows or downloads a label and changes nothing, so that links, previews, prefetchers and crawlers never
+count as a printout; printing is a POST (with the CSRF token of the page's form), which writes the 'labelled'
+ledger event the first time the producer prints a container's label."""
 from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,32 +19,36 @@ MIMETYPES = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml
 
 
 def _layout() -> str:
-    layout = request.args.get("layout", "sheet")
+    layout = request.values.get("layout", "sheet")
     if layout not in LAYOUTS:
         message = _("Layout must be sheet or single.")
         raise DomainError(message, fields={"layout": message}, status=400, code="bad_request")
     return layout
 
 
-def _download(body: bytes, file_format: str, filename: str, containers) -> Response:
-    record_labelled(containers, actor=current_user, file_format=file_format)
-    db.session.commit()
+def _label_response(body: bytes, file_format: str, filename: str, containers) -> Response:
+    """The label file; a POST is a printout and records it, a GET only shows it."""
+    printing = request.method == "POST"
+    if printing:
+        record_labelled(containers, actor=current_user, file_format=file_format)
+        db.session.commit()
     response = Response(body, mimetype=MIMETYPES[file_format])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    disposition = "attachment" if printing else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-@bp.get("/batches/<int:batch_id>/labels.pdf")
+@bp.route("/batches/<int:batch_id>/labels.pdf", methods=["GET", "POST"])
 @login_required
 def batch_pdf(batch_id: int):
     batch = get_batch(current_user, batch_id)
     layout = _layout()
     containers = list(batch.containers)
-    return _download(label_pdf(containers, layout=layout), "pdf", f"labels-batch-{batch.id}.pdf", containers)
+    return _label_response(label_pdf(containers, layout=layout), "pdf", f"labels-batch-{batch.id}.pdf", containers)
 
 
-@bp.get("/containers/<code>/label.<any(pdf, png, svg):file_format>")
+@bp.route("/containers/<code>/label.<any(pdf, png, svg):file_format>", methods=["GET", "POST"])
 @login_required
 def container_label(code: str, file_format: str):
     container = get_container(current_user, code)
@@ -48,4 +56,4 @@ def container_label(code: str, file_format: str):
         body = label_pdf([container], layout=_layout())
     else:
         body = (label_png if file_format == "png" else label_svg)(container)
-    return _download(body, file_format, f"label-{container.code}.{file_format}", [container])
+    return _label_response(body, file_format, f"label-{container.code}.{file_format}", [container])

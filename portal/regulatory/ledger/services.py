@@ -1,6 +1,7 @@
 """Appending to and verifying the hash-chained ledger. Other code reads events only through here."""
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,7 +14,9 @@ from ...errors import DomainError
 from ...extensions import db
 from ...types import utcnow
 from ..batches.models import Batch
-from .models import EVENT_TYPES, GENESIS_HASH, LedgerEvent
+from . import anchors
+from .anchors import Anchor
+from .models import EVENT_TYPES, GENESIS_HASH, LedgerCheckpoint, LedgerEvent
 
 # Every column except id, recorded_at and hash goes into the hash, prev_hash included.
 HASHED_FIELDS = ("batch_id", "seq", "event_type", "container_id", "organisation_id", "actor_id", "occurred_at",
@@ -27,7 +30,7 @@ class Problem:
 
     event_id: int | None
     seq: int
-    kind: str  # modified | deleted | reordered
+    kind: str  # modified | deleted | reordered | truncated | rewritten (against a checkpoint) | forged (checkpoint)
     message: str
     batch_id: int | None = None
 
@@ -133,8 +136,10 @@ def events_of_container(container_id: int) -> list[LedgerEvent]:
 
 # --- verification ------------------------------------------------------------------------------
 
-def _check_chain(batch_id: int, rows: list, head: tuple[int, str] | None) -> list[Problem]:
-    """rows: the batch's stored events (mappings or objects with the hashed fields, id and hash)."""
+def _check_chain(batch_id: int, rows: list, head: tuple[int, str] | None,
+                 anchored: Iterable[Anchor] = ()) -> list[Problem]:
+    """rows: the batch's stored events (mappings or objects with the hashed fields, id and hash); anchored: the
+    heads recorded outside the chain (checkpoints, an exported root) that it must still reach."""
     problems: list[Problem] = []
     stored_max = max((r["seq"] for r in rows), default=0)
     logical = []
@@ -170,7 +175,35 @@ def _check_chain(batch_id: int, rows: list, head: tuple[int, str] | None) -> lis
                                                                              for p in problems):
         problems.append(Problem(previous["id"], previous["seq"], "modified",
                                 "the batch's head hash differs from this last event's hash", batch_id))
+    for anchor in anchored:
+        problems += _against_anchor(batch_id, logical, anchor)
     return _unique(problems)
+
+
+def _against_anchor(batch_id: int, logical: list, anchor: Anchor) -> list[Problem]:
+    """A chain must still reach the head an anchor saw, through the same event: the tail of a chain can go
+    together with the batch's head, but not with a record kept apart from both."""
+    last_seq, last = logical[-1] if logical else (0, None)
+    if anchor.head_seq > last_seq:
+        return [Problem(last["id"] if last else None, last_seq + 1, "truncated",
+                        f"{anchor.source} saw the chain reach seq {anchor.head_seq}; it now ends at seq {last_seq}",
+                        batch_id)]
+    reached = next((row for seq, row in logical if seq == anchor.head_seq), None)
+    if reached is not None and reached["hash"] != anchor.head_hash:  # (a missing one is reported as deleted)
+        return [Problem(reached["id"], anchor.head_seq, "rewritten",
+                        f"its hash differs from the one {anchor.source} recorded", batch_id)]
+    return []
+
+
+def _forged(checkpoints) -> list[Problem]:
+    return [Problem(None, c.head_seq, "forged", f"checkpoint {c.id} does not carry the platform's signature",
+                    c.batch_id) for c in checkpoints]
+
+
+def _checkpoint_of(batch_id: int) -> tuple[list[Anchor], list[Problem]]:
+    """The batch's newest valid checkpoint as an anchor, and the forged checkpoint rows met on the way."""
+    newest, forged = anchors.newest_checkpoint(batch_id)
+    return ([anchors.as_anchor(newest)] if newest else []), _forged(forged)
 
 
 def _recorded_seq(row, limit: int) -> int | None:
@@ -203,13 +236,40 @@ def verify_batch(batch_id: int) -> list[Problem]:
                               .order_by(LedgerEvent.seq)).mappings().all()
     head = db.session.execute(select(Batch.ledger_head_seq, Batch.ledger_head_hash)
                               .where(Batch.id == batch_id)).first()
-    return _check_chain(batch_id, list(rows), tuple(head) if head else None)
+    return verify_rows(batch_id, list(rows), tuple(head) if head else None)
 
 
 def verify_rows(batch_id: int, rows: list, head: tuple[int, str] | None) -> list[Problem]:
     """verify_batch over rows the caller has already read: every event of the batch in seq order, each a
-    mapping with id, hash and the HASHED_FIELDS; head is the batch's (ledger_head_seq, ledger_head_hash)."""
-    return _check_chain(batch_id, rows, head)
+    mapping with id, hash and the HASHED_FIELDS; head is the batch's (ledger_head_seq, ledger_head_hash).
+    The batch's newest checkpoint costs one indexed read."""
+    anchored, forged = _checkpoint_of(batch_id)
+    return forged + _check_chain(batch_id, rows, head, anchored)
+
+
+def verify_batches(batch_ids: list[int], checkpoints: dict[int, LedgerCheckpoint], *,
+                   chunk: int = 500) -> dict[int, list[Problem]]:
+    """verify_batch over many batches, reading the events of `chunk` batches at a time, each chain against the
+    checkpoint given for it (its newest valid one): the problems of each batch that has any."""
+    found: dict[int, list[Problem]] = {}
+    for start in range(0, len(batch_ids), chunk):
+        ids = batch_ids[start:start + chunk]
+        # the heads in the same statement as the events: an append between two reads is no "alteration"
+        rows = db.session.execute(select(*_COLUMNS, Batch.ledger_head_seq, Batch.ledger_head_hash)
+                                  .join(Batch, Batch.id == LedgerEvent.batch_id).where(LedgerEvent.batch_id.in_(ids))
+                                  .order_by(LedgerEvent.batch_id, LedgerEvent.seq)).mappings().all()
+        events = {batch_id: list(group) for batch_id, group in groupby(rows, key=lambda r: r["batch_id"])}
+        heads = {batch_id: (group[0]["ledger_head_seq"], group[0]["ledger_head_hash"])
+                 for batch_id, group in events.items()}
+        heads.update({row.id: (row.ledger_head_seq, row.ledger_head_hash) for row in db.session.execute(
+            select(Batch.id, Batch.ledger_head_seq, Batch.ledger_head_hash)
+            .where(Batch.id.in_(set(ids) - events.keys())))})
+        for batch_id in ids:
+            checkpoint = checkpoints.get(batch_id)
+            anchored = [anchors.as_anchor(checkpoint)] if checkpoint else []
+            if problems := _check_chain(batch_id, events.get(batch_id, []), heads.get(batch_id), anchored):
+                found[batch_id] = problems
+    return found
 
 
 def verify_all(*, chunk: int = 5000) -> list[Problem]:
@@ -217,19 +277,26 @@ def verify_all(*, chunk: int = 5000) -> list[Problem]:
     return verify_all_counted(chunk=chunk)[1]
 
 
-def verify_all_counted(*, chunk: int = 5000) -> tuple[int, list[Problem]]:
-    """(number of events checked, problems) over the whole ledger."""
+def verify_all_counted(*, chunk: int = 5000, exported: dict[int, Anchor] | None = None) -> tuple[int, list[Problem]]:
+    """(number of events checked, problems) over the whole ledger, each chain also against its newest checkpoint
+    and, where given, against the heads of an exported root (batch id → anchor)."""
     heads = {row.id: (row.ledger_head_seq, row.ledger_head_hash) for row in db.session.execute(
         select(Batch.id, Batch.ledger_head_seq, Batch.ledger_head_hash))}
-    problems: list[Problem] = []
+    checkpoints, forged = anchors.newest_signed_checkpoints()
+    anchored = {batch_id: [anchors.as_anchor(c)] for batch_id, c in checkpoints.items()}
+    for batch_id, anchor in (exported or {}).items():
+        anchored.setdefault(batch_id, []).append(anchor)
+    problems: list[Problem] = _forged(forged)
     count = 0
     result = db.session.execute(select(*_COLUMNS).order_by(LedgerEvent.batch_id, LedgerEvent.seq)
                                 .execution_options(yield_per=chunk)).mappings()
     for batch_id, rows in groupby(result, key=lambda r: r["batch_id"]):
         rows = list(rows)
         count += len(rows)
-        problems.extend(_check_chain(batch_id, rows, heads.pop(batch_id, None)))
+        problems.extend(_check_chain(batch_id, rows, heads.pop(batch_id, None), anchored.pop(batch_id, ())))
     for batch_id, (head_seq, _hash) in heads.items():
         if head_seq > 0:  # every event of this batch is gone
             problems.append(Problem(None, 1, "deleted", f"all {head_seq} events of the batch are missing", batch_id))
+    for batch_id, left in anchored.items():  # anchored batches without a single event left
+        problems.extend(p for anchor in left for p in _against_anchor(batch_id, [], anchor))
     return count, problems

@@ -112,10 +112,10 @@ def test_svg_label_has_text_pictograms_and_a_readable_qr(client, produced):
 def test_first_printout_by_the_producer_records_one_labelled_event_per_container(app, client, produced):
     user_id, batch_id, codes, _org, _district = produced
     _as_user(client, user_id)
-    assert client.get(f"/containers/{codes[0]}/label.png").status_code == 200
+    assert client.post(f"/containers/{codes[0]}/label.png").status_code == 200
     assert len(_labelled(app, batch_id)) == 1
-    assert client.get(f"/batches/{batch_id}/labels.pdf").status_code == 200
-    assert client.get(f"/batches/{batch_id}/labels.pdf").status_code == 200
+    assert client.post(f"/batches/{batch_id}/labels.pdf").status_code == 200
+    assert client.post(f"/batches/{batch_id}/labels.pdf").status_code == 200
     labelled = _labelled(app, batch_id)
     assert len(labelled) == 3 and len(set(labelled)) == 3
     with app.app_context():
@@ -127,8 +127,8 @@ def test_first_printout_by_the_producer_records_one_labelled_event_per_container
 def test_regulator_of_the_district_downloads_without_labelling(app, client, factory, produced):
     _user_id, batch_id, codes, _org, district = produced
     login(client, factory.regulator(jurisdiction=district))
-    assert client.get(f"/batches/{batch_id}/labels.pdf").status_code == 200
-    assert client.get(f"/containers/{codes[0]}/label.svg").status_code == 200
+    assert client.post(f"/batches/{batch_id}/labels.pdf").status_code == 200
+    assert client.post(f"/containers/{codes[0]}/label.svg").status_code == 200
     assert _labelled(app, batch_id) == []
 
 
