@@ -55,23 +55,15 @@ def _init_extensions(app: Flask) -> None:
 
         return db.session.get(User, int(user_id))
 
-    @app.after_request
-    def run_jobs_waiting_for_commit(response):
-        from .jobs import flush_after_commit
-
-        if response.status_code < 400:
-            flush_after_commit()
-        return response
-
 
 def _import_models() -> None:
     """Import every model module so that metadata (and Alembic) sees all tables."""
-    from . import audit, outbox  # noqa: F401
+    from . import after_commit, audit, outbox  # noqa: F401  (after_commit: the session's deferred work)
     from .accounts import models  # noqa: F401
     from .api import core  # noqa: F401
     from .calendar import models as calendar_models  # noqa: F401
     from .regulatory import models as regulatory_models  # noqa: F401
-    from .regulatory import trace_snapshots  # noqa: F401  (the table and its commit hook)
+    from .regulatory import trace_snapshots  # noqa: F401
     from .regulatory.alerts import models as alerts_models  # noqa: F401
     from .regulatory.batches import models as batches_models  # noqa: F401
     from .regulatory.declarations import models as declarations_models  # noqa: F401

@@ -29,10 +29,12 @@ class SearchOutbox(db.Model):
 
 
 def record_change(entity_id: int, op: str = "upsert", entity: str = "listing") -> SearchOutbox:
-    """Queue an index update in the caller's transaction; the drain starts once that transaction commits."""
+    """Queue an index update in the caller's transaction; the drain starts once that transaction commits: as a
+    job with a queue, inline in a CLI command or job, and never inside a request, which must not wait for
+    Meilisearch (without a queue the row waits for `wufei search drain`, run from a timer)."""
     row = SearchOutbox(entity=entity, entity_id=entity_id, op=op)
     db.session.add(row)
-    enqueue(drain, after_commit=True)
+    enqueue(drain, after_commit=True, in_request=False)
     return row
 
 
