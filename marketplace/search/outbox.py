@@ -74,11 +74,13 @@ def _send(rows: list[SearchOutbox]) -> None:
     listings = meili.load_listings(ids)
     found = {li.id for li in listings}
     tasks = []
+    timeout = current_app.config["MEILISEARCH_WRITE_TIMEOUT"]
     if listings:
-        tasks.append(meili.call(lambda index: index.add_documents([meili.document(li) for li in listings])).task_uid)
+        tasks.append(meili.call(lambda index: index.add_documents([meili.document(li) for li in listings]),
+                                timeout).task_uid)
     if gone := sorted(ids - found):
-        tasks.append(meili.call(lambda index: index.delete_documents(gone)).task_uid)
+        tasks.append(meili.call(lambda index: index.delete_documents(gone), timeout).task_uid)
     if current_app.config.get("SEARCH_WAIT_FOR_INDEXING"):
-        meili_client = meili.client(current_app.config["MEILISEARCH_TASK_TIMEOUT"])
+        meili_client = meili.client(timeout)
         for task in tasks:
             meili.wait(meili_client, task)
