@@ -79,6 +79,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if database_unreachable(getattr(exc, "original_exception", None)):  # raised after the view (after_request)
+            return database_error(exc.original_exception)
         response = render_error(exc.code or 500)
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)
