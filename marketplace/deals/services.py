@@ -18,10 +18,11 @@ from sqlalchemy import select, update
 
 from portal import audit, auth
 from portal.accounts.models import Organisation, User
+from portal.clock import china_today
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.i18n import quantity as format_quantity
-from portal.regulatory.licences.services import check_receipt, china_today
+from portal.regulatory.licences.services import check_receipt
 from portal.regulatory.manifests.signals import manifest_stepped
 from portal.regulatory.models import CITY_CODE
 from portal.types import utcnow

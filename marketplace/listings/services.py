@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal import audit, auth
 from portal.accounts.models import Organisation, User
+from portal.clock import china_today
 from portal.errors import Conflict, DomainError, Forbidden
 from portal.extensions import db
 from portal.outbox import send_message
@@ -362,7 +363,7 @@ def transition_listing(listing: Listing, action: str, user: User | None = None, 
     first_publication = transition.to == "published" and listing.published_at is None
     if transition.to == "published":
         auth.require_verified(listing.organisation)
-        if listing.valid_until is not None and listing.valid_until < date.today():
+        if listing.valid_until is not None and listing.valid_until < china_today():
             message = _l("The listing's validity has ended; extend it before publishing.")
             raise DomainError(message, fields={"valid_until": message})
         if listing.available_g <= 0:
@@ -405,7 +406,7 @@ def attach_lab_report(listing: Listing, stream, original_name: str, user: User |
 
 def expire_listings(today: date | None = None) -> int:
     """Published or paused listings past their validity become expired (a scheduled job)."""
-    today = today or date.today()
+    today = today or china_today()
     rows = db.session.scalars(select(Listing).where(Listing.status.in_(("published", "paused")),
                                                     Listing.valid_until < today)).all()
     for listing in rows:

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy import exists, func, select
 
-from ...calendar.services import china_date, deadline
+from ...calendar.services import deadline
+from ...clock import china_date
 from ...extensions import db
 from ..alerts.models import Alert
 from ..alerts.services import N_, raise_alert, register_scanner
