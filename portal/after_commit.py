@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 def defer(func: Callable, *args, **kwargs) -> None:
     """Run func(*args, **kwargs) once the current transaction of the app's session has committed."""
-    db.session.info.setdefault(_PENDING, []).append((func, args, kwargs))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any statement still ends a transaction, dropping the work
+    session.info.setdefault(_PENDING, []).append((func, args, kwargs))
 
 
 def defer_collected(func: Callable, item) -> bool:
@@ -40,6 +43,18 @@ def defer_collected(func: Callable, item) -> bool:
             return new
     defer(func, {item})
     return True
+
+
+def dispatch(signal, sender, **kwargs) -> None:
+    """Send a domain event once the transaction that caused it has committed; what its listeners write is
+    committed after them. For reactions that need not be atomic with the change (notifications, matching): their
+    failure cannot undo the change, nor can a rolled-back change announce itself."""
+    defer(_send_and_commit, signal, sender, **kwargs)
+
+
+def _send_and_commit(signal, sender, **kwargs) -> None:
+    signal.send(sender, **kwargs)
+    db.session.commit()
 
 
 def pending() -> list:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal import audit, auth
+from portal import after_commit, audit, auth
 from portal.accounts.models import Organisation, User
 from portal.clock import china_today
 from portal.errors import Conflict, DomainError, Forbidden
@@ -376,7 +376,7 @@ def transition_listing(listing: Listing, action: str, user: User | None = None, 
     touch_listing(listing)
     if first_publication:
         notify_saved_searches(listing)
-        listing_published.send(listing)  # matching: the receivers that may take it
+        after_commit.dispatch(listing_published, listing)  # matching: the receivers that may take it
     return listing
 
 
@@ -515,7 +515,7 @@ def create_demand(org: Organisation, data: dict, user: User | None = None) -> De
     audit.record("demand.create", demand, after={"title": demand.title, "status": status}, organisation_id=org.id,
                  actor=user)
     if status == "published":
-        demand_published.send(demand)  # matching: the listings that fit it
+        after_commit.dispatch(demand_published, demand)  # matching: the listings that fit it
     return demand
 
 
@@ -547,7 +547,7 @@ def transition_demand(demand: Demand, action: str, user: User | None = None) -> 
     audit.record(f"demand.{action}", demand, before={"status": before}, after={"status": target},
                  organisation_id=demand.organisation_id, actor=user)
     if target == "published":
-        demand_published.send(demand)
+        after_commit.dispatch(demand_published, demand)
     return demand
 
 
