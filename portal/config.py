@@ -33,9 +33,9 @@ def from_environment(instance: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
-        # A ping before each checkout, so the first request after a database restart (or a killed connection)
-        # reconnects instead of failing; it costs a round trip per checkout (bench/trace_bench.py: see README).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600, "pool_pre_ping": True},
+        # No ping before each checkout: it costs every request a round trip. A connection the server closed
+        # (restart, failover, terminated backend) is discarded at checkout without one (portal/dbpool.py).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
         "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MEILISEARCH_URL": env("MEILISEARCH_URL"),
         "MEILISEARCH_API_KEY": env("MEILISEARCH_API_KEY"),

@@ -9,6 +9,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from . import dbpool  # noqa: F401  (discards pooled connections the server closed)
 from .dbsession import Session
 
 # Explicit constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
