@@ -69,7 +69,7 @@ def _import_models() -> None:
     from .regulatory.declarations import models as declarations_models  # noqa: F401
     from .regulatory.ledger import models as ledger_models  # noqa: F401
     from .regulatory.licences import models as licences_models  # noqa: F401
-    from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (scanners, receipt hook)
+    from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
     from .regulatory.manifests import models as manifests_models  # noqa: F401
     from .regulatory.weighing import models as weighing_models  # noqa: F401
 

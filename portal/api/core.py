@@ -114,7 +114,10 @@ def _remember(response):
         db.session.commit()
     except IntegrityError:  # a concurrent request with the same key committed first: ours is undone, its answer stands
         db.session.rollback()
-        return _replay(g.api_token.id, key)
+        replayed = _replay(g.api_token.id, key)
+        if replayed is None:  # not the key: the effect itself was refused, and is undone
+            raise
+        return replayed
     return response
 
 
