@@ -50,13 +50,12 @@ def _setup(url: str) -> tuple[int, int, int]:
 
 
 def _new_batches(n: int, org_id: int, code_id: int) -> list[int]:
-    from datetime import date
-
+    from portal.clock import china_today
     from portal.extensions import db
     from portal.regulatory.batches.models import Batch
 
     batches = [Batch(organisation_id=org_id, waste_code_id=code_id, waste_code="900-249-08", quantity_g=1000,
-                     unit_label="kg", form="liquid", packaging="桶", hazards="T,I", generated_on=date.today())
+                     unit_label="kg", form="liquid", packaging="桶", hazards="T,I", generated_on=china_today())
                for _ in range(n)]
     db.session.add_all(batches)
     db.session.commit()

@@ -4,8 +4,11 @@ from flask.cli import with_appcontext
 
 CONFIG_DEFAULTS = {
     "MEILISEARCH_INDEX_PREFIX": "wufei_",
-    "MEILISEARCH_TIMEOUT": 1.0,  # seconds; beyond it the page is served from SQL
+    # seconds a search waits for Meilisearch (a search takes milliseconds); beyond it the page is served from SQL
+    "MEILISEARCH_TIMEOUT": 0.3,
+    "MEILISEARCH_WRITE_TIMEOUT": 5.0,  # seconds an index write of the outbox drain waits for an answer
     "MEILISEARCH_TASK_TIMEOUT": 30.0,  # seconds to wait for index tasks (drain with waiting, reindex)
+    "MEILISEARCH_BREAKER_SECONDS": 30.0,  # after a failure to answer, search with SQL for this long
     "SEARCH_BACKEND": "auto",  # auto: Meilisearch when MEILISEARCH_URL is set, SQL otherwise; or "sql"
     "SEARCH_WAIT_FOR_INDEXING": False,  # drain waits until Meilisearch has applied the changes
     "MARKETPLACE_PAGE_SIZE": 20,

@@ -18,8 +18,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation, User
+from portal.clock import china_today
 from portal.extensions import db
-from portal.regulatory.licences.services import china_today
 
 from .deals.models import Deal
 from .deals.services import accept_offer, make_offer

@@ -1,7 +1,8 @@
 """Marketplace events other parts react to (blinker signals; senders are the changed objects).
 
 listing_published is sent when a listing is published for the first time, demand_published when a demand
-post goes live; matching subscribes to both to find and notify the parties that fit.
+post goes live, each once the transaction that published it has committed (portal.after_commit.dispatch);
+matching subscribes to both to find and notify the parties that fit.
 """
 from blinker import Namespace
 

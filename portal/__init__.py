@@ -66,29 +66,21 @@ def _init_extensions(app: Flask) -> None:
 
         return load_session_user(user_id)
 
-    @app.after_request
-    def run_jobs_waiting_for_commit(response):
-        from .jobs import flush_after_commit
-
-        if response.status_code < 400:
-            flush_after_commit()
-        return response
-
 
 def _import_models() -> None:
     """Import every model module so that metadata (and Alembic) sees all tables."""
-    from . import audit, outbox  # noqa: F401
+    from . import after_commit, audit, outbox  # noqa: F401  (after_commit: the session's deferred work)
     from .accounts import models  # noqa: F401
     from .api import core  # noqa: F401
     from .calendar import models as calendar_models  # noqa: F401
     from .regulatory import models as regulatory_models  # noqa: F401
-    from .regulatory import trace_snapshots  # noqa: F401  (the table and its commit hook)
+    from .regulatory import trace_snapshots  # noqa: F401
     from .regulatory.alerts import models as alerts_models  # noqa: F401
     from .regulatory.batches import models as batches_models  # noqa: F401
     from .regulatory.declarations import models as declarations_models  # noqa: F401
     from .regulatory.ledger import models as ledger_models  # noqa: F401
     from .regulatory.licences import models as licences_models  # noqa: F401
-    from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (scanners, receipt hook)
+    from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
     from .regulatory.manifests import models as manifests_models  # noqa: F401
     from .regulatory.weighing import models as weighing_models  # noqa: F401
 

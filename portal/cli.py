@@ -41,14 +41,12 @@ def seed_demo():
     """Load reference data and the demo enterprises and users (idempotent)."""
     from .calendar.services import load_bundled_calendar
     from .demo import seed_demo as load_demo
-    from .jobs import flush_after_commit
     from .regulatory.reference import load_reference_data
 
     load_reference_data()
     load_bundled_calendar()
     summary = load_demo()
-    db.session.commit()
-    flush_after_commit()  # the jobs the demo's changes queued for after the commit (the search outbox drain)
+    db.session.commit()  # then the work the demo's changes deferred runs (the search outbox drain)
     for name, number in summary.items():
         click.echo(f"{name}: {number}")
 

@@ -41,8 +41,8 @@ def from_environment(instance: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
-        # No ping before each checkout: it costs every request a round trip. After a database restart the
-        # first statement fails, SQLAlchemy discards the whole pool and the next request reconnects.
+        # No ping before each checkout: it costs every request a round trip. A connection the server closed
+        # (restart, failover, terminated backend) is discarded at checkout without one (portal/dbpool.py).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
         "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MEILISEARCH_URL": env("MEILISEARCH_URL"),

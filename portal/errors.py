@@ -1,7 +1,9 @@
 """Domain errors raised by services, and the HTML/JSON error responses of the whole portal."""
-from flask import current_app, flash, jsonify, render_template, request
+from flask import current_app, flash, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 
@@ -45,7 +47,9 @@ HTTP_CODES = {
     422: ("invalid", _l("Some fields are not valid.")),
     429: ("rate_limited", _l("Too many requests. Please wait a moment and try again.")),
     500: ("internal", _l("Something went wrong on our side. The error has been logged.")),
+    503: ("unavailable", _l("The service is briefly unavailable. Please try again in a minute.")),
 }
+RETRY_AFTER_SECONDS = 30  # what a 503 asks the client to wait: a database restart or failover takes about that
 
 
 def error_body(code: str, message, fields: dict | None = None) -> dict:
@@ -75,10 +79,19 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if database_unreachable(getattr(exc, "original_exception", None)):  # raised after the view (after_request)
+            return database_error(exc.original_exception)
         response = render_error(exc.code or 500)
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc: SQLAlchemyError):
+        if not database_unreachable(exc):
+            return unexpected_error(exc)
+        current_app.logger.warning("database unreachable on %s %s: %s", request.method, request.path, exc)
+        return unavailable()
 
     @app.errorhandler(Exception)
     def unexpected_error(exc):
@@ -87,6 +100,32 @@ def register_error_handlers(app):
 
         db.session.rollback()
         return render_error(500)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database did not answer (down, restarting, connection lost, pool exhausted), as opposed to a
+    statement it refused: the request may succeed if tried again."""
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def unavailable():
+    """503 with Retry-After: a JSON error under the API, else a calm page that reads nothing from the database."""
+    from .extensions import db, login_manager
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone already; the pool discards it
+        pass
+    g._login_user = login_manager.anonymous_user()  # the page must not load the user from the database
+    code, message = HTTP_CODES[503]
+    if wants_json():
+        response = jsonify(error_body(code, message))
+    else:
+        response = current_app.make_response(render_template("errors/unavailable.html", message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def attempt(action, success_message: str) -> bool:

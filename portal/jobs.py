@@ -1,5 +1,7 @@
 """Background jobs: RQ on Redis when REDIS_URL is set, otherwise run inline (the embedded default)."""
-from flask import current_app, g
+from flask import current_app, has_request_context
+
+from . import after_commit as deferred
 
 
 def _queue():
@@ -9,22 +11,18 @@ def _queue():
     return Queue("wufei", connection=Redis.from_url(current_app.config["REDIS_URL"]))
 
 
-def enqueue(func, *args, after_commit: bool = False, **kwargs):
-    """Run func(*args) as a job. With after_commit, wait until the current request has committed,
-    so the job sees the rows it is about."""
+def enqueue(func, *args, after_commit: bool = False, in_request: bool = True, **kwargs):
+    """Run func(*args) as a job. With after_commit, wait until the current transaction has committed, so the
+    job sees the rows it is about. in_request=False is for work a request must never wait for (talking to a
+    slow service): without a queue it is left to its timer command instead of running inline in a request."""
     if after_commit:
-        pending = g.setdefault("jobs_after_commit", [])
-        pending.append((func, args, kwargs))
+        deferred.defer(enqueue, func, *args, in_request=in_request, **kwargs)
         return None
     if current_app.config.get("REDIS_URL") and not current_app.config.get("JOBS_INLINE"):
         return _queue().enqueue(run_in_app, func.__module__, func.__name__, *args, **kwargs)
+    if not in_request and has_request_context():
+        return None
     return func(*args, **kwargs)
-
-
-def flush_after_commit():
-    """Called by the session's after_commit hook: start the jobs that waited for the commit."""
-    for func, args, kwargs in g.pop("jobs_after_commit", []):
-        enqueue(func, *args, **kwargs)
 
 
 def run_in_app(module: str, name: str, *args, **kwargs):

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from .accounts.models import Organisation, OrgStatus
+from .errors import RETRY_AFTER_SECONDS
 from .extensions import db
 from .i18n import LANG_COOKIE
 from .regulatory.models import CatalogueEdition, Division, WasteCode
@@ -68,7 +69,9 @@ def healthz():
              "search": _probe(_search_state),
              "queue": _probe(queue_state)}
     healthy = state["database"] == "ok"
-    return jsonify(status="ok" if healthy else "degraded", **state), 200 if healthy else 503
+    if healthy:
+        return jsonify(status="ok", **state)
+    return jsonify(status="degraded", **state), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _search_state() -> str:

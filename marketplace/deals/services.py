@@ -14,15 +14,16 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from portal import audit, auth
 from portal.accounts.models import Organisation, User
+from portal.clock import china_today
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.i18n import quantity as format_quantity
-from portal.regulatory.licences.services import check_receipt, china_today
+from portal.regulatory.licences.services import check_receipt
+from portal.regulatory.manifests.signals import manifest_stepped
 from portal.regulatory.models import CITY_CODE
 from portal.types import utcnow
 
@@ -646,34 +647,10 @@ def deals_query(user, *, status: str | None = None, role: str | None = None):
 
 
 # --- following the manifest -------------------------------------------------------------------
-# The regulatory core does not import the marketplace, so the deal watches its manifest: a state change of
-# a manifest made for a deal is noted at flush and acted on just before the transaction commits, whichever
-# path (page, API, revision) took the step.
-_CHANGED_KEY = "deals_manifest_changes"
+# The regulatory core does not import the marketplace, so the deal listens to its manifest's steps: whichever
+# path (page, API, revision) took the step, the deal follows in the step's own transaction.
 
-
-@event.listens_for(Session, "before_flush")
-def _note_manifest_changes(session, _flush_context, _instances) -> None:
-    from portal.regulatory.manifests.models import Manifest
-
-    for obj in session.dirty:
-        if isinstance(obj, Manifest) and obj.deal_ref and inspect(obj).attrs.state.history.added:
-            session.info.setdefault(_CHANGED_KEY, []).append(obj)
-
-
-@event.listens_for(Session, "before_commit")
-def _follow_manifests(session) -> None:
-    if session.in_nested_transaction():
-        return
-    session.flush()
-    changed = session.info.pop(_CHANGED_KEY, [])
-    for manifest in dict.fromkeys(changed):
+@manifest_stepped.connect
+def _follow_manifest(manifest, **_step) -> None:
+    if manifest.deal_ref:
         settle_deal_from_manifest(manifest)
-    if changed:
-        session.flush()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_manifest_changes(session, _previous_transaction) -> None:
-    if not session.in_transaction():
-        session.info.pop(_CHANGED_KEY, None)

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal import audit, auth
+from portal import after_commit, audit, auth
 from portal.accounts.models import Organisation, User
+from portal.clock import china_today
 from portal.errors import Conflict, DomainError, Forbidden
 from portal.extensions import db
 from portal.outbox import send_message
@@ -362,7 +363,7 @@ def transition_listing(listing: Listing, action: str, user: User | None = None, 
     first_publication = transition.to == "published" and listing.published_at is None
     if transition.to == "published":
         auth.require_verified(listing.organisation)
-        if listing.valid_until is not None and listing.valid_until < date.today():
+        if listing.valid_until is not None and listing.valid_until < china_today():
             message = _l("The listing's validity has ended; extend it before publishing.")
             raise DomainError(message, fields={"valid_until": message})
         if listing.available_g <= 0:
@@ -375,7 +376,7 @@ def transition_listing(listing: Listing, action: str, user: User | None = None, 
     touch_listing(listing)
     if first_publication:
         notify_saved_searches(listing)
-        listing_published.send(listing)  # matching: the receivers that may take it
+        after_commit.dispatch(listing_published, listing)  # matching: the receivers that may take it
     return listing
 
 
@@ -406,7 +407,7 @@ def attach_lab_report(listing: Listing, report, original_name: str, user: User |
 
 def expire_listings(today: date | None = None) -> int:
     """Published or paused listings past their validity become expired (a scheduled job)."""
-    today = today or date.today()
+    today = today or china_today()
     rows = db.session.scalars(select(Listing).where(Listing.status.in_(("published", "paused")),
                                                     Listing.valid_until < today)).all()
     for listing in rows:
@@ -515,7 +516,7 @@ def create_demand(org: Organisation, data: dict, user: User | None = None) -> De
     audit.record("demand.create", demand, after={"title": demand.title, "status": status}, organisation_id=org.id,
                  actor=user)
     if status == "published":
-        demand_published.send(demand)  # matching: the listings that fit it
+        after_commit.dispatch(demand_published, demand)  # matching: the listings that fit it
     return demand
 
 
@@ -547,7 +548,7 @@ def transition_demand(demand: Demand, action: str, user: User | None = None) -> 
     audit.record(f"demand.{action}", demand, before={"status": before}, after={"status": target},
                  organisation_id=demand.organisation_id, actor=user)
     if target == "published":
-        demand_published.send(demand)
+        after_commit.dispatch(demand_published, demand)
     return demand
 
 

@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from portal.accounts.models import Organisation, OrgStatus, Role
+from portal.clock import china_today
 from portal.extensions import db
 from portal.outbox import send_message
 from portal.regulatory.geo import haversine_m
 from portal.regulatory.licences.models import Licence, LicenceScope
-from portal.regulatory.licences.services import check_receipt, china_today
+from portal.regulatory.licences.services import check_receipt
 
 from ..listings.models import Demand, Listing
 from ..signals import demand_published, listing_published

@@ -240,7 +240,7 @@ def meilisearch_configured() -> bool:
 def search(query: str, filters: Filters, sort: str | None = None, page: int = 1, page_size: int = 20,
            geo: Geo | None = None) -> Result:
     """Search listings with Meilisearch, or with SQL when Meilisearch is not configured or does not answer."""
-    if meilisearch_configured():
+    if meilisearch_configured() and meili.available():
         try:
             return MeilisearchBackend().search(query, filters, sort, page, page_size, geo)
         except SearchUnavailable as exc:

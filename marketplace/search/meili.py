@@ -26,6 +26,39 @@ class SearchUnavailable(Exception):
     """Meilisearch did not answer (down, timed out, index missing): the caller falls back to SQL."""
 
 
+# --- the circuit breaker -------------------------------------------------------------------------------
+# After Meilisearch failed to answer (refused, reset, timed out), nobody asks it again for
+# MEILISEARCH_BREAKER_SECONDS: searches go straight to SQL instead of each waiting out the timeout. The state
+# is kept per process and per server URL: a worker learns of an outage by its own first timeout, which costs
+# one request one timeout per worker and period, and needs no shared store that could itself hang.
+_COMMUNICATION_ERRORS = (MeilisearchCommunicationError, MeilisearchTimeoutError, requests.RequestException)
+_open_until: dict[str, float] = {}
+
+
+def available() -> bool:
+    """False while the breaker of the configured server is open (it failed recently)."""
+    return _open_until.get(current_app.config["MEILISEARCH_URL"], 0.0) <= time.monotonic()
+
+
+def _trip() -> None:
+    url = current_app.config["MEILISEARCH_URL"]
+    _open_until[url] = time.monotonic() + float(current_app.config["MEILISEARCH_BREAKER_SECONDS"])
+    current_app.logger.warning("Meilisearch at %s did not answer: not asked again for %s s", url,
+                               current_app.config["MEILISEARCH_BREAKER_SECONDS"])
+
+
+def _unavailable(exc: Exception) -> SearchUnavailable:
+    """The SearchUnavailable for a failure; a failure to communicate opens the breaker."""
+    if isinstance(exc, _COMMUNICATION_ERRORS):
+        _trip()
+    return SearchUnavailable(str(exc))
+
+
+def _require_available() -> None:
+    if not available():
+        raise SearchUnavailable("Meilisearch failed recently; its circuit breaker is open")
+
+
 def settings() -> dict:
     return {
         "searchableAttributes": SEARCHABLE,
@@ -55,21 +88,22 @@ def index_uid() -> str:
 
 
 def call(operation: Callable, timeout: float | None = None):
-    """Run operation(index); every way Meilisearch can fail becomes SearchUnavailable."""
+    """Run operation(index), each HTTP call bounded by timeout (default: a search's MEILISEARCH_TIMEOUT); every
+    way Meilisearch can fail becomes SearchUnavailable, at once while the breaker is open."""
+    _require_available()
     try:
         return operation(client(timeout).index(index_uid()))
-    except (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError,
-            requests.RequestException) as exc:
-        raise SearchUnavailable(str(exc)) from exc
+    except (MeilisearchApiError, *_COMMUNICATION_ERRORS) as exc:
+        raise _unavailable(exc) from exc
 
 
 def wait(meili: meilisearch.Client, task_uid: int, timeout_s: float | None = None) -> None:
+    """Wait until Meilisearch has applied a task (at most timeout_s, default MEILISEARCH_TASK_TIMEOUT)."""
     try:
         task = meili.wait_for_task(task_uid, timeout_in_ms=int((timeout_s or current_app.config[
             "MEILISEARCH_TASK_TIMEOUT"]) * 1000), interval_in_ms=50)
-    except (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError,
-            requests.RequestException) as exc:
-        raise SearchUnavailable(str(exc)) from exc
+    except (MeilisearchApiError, *_COMMUNICATION_ERRORS) as exc:
+        raise _unavailable(exc) from exc
     if task.status != "succeeded":
         raise SearchUnavailable(f"task {task_uid} {task.status}: {task.error}")
 
@@ -77,7 +111,8 @@ def wait(meili: meilisearch.Client, task_uid: int, timeout_s: float | None = Non
 def ensure_index(uid: str | None = None) -> None:
     """Create the index with its settings when it does not exist yet (a fresh server)."""
     uid = uid or index_uid()
-    meili = client(current_app.config["MEILISEARCH_TASK_TIMEOUT"])
+    _require_available()
+    meili = client(current_app.config["MEILISEARCH_WRITE_TIMEOUT"])
     try:
         try:
             meili.get_index(uid)
@@ -87,9 +122,8 @@ def ensure_index(uid: str | None = None) -> None:
                 raise
         wait(meili, meili.create_index(uid, {"primaryKey": "id"}).task_uid)
         wait(meili, meili.index(uid).update_settings(settings()).task_uid)
-    except (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError,
-            requests.RequestException) as exc:
-        raise SearchUnavailable(str(exc)) from exc
+    except (MeilisearchApiError, *_COMMUNICATION_ERRORS) as exc:
+        raise _unavailable(exc) from exc
 
 
 def document(listing: Listing) -> dict:

@@ -29,10 +29,12 @@ class SearchOutbox(db.Model):
 
 
 def record_change(entity_id: int, op: str = "upsert", entity: str = "listing") -> SearchOutbox:
-    """Queue an index update in the caller's transaction; the drain starts once that transaction commits."""
+    """Queue an index update in the caller's transaction; the drain starts once that transaction commits: as a
+    job with a queue, inline in a CLI command or job, and never inside a request, which must not wait for
+    Meilisearch (without a queue the row waits for `wufei search drain`, run from a timer)."""
     row = SearchOutbox(entity=entity, entity_id=entity_id, op=op)
     db.session.add(row)
-    enqueue(drain, after_commit=True)
+    enqueue(drain, after_commit=True, in_request=False)
     return row
 
 
@@ -72,11 +74,13 @@ def _send(rows: list[SearchOutbox]) -> None:
     listings = meili.load_listings(ids)
     found = {li.id for li in listings}
     tasks = []
+    timeout = current_app.config["MEILISEARCH_WRITE_TIMEOUT"]
     if listings:
-        tasks.append(meili.call(lambda index: index.add_documents([meili.document(li) for li in listings])).task_uid)
+        tasks.append(meili.call(lambda index: index.add_documents([meili.document(li) for li in listings]),
+                                timeout).task_uid)
     if gone := sorted(ids - found):
-        tasks.append(meili.call(lambda index: index.delete_documents(gone)).task_uid)
+        tasks.append(meili.call(lambda index: index.delete_documents(gone), timeout).task_uid)
     if current_app.config.get("SEARCH_WAIT_FOR_INDEXING"):
-        meili_client = meili.client(current_app.config["MEILISEARCH_TASK_TIMEOUT"])
+        meili_client = meili.client(timeout)
         for task in tasks:
             meili.wait(meili_client, task)

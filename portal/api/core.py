@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstrain
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..dbsession import hold_commits, release_commits
 from ..errors import DomainError, error_body
 from ..extensions import csrf, db, limiter
 from ..types import UTCDateTime, utcnow
@@ -70,7 +71,11 @@ def _authenticate_and_replay():
         # Flask-Login reads current_user from here, so permission checks see the token's user
         g._login_user = token.user
     if request.method == "POST" and token is not None and (key := request.headers.get("Idempotency-Key")):
-        return _replay(token.id, key)
+        replayed = _replay(token.id, key)
+        if replayed is None:
+            g.idempotency_key = key
+            hold_commits(db.session)  # the view's commit waits for its answer: both commit in _remember
+        return replayed
     return None
 
 
@@ -82,7 +87,6 @@ def _replay(token_id: int, key: str):
     record = db.session.scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.token_id == token_id, IdempotencyRecord.key == key))
     if record is None:
-        g.idempotency_key = key
         return None
     if record.request_hash != _request_hash():
         raise DomainError(_l("This Idempotency-Key was already used for a different request."),
@@ -94,16 +98,32 @@ def _replay(token_id: int, key: str):
 
 @api.after_request
 def _remember(response):
+    """Commit the view's effect together with its answer, so neither is kept without the other."""
     key = g.pop("idempotency_key", None)
-    if key and response.status_code < 500 and response.mimetype == "application/json":
-        db.session.rollback()  # the view has committed already; start clean
-        db.session.add(IdempotencyRecord(token_id=g.api_token.id, key=key, request_hash=_request_hash(),
-                                         status=response.status_code, body=response.get_data()))
-        try:
-            db.session.commit()
-        except IntegrityError:  # a concurrent request with the same key won; its answer stands
-            db.session.rollback()
+    if key is None:
+        return response
+    effect = release_commits(db.session)
+    if response.status_code >= 500 or response.mimetype != "application/json":
+        db.session.rollback()  # no answer worth replaying: the effect goes too, the client may try again
+        return response
+    if not effect:
+        db.session.rollback()  # a refused request keeps nothing of its own but its answer
+    db.session.add(IdempotencyRecord(token_id=g.api_token.id, key=key, request_hash=_request_hash(),
+                                     status=response.status_code, body=response.get_data()))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent request with the same key committed first: ours is undone, its answer stands
+        db.session.rollback()
+        replayed = _replay(g.api_token.id, key)
+        if replayed is None:  # not the key: the effect itself was refused, and is undone
+            raise
+        return replayed
     return response
+
+
+@api.teardown_request
+def _stop_holding(_exc) -> None:
+    release_commits(db.session)  # an aborted request must not leave the session holding its commits
 
 
 # --- request and response helpers --------------------------------------------------------------

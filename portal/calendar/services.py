@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, extract, func, insert, select
 
 from ..audit import record, snapshot
+from ..clock import china_date, china_today
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..types import utcnow
 from .models import KIND_LABELS, CalendarDay, DayKind, DaySource
 
 DATA_FILE = Path(__file__).parent / "data" / "cn_holidays.csv"
@@ -125,13 +125,6 @@ def working_days_between(a: date, b: date) -> int:
     return sum(calendar.is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
 
 
-def china_date(instant: datetime) -> date:
-    """The calendar date in Asia/Shanghai of a UTC instant."""
-    if instant.tzinfo is None:
-        raise ValueError("naive datetime given where a UTC timestamp is expected")
-    return instant.astimezone(SHANGHAI).date()
-
-
 def deadline(start: datetime, n: int) -> datetime:
     """The end (23:59:59.999999, Asia/Shanghai) of the n-th working day after the day of start, in UTC.
     A deadline has passed when now > deadline(…)."""
@@ -167,10 +160,6 @@ class YearCoverage:
     @property
     def covered(self) -> bool:
         return self.holidays + self.workdays > 0
-
-
-def china_today() -> date:
-    return china_date(utcnow())
 
 
 def year_coverage() -> list[YearCoverage]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..auth import admin_required
+from ..clock import china_today
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from . import services
@@ -22,7 +23,7 @@ PER_PAGE = 50
 def _render(add_form: CalendarDayForm, status: int = 200):
     filters = YearFilterForm(formdata=request.args)
     valid = filters.validate()
-    year = (filters.year.data if valid else None) or services.china_today().year
+    year = (filters.year.data if valid else None) or china_today().year
     kind = filters.kind.data if valid else None
     page = db.paginate(services.days_of_year_query(year, kind or None), per_page=PER_PAGE, error_out=False)
     creator_ids = {d.created_by_id for d in page.items if d.created_by_id}

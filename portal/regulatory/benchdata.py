@@ -4,7 +4,7 @@ Rows are generated in worker processes (the SHA-256 chain is the expensive part)
 every chain is hashed by the ledger's own compute_hash, so `wufei ledger verify` and the trace page find
 them intact. Each batch of four containers lives a whole life: generated, packed, labelled, stored,
 taken out, picked up, delivered, received and treated — 21 events — and gets the public trace snapshot that the
-ledger's commit hook would build for it (portal/regulatory/trace_snapshots.py).
+ledger builds after each append's commit (portal/regulatory/trace_snapshots.py).
 """
 import json
 import multiprocessing as mp
@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 
 from ..accounts.models import Organisation, OrgStatus, User
 from ..accounts.uscc import check_character
+from ..clock import china_today
 from ..extensions import db
 from .ledger.models import GENESIS_HASH
 from .ledger.services import compute_hash
@@ -122,7 +123,7 @@ def _batch_events(plan: Plan, index: int, batch_id: int, container_ids: list[int
 
 def _snapshot(plan: Plan, rows: list[dict], codes: list[str], producer: tuple[int, str, str], waste: Waste,
               grams: int) -> str:
-    """The public trace of the batch as the ledger's commit hook would build it (trace_snapshots.refresh); the
+    """The public trace of the batch as the ledger builds it after a commit (trace_snapshots.refresh); the
     chain was hashed just now, so its verdict is 'intact'."""
     names = {producer[0]: producer[2], plan.carrier[0]: plan.carrier[2], plan.receiver[0]: plan.receiver[2]}
     code_of = dict(zip((row["container_id"] for row in rows if row["event_type"] == "split"), codes, strict=True))
@@ -215,7 +216,7 @@ def _plan(batches: int) -> Plan:
                 actor_id=actor.id, codes=codes, district=db.session.get(Division, DISTRICT).name,
                 first_batch_id=_next_id("batches"), first_container_id=_next_id("containers"),
                 first_event_id=_next_id("ledger_events"),
-                start_day=date.today() - timedelta(days=days_needed + 30 * run))
+                start_day=china_today() - timedelta(days=days_needed + 30 * run))
 
 
 def fill(containers: int, *, processes: int | None = None) -> dict:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..accounts.models import Organisation, User
+from ..clock import china_today
 from ..extensions import db
 from .batches import services as batches
 from .batches.models import Batch, Site, StorageFacility
@@ -262,7 +263,7 @@ def _ensure_treated_manifest(batch: Batch, orgs: dict, users: dict) -> bool:
     """The full journey, each step signed by its party: the driver, the second vehicle's company, the receiver."""
     if _on_a_manifest(batch):
         return False
-    today = manifests.china_today()
+    today = china_today()
     carrier, receiver = orgs[CARRIER], orgs[RECEIVER]
     manifest = _submitted_draft(batch, orgs, users, "relay", planned_pickup_on=today, planned_delivery_on=today,
                                 via_points="G310 国道 → 三门峡安达危货停车场（湖滨区货运路）换车 → 陕州区大营镇")
@@ -283,7 +284,7 @@ def _ensure_treated_manifest(batch: Batch, orgs: dict, users: dict) -> bool:
 def _ensure_manifest_in_transit(batch: Batch, orgs: dict, users: dict) -> bool:
     if _on_a_manifest(batch):
         return False
-    today = manifests.china_today()
+    today = china_today()
     manifest = _submitted_draft(batch, orgs, users, "single", planned_pickup_on=today,
                                 planned_delivery_on=today + timedelta(days=1))
     apply_action(manifest, "pick_up", users[DRIVER_LOGIN], orgs[CARRIER], scanned=_codes(batch),

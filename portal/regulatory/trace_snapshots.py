@@ -4,7 +4,9 @@ A scanned label is the platform's busiest page. Built live, it reads the batch a
 chain and names each party; the snapshot keeps that result per batch, so the page costs one lookup by code
 (bench/trace_bench.py measures both). A snapshot is used only while it still tells the truth:
 
-- it is rebuilt in the transaction of every append to its batch's ledger, at its commit;
+- every append to its batch's ledger deletes it in the append's transaction and rebuilds it once that
+  transaction has committed (until then, or when the rebuild fails, the reader gets the live trace and the
+  next sweep builds the missing snapshot);
 - its integrity verdict is at most TRACE_VERIFIED_MAX_AGE seconds old: the chain is verified whenever the
   snapshot is built and again by every `wufei ledger verify` sweep, which rebuilds the batches it finds altered
   (a row changed behind the ledger's back leaves the head as it was: only hashing finds it);
@@ -18,9 +20,10 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String, Text, bindparam, delete, event, func, select, union, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, String, Text, bindparam, delete, func, select, union, update
+from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import after_commit
 from ..extensions import db
 from ..types import UTCDateTime, utcnow
 from .batches.models import Batch, Container
@@ -29,7 +32,6 @@ from .ledger.services import Problem
 from .trace import BATCH_PREFIX, Step, Trace, Waste, kind_of, normalise, trace
 
 BODY_VERSION = 1
-_STALE = "trace_snapshots_stale"  # session.info key: the batches whose ledger moved in this transaction
 
 
 class TraceSnapshot(db.Model):
@@ -87,7 +89,7 @@ def decode(body: dict, head_hash: str, container: tuple[str, str, int] | None = 
 
 # --- reading -------------------------------------------------------------------------------------
 
-# The commit that moves a batch's head rebuilds its snapshot (mark_stale), so the lookup needs no batch row;
+# The transaction that moves a batch's head deletes its snapshot (mark_stale), so the lookup needs no batch row;
 # a head moved behind the ledger's back is the sweep's to find, like any other alteration.
 @cache
 def _lookup():
@@ -148,21 +150,18 @@ def refresh(batch_ids) -> int:
 
 
 def mark_stale(batch_id: int) -> None:
-    """The batch's ledger moved: rebuild its snapshot when this transaction commits (once, however many
+    """The batch's ledger moved: its snapshot no longer tells the truth. It goes in this transaction, so no
+    reader sees it after the commit, and is rebuilt once the transaction has committed (once, however many
     events it appends)."""
-    db.session.info.setdefault(_STALE, set()).add(batch_id)
+    if after_commit.defer_collected(rebuild_committed, batch_id):
+        db.session.execute(delete(TraceSnapshot).where(TraceSnapshot.batch_id == batch_id))
 
 
-@event.listens_for(Session, "before_commit")
-def _refresh_stale(session: Session) -> None:
-    stale = session.info.pop(_STALE, None)
-    if stale:
-        refresh(stale)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_stale(session: Session) -> None:
-    session.info.pop(_STALE, None)
+def rebuild_committed(batch_ids: set[int]) -> int:
+    """Deferred work: build the snapshots of the batches whose ledger moved in a committed transaction."""
+    built = refresh(batch_ids)
+    db.session.commit()
+    return built
 
 
 def refresh_organisation(organisation_id: int) -> int:

@@ -68,7 +68,7 @@ def test_deadline_ends_the_working_day_in_shanghai(ctx):
     assert due == datetime(2025, 10, 14, 15, 59, 59, 999999, tzinfo=UTC)
     assert due.tzinfo == UTC
     with pytest.raises(ValueError):
-        services.deadline(datetime(2025, 9, 30, 12), 5)
+        services.deadline(datetime(2025, 9, 30, 12), 5)  # noqa: DTZ001  (naive on purpose: refused)
 
 
 def test_too_many_days_is_refused_naming_n(ctx):

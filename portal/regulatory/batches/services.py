@@ -13,6 +13,7 @@ from ... import audit
 from ...accounts.models import Organisation
 from ...accounts.uscc import is_valid as is_valid_uscc
 from ...auth import require_member_of, require_verified, require_view_org_data
+from ...clock import china_today
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
 from ..catalogue import normalise_code, require_waste_code
@@ -32,10 +33,6 @@ BATCH_FIELDS = ("waste_code", "quantity_g", "unit_label", "form", "packaging", "
 
 def _invalid(field: str, message: str, code: str = "invalid"):
     return DomainError(message, fields={field: message}, code=code)
-
-
-def today_in_china() -> date:
-    return datetime.now(UTC).astimezone(SHANGHAI).date()
 
 
 # --- quantities --------------------------------------------------------------------------------
@@ -82,7 +79,7 @@ def parse_container_code(code: str) -> dict:
     if match is None or not is_valid_uscc(match["uscc"]):
         raise _invalid("container", message)
     try:
-        day = datetime.strptime(match["day"], "%Y%m%d").date()
+        day = date.fromisoformat(match["day"])  # YYYYMMDD: a calendar day, no clock
     except ValueError:
         raise _invalid("container", message) from None
     if int(match["seq"]) == 0:
@@ -322,8 +319,8 @@ def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str,
         raise _invalid("form", _("Choose solid, semi-solid, liquid or gas."))
     if not (packaging or "").strip():
         raise _invalid("packaging", _("This field is required."))
-    generated_on = generated_on or today_in_china()
-    if generated_on > today_in_china():
+    generated_on = generated_on or china_today()
+    if generated_on > china_today():
         raise _invalid("generated_on", _("The generation date cannot be in the future."))
     site = _site_of(org, site)
     quantities = _container_quantities(quantity_g, containers, unit)
@@ -471,7 +468,7 @@ def merge_containers(collector_org: Organisation, containers: list[Container], *
                   waste_code=first.waste_code, stream=first.stream, quantity_g=total, unit_label=first.unit_label,
                   form=first.form, packaging=(packaging or first.packaging).strip(), hazards=first.hazards,
                   main_components=first.main_components, harmful_components=first.harmful_components,
-                  generated_on=today_in_china(), status="open")
+                  generated_on=china_today(), status="open")
     db.session.add(batch)
     db.session.flush()
     place = _place(site, collector_org)

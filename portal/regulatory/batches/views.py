@@ -9,6 +9,7 @@ from flask_login import current_user
 from ... import auth
 from ...accounts.forms import county_choices
 from ...auth import login_required
+from ...clock import china_today
 from ...errors import DomainError, attempt
 from ...extensions import db
 from ..ledger.services import events_for, verify_batch
@@ -210,7 +211,7 @@ def batch_new():
     form = BatchForm()
     form.site_id.choices = [(0, _("No site"))] + [(s.id, s.name) for s in _own_sites(org)]
     if request.method == "GET":
-        form.generated_on.data = services.today_in_china()
+        form.generated_on.data = china_today()
     if form.validate_on_submit():
         try:
             batch = services.create_batch(

@@ -10,6 +10,7 @@ from ... import auth
 from ...accounts.models import Organisation
 from ...api import api
 from ...api.core import doc, paginate, query_param, register_schema, token_required
+from ...clock import china_today
 from ...errors import DomainError, NotFound
 from ...extensions import db
 from . import services
@@ -163,7 +164,7 @@ def _check_params() -> tuple[int, str, int, date]:
         pass
     if grams is None:
         errors["quantity_kg"] = _("Give a quantity in kilograms above zero, with at most 3 decimals.")
-    day = services.china_today()
+    day = china_today()
     if raw := request.args.get("date"):
         try:
             day = date.fromisoformat(raw)

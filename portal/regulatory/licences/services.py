@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from ... import audit
 from ...accounts.models import Organisation
 from ...auth import can_review_org, orgs_visible_to
+from ...clock import china_today
 from ...errors import Conflict, DomainError, Forbidden
 from ...extensions import db
 from ...i18n import quantity as format_quantity
@@ -287,10 +288,6 @@ def _licences_covering(code: str):
         raise DomainError(message, fields={"code": message}, status=400, code="bad_request")
     return select(LicenceScope.licence_id).where(or_(LicenceScope.waste_code == entry.code,
                                                      LicenceScope.category_code == entry.category.code))
-
-
-def china_today() -> date:
-    return datetime.now(CHINA).date()
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:

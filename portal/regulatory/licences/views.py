@@ -11,6 +11,7 @@ from ... import auth
 from ...accounts.forms import county_choices
 from ...accounts.models import Organisation
 from ...auth import login_required, regulator_required
+from ...clock import china_today
 from ...errors import DomainError, NotFound
 from ...extensions import db
 from ..models import CITY_CODE
@@ -80,7 +81,7 @@ def index():
     page = db.paginate(query, per_page=20, max_per_page=100)
     regulating = auth.is_admin(current_user) or auth.regulator_of(current_user) is not None
     return render_template("regulatory/licences/list.html", form=form, page=page, regulating=regulating,
-                           today=services.china_today())
+                           today=china_today())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -159,7 +160,7 @@ def _render_detail(licence: Licence, status_form: StatusForm, status: int = 200)
     actions = [a for a in services.ACTIONS if (licence.status, a) in services.TRANSITIONS] \
         if _may_regulate(licence.organisation) else []
     return render_template("regulatory/licences/detail.html", licence=licence, capacity=capacity,
-                           actions=actions, status_form=status_form, today=services.china_today()), status
+                           actions=actions, status_form=status_form, today=china_today()), status
 
 
 @bp.post("/<int:licence_id>/<any(suspend, reinstate, revoke):action>")
@@ -197,7 +198,7 @@ def check():
         except DomainError as exc:
             _field_errors(form, exc, "code")
     elif not request.args:
-        form.date.data = services.china_today()
+        form.date.data = china_today()
     return render_template("regulatory/licences/check.html", form=form, decision=decision), \
         422 if form.errors else 200
 

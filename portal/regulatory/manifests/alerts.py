@@ -2,19 +2,17 @@
 received differing from weight shipped beyond the stream's tolerance, received waste not treated in time.
 
 Each finding is raised once (raise_alert's dedup key) however often `wufei alerts scan` runs. The weight
-check also runs when a receipt is committed, so the regulator sees a mismatch at once rather than at the
-next scan: a session hook notes manifests whose received_at was set and checks them just before the
-transaction commits, whichever path (UI, API, revision) recorded the receipt.
+check also runs in the receipt's own step (states.apply_action), so the regulator sees a mismatch at once
+rather than at the next scan.
 """
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
-from itertools import chain
 
-from sqlalchemy import event, exists, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
 
-from ...calendar.services import china_date, deadline
+from ...calendar.services import deadline
+from ...clock import china_date
 from ...extensions import db
 from ..alerts.models import Alert
 from ..alerts.services import N_, raise_alert, register_scanner
@@ -178,35 +176,3 @@ def manifest_treatment_overdue(now: datetime) -> int:
             params={"receiver": manifest.receiver.name, "received": china_date(manifest.received_at).isoformat(),
                     "due": china_date(due).isoformat()})
     return raised
-
-
-# --- at receipt time ---------------------------------------------------------------------------------
-
-_RECEIVED_KEY = "wufei.manifests.received"
-
-
-@event.listens_for(Session, "before_flush")
-def _note_receipts(session, _flush_context, _instances) -> None:
-    for obj in chain(session.new, session.dirty):
-        if isinstance(obj, Manifest) and obj.received_at is not None \
-                and inspect(obj).attrs.received_at.history.added:
-            session.info.setdefault(_RECEIVED_KEY, []).append(obj)
-
-
-@event.listens_for(Session, "before_commit")
-def _check_receipts(session) -> None:
-    # a savepoint released inside a step must not check a receipt whose lines are still being filled in
-    if session.in_nested_transaction():
-        return
-    session.flush()
-    received = session.info.pop(_RECEIVED_KEY, [])
-    for manifest in dict.fromkeys(received):
-        if inspect(manifest).persistent and manifest.state in WEIGHED_STATES:
-            check_weight(manifest)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_receipts(session, _previous_transaction) -> None:
-    if not session.in_transaction():
-        session.info.pop(_RECEIVED_KEY, None)
-

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ... import audit, auth
 from ...accounts.models import Organisation
-from ...calendar.services import china_date
+from ...clock import china_date, china_today
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
 from ...types import utcnow
@@ -38,10 +38,6 @@ _SCAN_SPLIT = re.compile(r"[\s,;，；]+")
 
 def invalid(field: str, message, code: str = "invalid") -> DomainError:
     return DomainError(message, fields={field: message}, code=code)
-
-
-def china_today() -> date:
-    return china_date(utcnow())
 
 
 # --- sealing -------------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...types import utcnow
 from . import steps
+from .alerts import check_weight
 from .models import Manifest, ManifestSignature
 from .services import seal_hash
+from .signals import manifest_stepped
 
 _REVISABLE_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
                      "refused", "treated")
@@ -172,7 +174,17 @@ def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> Manif
     signature = _sign(manifest, action, from_state, to_state, actor, org, sealed, now)
     audit.record(f"manifest.{action}", manifest, actor=actor, organisation_id=org.id,
                  before={"state": from_state}, after={"state": to_state, "signature": signature.hash})
+    _follow_step(manifest, action, from_state, to_state)
     return signature
+
+
+def _follow_step(manifest: Manifest, action: str, from_state: str, to_state: str) -> None:
+    """What a step causes in its own transaction: a receipt's weight check (so the regulator sees a mismatch
+    at once, not at the next scan) and the listeners of manifest_stepped."""
+    if action == "receive":
+        check_weight(manifest)
+    if to_state != from_state:
+        manifest_stepped.send(manifest, action=action, from_state=from_state, to_state=to_state)
 
 
 def _sign(manifest, action, from_state, to_state, actor, org, sealed, now) -> ManifestSignature:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from ...accounts.models import Organisation
 from ...auth import require_verified
+from ...clock import china_today
 from ...errors import Conflict, DomainError
 from ...types import utcnow
 from ..licences.services import require_receipt
@@ -72,7 +73,7 @@ def guard_submit(manifest: Manifest, actor, org, fields: dict) -> dict:
     totals: dict[str, int] = {}
     for line in manifest.lines:
         totals[line.waste_code] = totals.get(line.waste_code, 0) + line.quantity_g
-    require_licence_covers(manifest.receiver, totals, max(manifest.planned_delivery_on, services.china_today()))
+    require_licence_covers(manifest.receiver, totals, max(manifest.planned_delivery_on, china_today()))
     return {}
 
 
@@ -203,7 +204,7 @@ def guard_receive(manifest: Manifest, actor, org, fields: dict) -> dict:
     totals: dict[str, int] = {}
     for line, values in zip(manifest.lines, lines, strict=True):
         totals[line.waste_code] = totals.get(line.waste_code, 0) + values["received_g"]
-    require_licence_covers(manifest.receiver, totals, services.china_today())
+    require_licence_covers(manifest.receiver, totals, china_today())
     return {"outcome": outcome, "reason": reason, "lines": lines, **(scan or {})}
 
 
@@ -233,8 +234,8 @@ def guard_treat(manifest: Manifest, actor, org, fields: dict) -> dict:
     match = _METHOD.match(method)
     if match is None or not 1 <= int(match.group(2)) <= _METHOD_MAX[match.group(1)]:
         raise invalid("method", _("Give a utilisation (R1–R15) or disposal (D1–D18) method."))
-    treated_on = services._date(fields, "treated_on") or services.china_today()
-    if treated_on > services.china_today():
+    treated_on = services._date(fields, "treated_on") or china_today()
+    if treated_on > china_today():
         raise invalid("treated_on", _("The treatment date cannot be in the future."))
     if treated_on < services.china_date(manifest.received_at):
         raise invalid("treated_on", _("The waste cannot be treated before it was received."))

@@ -11,6 +11,7 @@ from ... import auth
 from ...accounts.forms import county_choices
 from ...accounts.models import Organisation
 from ...auth import login_required
+from ...clock import china_today
 from ...errors import DomainError, Forbidden
 from ...extensions import db
 from ..models import CITY_CODE
@@ -148,7 +149,7 @@ def _manifest_form(org: Organisation, manifest: Manifest | None) -> ManifestForm
             entry.form.process(None, obj=carrier)
             entry.form.organisation_id.choices = carrier_choices
     elif manifest is None and request.method == "GET":
-        form.planned_pickup_on.data = form.planned_delivery_on.data = services.china_today()
+        form.planned_pickup_on.data = form.planned_delivery_on.data = china_today()
         form.batches.data = [int(b) for b in request.args.getlist("batch", type=int)]
     return form
 
@@ -279,7 +280,7 @@ def treat(manifest_id: int):
     manifest = _manifest(manifest_id)
     form = TreatForm()
     if request.method == "GET":
-        form.treated_on.data = services.china_today()
+        form.treated_on.data = china_today()
     if form.validate_on_submit():
         try:
             grams = services.grams_from_kg(form.quantity.data, "quantity_g", allow_zero=False)

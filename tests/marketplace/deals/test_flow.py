@@ -119,6 +119,7 @@ def test_pages_of_both_parties_and_the_regulator_reads_only(app, factory, client
 
 
 def test_a_hazardous_deal_follows_its_manifest(app, factory, client):
+    from portal.regulatory.manifests.signals import manifest_stepped
     from portal.regulatory.manifests.states import apply_action
 
     seller_user, seller_org = seller(factory)
@@ -143,10 +144,13 @@ def test_a_hazardous_deal_follows_its_manifest(app, factory, client):
         db.session.commit()
         deal_id = deal.id
         manifest = db.session.get(Manifest, deal.manifest_id)
+        # the steps as apply_action takes them: the state changes and the step is announced in its transaction
         manifest.state = "submitted"
+        manifest_stepped.send(manifest, action="submit", from_state="draft", to_state="submitted")
         db.session.commit()
         assert db.session.get(Deal, deal_id).status == "in_progress"
         manifest.state, manifest.received_at = "received", utcnow()
+        manifest_stepped.send(manifest, action="receive", from_state="delivered", to_state="received")
         db.session.commit()
         deal = db.session.get(Deal, deal_id)
         assert deal.status == "completed" and deal.final_quantity_g == 0 and deal.final_amount_fen == 0

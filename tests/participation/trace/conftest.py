@@ -1,11 +1,11 @@
 """A hazardous batch carried to treatment through the manifest services: stored, picked up, handed over
 between two carriers, delivered, received and treated (D10). Nothing is faked; the ledger is the real one."""
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 
 from portal.accounts.models import Role, User
+from portal.clock import china_today
 from portal.extensions import db
 from portal.regulatory.batches import services as batches
 from portal.regulatory.manifests import services as manifests
@@ -46,7 +46,7 @@ def build_chain(factory) -> Chain:
     receiver = factory.org(name="灵宝市危废处置有限公司", district="411282", admin=receiver_user, is_receiver=True)
     regulator = factory.regulator(jurisdiction="411282", name="李监管")
     record_licence(regulator, receiver)
-    today = date.today().isoformat()
+    today = china_today().isoformat()
     manifest = manifests.create_manifest_draft(
         generator_org=gen.org, receiver_org=receiver.id, actor=gen.user, lines=[{"batch_id": batch.id}],
         carriers=[{"organisation_id": carrier1.id, "vehicle_plate": PLATES[0], "driver_name": DRIVERS[0],

@@ -1,9 +1,9 @@
 """The batches API: creation with container codes, reading, storage moves, and bad input refused cleanly."""
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from portal.clock import china_today
 from portal.extensions import db
 from portal.regulatory.batches.models import Batch, Container
 from portal.regulatory.batches.services import container_code
@@ -76,7 +76,7 @@ def test_storage_moves_and_their_refusals(app, client, gen, factory):
     response = client.post("/api/v1/storage-moves", json={**move, "container": wrong_code}, headers=gen["headers"])
     assert response.status_code == 404 and "container" in response.json["error"]["fields"]
     # a code that does not carry our credit code
-    foreign = container_code(make_uscc(), "900-249-08", date.today(), 1)
+    foreign = container_code(make_uscc(), "900-249-08", china_today(), 1)
     response = client.post("/api/v1/storage-moves", json={**move, "container": foreign}, headers=gen["headers"])
     assert response.status_code == 422 and "container" in response.json["error"]["fields"]
     for bad in ({**move, "container": "123"}, {**move, "direction": "sideways"}, {**move, "facility": "x"}):

@@ -1,10 +1,11 @@
 """Batches, containers, storage moves, stock, merges and corrections through the services."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import OrgStatus
+from portal.clock import china_today
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.regulatory.batches import services
@@ -70,7 +71,7 @@ def test_bad_batch_input_changes_nothing(ctx, factory):
     gen = make_generator(factory)
     cases = [dict(waste_code="999-999-99"), dict(quantity="0"), dict(quantity="-5"), dict(form="plasma"),
              dict(containers=0), dict(containers=["1", "1"]),
-             dict(generated_on=date.today() + timedelta(days=3))]
+             dict(generated_on=china_today() + timedelta(days=3))]
     for case in cases:
         args = {"waste_code": "900-249-08", "quantity": "3", "unit": "kg", "form": "solid", "packaging": "桶",
                 "site": gen.site, "containers": 1, **case}

@@ -4,9 +4,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from portal.audit import AuditEntry
+from portal.clock import china_today
 from portal.extensions import db
 from portal.regulatory.licences.models import Licence
-from portal.regulatory.licences.services import china_today
 from tests.factories import login
 
 FORM = {"number": "豫环许可危废字41120001号", "kind": "disposal", "issuing_authority": "河南省生态环境厅",

@@ -1,6 +1,6 @@
 """Manifests in a given state, written as rows (the scanners read rows, whichever service wrote them)."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from portal.accounts.models import Organisation, User
 from portal.extensions import db
@@ -32,7 +32,7 @@ def make_transfer(factory, *, state="delivered", stream="hazardous", shipped_g=5
     carrier = factory.org(district="411281", admin=carrier_user, is_transporter=True)
     receiver_user = factory.user()
     receiver = factory.org(district="411202", admin=receiver_user, is_receiver=True)
-    planned = planned_delivery_on or (delivered_at or datetime.now()).date()
+    planned = planned_delivery_on or (delivered_at or datetime.now(UTC)).date()
     manifest = Manifest(
         number=number, state=state, generator_org_id=gen.org.id, receiver_org_id=receiver.id,
         origin_district_code="411282", destination_district_code="411202", origin="灵宝市函谷路8号",

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from portal.accounts.models import Organisation, Role, User
+from portal.clock import china_today
 from portal.extensions import db
 from portal.regulatory.batches.models import Batch
 from portal.regulatory.licences import services as licences
@@ -37,7 +38,7 @@ class Parties:
                 {"organisation_id": self.carrier2.id, "vehicle_plate": "豫M67890", "driver_name": "王师傅",
                  "driver_phone": "13800000002"}],
             "lines": [{"batch_id": self.batch.id}],
-            "planned_pickup_on": date.today().isoformat(), "planned_delivery_on": date.today().isoformat(),
+            "planned_pickup_on": china_today().isoformat(), "planned_delivery_on": china_today().isoformat(),
             "via_points": "连霍高速三门峡西站", "emergency_measures": "泄漏时用吸附棉围堵，拨打0398-119。",
         }
 

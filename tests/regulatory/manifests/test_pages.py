@@ -1,6 +1,6 @@
 """The manifest flow through the pages, as the generator, the drivers, the receiver and the regulator use it."""
-from datetime import date
 
+from portal.clock import china_today
 from portal.extensions import db
 from portal.regulatory.manifests.models import Manifest
 from portal.regulatory.manifests.states import apply_action
@@ -8,7 +8,7 @@ from tests.factories import login
 
 
 def form_data(p) -> dict:
-    today = date.today().isoformat()
+    today = china_today().isoformat()
     return {"receiver_id": p.receiver.id, "batches": [p.batch.id],
             "carriers-0-organisation_id": p.carrier1.id, "carriers-0-vehicle_plate": "豫M12345",
             "carriers-0-driver_name": "张师傅", "carriers-0-driver_phone": "13800000001",
@@ -56,7 +56,7 @@ def test_whole_flow_through_the_pages(app, page_parties, client):
         "lines-0-line_id": m["line_id"], "lines-0-received": "4600", "outcome": "accepted"})
     assert response.status_code == 302, response.text
     response = client.post(f"/manifests/{manifest_id}/treat", data={
-        "method": "D10", "treated_on": date.today().isoformat(), "quantity": "4600"})
+        "method": "D10", "treated_on": china_today().isoformat(), "quantity": "4600"})
     assert response.status_code == 302, response.text
     m = load(app, manifest_id)
     assert m["state"] == "treated" and m["received_g"] == 4_600_000
