@@ -17,7 +17,7 @@ from werkzeug.routing import AnyConverter
 
 from marketplace.deals.models import Deal, Offer, Thread
 from marketplace.listings import services as listings
-from marketplace.listings.files import clean_photo
+from marketplace.listings.files import clean_lab_report, clean_photo
 from marketplace.listings.models import Demand, Listing
 from marketplace.payments.models import Payment
 from participation.reports.models import Moderation, Report, ReportPhoto
@@ -67,7 +67,7 @@ def _draft_listing() -> Listing:
     draft = db.session.scalars(select(Listing).order_by(Listing.id)).first()
     draft.status, draft.title = "draft", DRAFT_TITLE
     listings.add_photo(draft, clean_photo(io.BytesIO(_jpeg())))
-    listings.attach_lab_report(draft, io.BytesIO(_pdf()), "检测报告.pdf")
+    listings.attach_lab_report(draft, clean_lab_report(io.BytesIO(_pdf())), "检测报告.pdf")
     return draft
 
 
