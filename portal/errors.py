@@ -78,6 +78,8 @@ def register_error_handlers(app):
         response = render_error(exc.code or 500)
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(Exception)

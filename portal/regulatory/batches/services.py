@@ -15,6 +15,7 @@ from ...accounts.uscc import is_valid as is_valid_uscc
 from ...auth import require_member_of, require_verified, require_view_org_data
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
+from ...inputs import event_date_error
 from ..catalogue import normalise_code, require_waste_code
 from ..ledger.models import LedgerEvent
 from ..ledger.services import append_event
@@ -325,6 +326,8 @@ def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str,
     generated_on = generated_on or today_in_china()
     if generated_on > today_in_china():
         raise _invalid("generated_on", _("The generation date cannot be in the future."))
+    if message := event_date_error(generated_on):  # year 0999 would print a malformed container code
+        raise _invalid("generated_on", message)
     site = _site_of(org, site)
     quantities = _container_quantities(quantity_g, containers, unit)
     batch = Batch(organisation=org, site=site, waste_code_id=entry.id, waste_code=entry.code,

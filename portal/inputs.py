@@ -1,0 +1,126 @@
+"""The one place for the rules that convert and bound numbers, dates and page numbers from user input.
+
+The API's pydantic schemas (portal/api/schemas.py) and the WTForms forms both take their bounds from here,
+so a value refused by a form is refused by the API with the same limit, and no value can reach the
+database outside a column's range (an int32 id on PostgreSQL, a bigint on SQLite) or turn into a
+nonsensical document (a production date in year 0999 made a 36-character container code).
+"""
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from pydantic import AfterValidator, Field
+from werkzeug.routing import IntegerConverter
+from wtforms.validators import NumberRange, ValidationError
+
+INT32_MAX = 2**31 - 1  # Integer columns (every id) are int4 on PostgreSQL
+BIGINT_MAX = 2**63 - 1  # BigInteger columns (grams, fen)
+MAX_GRAMS = 10**15  # a billion tonnes: more than any one record, far below a bigint
+MAX_FEN = 10**13  # a hundred billion yuan
+MAX_PAGE = 10_000  # list pages; deeper than this nobody reads, and OFFSET stays small
+EARLIEST_EVENT = date(2000, 1, 1)  # the platform records nothing that happened before this
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> date:
+    return datetime.now(CHINA).date()
+
+
+def latest_event_day() -> date:
+    """A day's grace after China's today: a device or user in another zone is not refused at midnight."""
+    return china_today() + timedelta(days=1)
+
+
+def event_date_error(value: date) -> str | None:
+    """Why a date of something that happened (generated, weighed, treated) is refused, or None."""
+    if value < EARLIEST_EVENT:
+        return _("Give a date from %(first)s on.", first=EARLIEST_EVENT.isoformat())
+    if value > latest_event_day():
+        return _("This date is in the future.")
+    return None
+
+
+def event_datetime_error(value: datetime) -> str | None:
+    return event_date_error(value.astimezone(CHINA).date() if value.tzinfo else value.date())
+
+
+# --- pydantic: the types the API schemas use ---------------------------------------------------
+
+def _check_event_date(value: date) -> date:
+    if message := event_date_error(value):
+        raise ValueError(message)
+    return value
+
+
+def _check_event_datetime(value: datetime) -> datetime:
+    if message := event_datetime_error(value):
+        raise ValueError(message)
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
+Grams = Annotated[int, Field(ge=0, le=MAX_GRAMS)]
+Fen = Annotated[int, Field(ge=-MAX_FEN, le=MAX_FEN)]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(MAX_GRAMS) / 1000, max_digits=18, decimal_places=6,
+                                    allow_inf_nan=False)]
+# dates where the law means "when it happened": 2000-01-01 to tomorrow in China
+EventDate = Annotated[date, AfterValidator(_check_event_date)]
+EventDateTime = Annotated[datetime, AfterValidator(_check_event_datetime)]
+# planned or validity dates: a sane window, no year 0999 and no year 9999
+PlanDate = Annotated[date, Field(ge=EARLIEST_EVENT, le=date(2099, 12, 31))]
+
+
+# --- WTForms: the same rules as validators -------------------------------------------------------
+
+class EventDateRange:
+    """WTForms validator: the date of something that happened (2000-01-01 up to tomorrow in China)."""
+
+    def __call__(self, form, field):
+        if field.data is not None and (message := event_date_error(field.data)):
+            raise ValidationError(message)
+
+
+def bounded(minimum=None, maximum=None) -> NumberRange:
+    """NumberRange for number fields whose value goes to a column: the column's range when no tighter one."""
+    return NumberRange(min=minimum, max=maximum if maximum is not None else MAX_GRAMS)
+
+
+class IdRange(NumberRange):
+    """An id typed or chosen in a form: a positive int32, as the database stores it."""
+
+    def __init__(self):
+        super().__init__(min=1, max=INT32_MAX, message=_l("Not a valid number."))
+
+
+# --- URLs and list pages ------------------------------------------------------------------------
+
+class BoundedIntConverter(IntegerConverter):
+    """Flask's `int` converter limited to 1..2^31-1: any larger id cannot exist, so it answers 404 rather
+    than reaching the database (PostgreSQL refuses it with an error, SQLite beyond 2^63 too)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", INT32_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_arg(args, name: str = "page") -> int:
+    """The ?page= of an HTML list, clamped to 1..MAX_PAGE; anything that is not a whole number is page 1."""
+    raw = (args.get(name) or "").strip()
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 1
+    return min(max(value, 1), MAX_PAGE)
+
+
+def decimal_or_none(raw) -> Decimal | None:
+    """A finite Decimal from user text, or None (for 'nan', 'inf', '1e400' and non-numbers)."""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() and abs(value) <= MAX_GRAMS else None
+
