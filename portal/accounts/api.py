@@ -1,7 +1,7 @@
 """JSON API of accounts and organisations."""
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from flask import g, jsonify, url_for
 from flask_babel import gettext as _
@@ -17,7 +17,6 @@ from ..extensions import db
 from . import services
 from .forms import LAT_RANGE, LON_RANGE, OrganisationForm
 from .models import Membership, Organisation, OrgStatus, User
-
 
 
 class OrganisationOut(Output):
