@@ -91,6 +91,16 @@ def register_error_handlers(app):
         return render_error(500)
 
 
+def put_errors(form, exc: DomainError, default: str, names: dict | None = None, field_of=None) -> None:
+    """Show a service's refusal on the form fields it names (renamed through `names`; `field_of(form, name)`
+    finds a field the plain lookup cannot, such as lines[0].received_g); the rest goes on `default`."""
+    for name, message in (exc.fields or {default: exc.message}).items():
+        name = (names or {}).get(name, name)
+        target = field_of(form, name) if field_of else (form[name] if name in form else None)
+        target = target if target is not None else form[default]
+        target.errors = [*target.errors, str(message)]
+
+
 def attempt(action, success_message: str) -> bool:
     """Run a button's service call and commit, flashing success_message; a refusal (DomainError) is rolled back
     and flashed instead. True when the action went through."""

@@ -19,9 +19,14 @@ from wtforms.validators import NumberRange, ValidationError
 INT32_MAX = 2**31 - 1  # Integer columns (every id) are int4 on PostgreSQL
 BIGINT_MAX = 2**63 - 1  # BigInteger columns (grams, fen)
 MAX_GRAMS = 10**15  # a billion tonnes: more than any one record, far below a bigint
+# grams held in an Integer column (batches, containers, facilities, manifest lines, declared figures):
+# int4 on PostgreSQL, so at most 2147 t in one record; more is refused, not sent to the database to fail
+MAX_RECORD_GRAMS = INT32_MAX
 MAX_FEN = 10**13  # a hundred billion yuan
 MAX_PAGE = 10_000  # list pages; deeper than this nobody reads, and OFFSET stays small
+MAX_QUANTITY = Decimal(MAX_GRAMS) / 1000  # a typed quantity in any unit; services refuse more than MAX_GRAMS g
 EARLIEST_EVENT = date(2000, 1, 1)  # the platform records nothing that happened before this
+LATEST_PLAN = date(2099, 12, 31)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -64,15 +69,16 @@ def _check_event_datetime(value: datetime) -> datetime:
 
 Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
 Grams = Annotated[int, Field(ge=0, le=MAX_GRAMS)]
+RecordGrams = Annotated[int, Field(ge=0, le=MAX_RECORD_GRAMS)]  # grams of one batch, line or declared figure
 Fen = Annotated[int, Field(ge=-MAX_FEN, le=MAX_FEN)]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
-Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(MAX_GRAMS) / 1000, max_digits=18, decimal_places=6,
+Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, max_digits=18, decimal_places=6,
                                     allow_inf_nan=False)]
 # dates where the law means "when it happened": 2000-01-01 to tomorrow in China
 EventDate = Annotated[date, AfterValidator(_check_event_date)]
 EventDateTime = Annotated[datetime, AfterValidator(_check_event_datetime)]
 # planned or validity dates: a sane window, no year 0999 and no year 9999
-PlanDate = Annotated[date, Field(ge=EARLIEST_EVENT, le=date(2099, 12, 31))]
+PlanDate = Annotated[date, Field(ge=EARLIEST_EVENT, le=LATEST_PLAN)]
 
 
 # --- WTForms: the same rules as validators -------------------------------------------------------
@@ -85,9 +91,23 @@ class EventDateRange:
             raise ValidationError(message)
 
 
-def bounded(minimum=None, maximum=None) -> NumberRange:
-    """NumberRange for number fields whose value goes to a column: the column's range when no tighter one."""
-    return NumberRange(min=minimum, max=maximum if maximum is not None else MAX_GRAMS)
+class PlanDateRange:
+    """WTForms validator: a planned or validity date within 2000–2099 (no year 0999, no year 9999)."""
+
+    def __call__(self, form, field):
+        if field.data is not None and not EARLIEST_EVENT <= field.data <= LATEST_PLAN:
+            raise ValidationError(_("Give a date between %(first)s and %(last)s.", first=EARLIEST_EVENT.isoformat(),
+                                    last=LATEST_PLAN.isoformat()))
+
+
+def quantity_range(minimum=0) -> NumberRange:
+    """A quantity typed in a form (kg, t or a unit): a number the grams column can hold."""
+    return NumberRange(min=minimum, max=MAX_QUANTITY, message=_l("Enter a quantity from %(min)s to %(max)s."))
+
+
+def fen_range() -> NumberRange:
+    """A price or amount in fen, negative for a gate fee."""
+    return NumberRange(min=-MAX_FEN, max=MAX_FEN, message=_l("This amount is out of range."))
 
 
 class IdRange(NumberRange):

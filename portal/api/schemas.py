@@ -241,15 +241,26 @@ class Operation:
     links: dict[int, dict] = field(default_factory=dict)
 
 
+def link(view: str, method: str = "get", **parameters: str) -> dict:
+    """An OpenAPI link to the operation of the api blueprint's `view`: {"operationId", "parameters"}."""
+    return {"operationId": f"api_{view}_{method}", "parameters": parameters}
+
+
+def first_item(field: str = "id") -> str:
+    """The runtime expression of a list response's first item's field, for links from list operations."""
+    return f"$response.body#/items/0/{field}"
+
+
 def endpoint(summary: str, *, tags: list[str], query: type[Input] | None = None, body: type[Input] | None = None,
              response: Any = None, status: int = 200, responses: dict[int, Any] | None = None,
              descriptions: dict[int, str] | None = None, path: dict[str, Any] | None = None, auth: bool = False,
-             media_type: str = "application/json", body_form: bool = False, parse_body_: bool = True,
+             media_type: str = "application/json", body_form: bool = False, body_in_view: bool = False,
              headers: list[dict] | None = None, links: dict[int, dict] | None = None) -> Callable:
     """Declare, validate and document an API operation (see the module docstring).
 
     response: the model of the success body (with `status`); responses: more {status: model or None};
-    path: {name: type} for path parameters that are not ids (an enum of actions); links: OpenAPI links
+    path: {name: type} for path parameters that are not ids (an enum of actions); body_in_view: the view
+    parses the body itself with parse_body (after its own authentication); links: OpenAPI links
     {status: {name: {"operationId": …, "parameters": {…}}}} for stateful clients and fuzzers."""
     all_responses = {status: response, **(responses or {})}
     operation = Operation(summary, list(tags), query, body, all_responses, descriptions or {}, path or {}, auth,
@@ -265,7 +276,7 @@ def endpoint(summary: str, *, tags: list[str], query: type[Input] | None = None,
                 kwargs[name] = _path_value(adapter, kwargs[name])
             if query is not None:
                 kwargs["query"] = parse_query(query)
-            if body is not None and parse_body_:
+            if body is not None and not body_in_view:
                 kwargs["body"] = parse_body(body, _form_data() if body_form else None)
             result = current_app.make_response(view(*args, **kwargs))
             if current_app.testing:

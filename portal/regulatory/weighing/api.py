@@ -89,7 +89,7 @@ def _values_and_photo() -> tuple[dict, bytes | None]:
 
 @api.post("/weighings")
 @endpoint("Record a weighing from a weighbridge or scale (device token: `Authorization: Device wfd_…`)",
-          tags=["weighing"], body=WeighingInput, body_form=True, parse_body_=False, headers=[DEVICE_HEADER],
+          tags=["weighing"], body=WeighingInput, body_form=True, body_in_view=True, headers=[DEVICE_HEADER],
           response=WeighingOut, status=201, responses={200: WeighingOut, 401: None, 404: None},
           descriptions={201: "Recorded; a 'weighed' ledger event carries the net quantity",
                         200: "Replayed: this Idempotency-Key was used before with the same body",
