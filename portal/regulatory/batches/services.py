@@ -15,7 +15,7 @@ from ...accounts.uscc import is_valid as is_valid_uscc
 from ...auth import require_member_of, require_verified, require_view_org_data
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
-from ...inputs import event_date_error
+from ...inputs import MAX_RECORD_GRAMS, event_date_error
 from ..catalogue import normalise_code, require_waste_code
 from ..ledger.models import LedgerEvent
 from ..ledger.services import append_event
@@ -57,6 +57,8 @@ def to_grams(quantity, unit: str, field: str = "quantity") -> int:
         raise _invalid(field, _("The quantity must be greater than zero."))
     if grams != grams.to_integral_value():
         raise _invalid(field, _("The quantity cannot be finer than one gram."))
+    if grams > MAX_RECORD_GRAMS:
+        raise _invalid(field, _("At most %(tonnes)s t in one record.", tonnes=MAX_RECORD_GRAMS // 1_000_000))
     return int(grams)
 
 
@@ -207,6 +209,8 @@ def _facility_values(org_id: int, values: dict) -> dict:
     if "capacity_g" in out:
         if isinstance(out["capacity_g"], bool) or not isinstance(out["capacity_g"], int) or out["capacity_g"] <= 0:
             raise _invalid("capacity", _("The capacity must be greater than zero."))
+        if out["capacity_g"] > MAX_RECORD_GRAMS:
+            raise _invalid("capacity", _("At most %(tonnes)s t in one record.", tonnes=MAX_RECORD_GRAMS // 1_000_000))
     if "streams" in out:
         streams = out["streams"] if isinstance(out["streams"], list | tuple) else (out["streams"] or "").split(",")
         streams = [s.strip() for s in streams if s.strip()]

@@ -11,10 +11,10 @@ from pydantic import Field
 from ... import auth
 from ...api import api
 from ...api.core import paginate, token_required
-from ...api.schemas import Input, Output, Page, PageQuery, endpoint
+from ...api.schemas import Input, Output, Page, PageQuery, endpoint, first_item, link
 from ...errors import Forbidden
 from ...extensions import db
-from ...inputs import Grams, Id
+from ...inputs import Id, RecordGrams
 from . import services
 from .models import FIGURES, KINDS, STATUSES, Declaration
 
@@ -90,7 +90,7 @@ class NewDeclaration(Input):
 class FigureInput(Input):
     waste_code: str = Field(max_length=12)
     figure: Literal[FIGURES]
-    declared_g: Grams
+    declared_g: RecordGrams
     comment: str | None = Field(None, max_length=1000)
 
 
@@ -142,7 +142,9 @@ def _filters(query: DeclarationQuery) -> dict:
 @api.get("/declarations")
 @token_required
 @endpoint("The declarations visible to the token: its organisation's, or a regulator's district (not drafts)",
-          tags=["declarations"], query=DeclarationQuery, response=Page[DeclarationSummary])
+          tags=["declarations"], query=DeclarationQuery, response=Page[DeclarationSummary],
+          links={200: {"GetDeclaration": link("get_declaration", declaration_id=first_item()),
+                       "Review": link("review_declaration", "post", declaration_id=first_item())}})
 def list_declarations(query: DeclarationQuery):
     return paginate(services.declarations_query(current_user, **_filters(query)), _summary)
 

@@ -9,10 +9,10 @@ from pydantic import ConfigDict, Field
 
 from ...accounts.models import Organisation
 from ...api import api, paginate, token_required
-from ...api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, endpoint
+from ...api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from ...errors import DomainError
 from ...extensions import db
-from ...inputs import EventDate, Grams, Id, PlanDate
+from ...inputs import EventDate, Id, PlanDate, RecordGrams
 from . import services
 from .models import STATES
 from .states import ACTIONS, allowed_actions, apply_action
@@ -145,8 +145,8 @@ class ManifestEdit(ManifestPlan):
 class ReceiptLine(Input):
     line_id: Id | None = None
     position: int | None = Field(None, ge=0, le=10_000)
-    received_g: Grams | None = None
-    refused_g: Grams | None = None
+    received_g: RecordGrams | None = None
+    refused_g: RecordGrams | None = None
     reason: Text | None = None
 
 
@@ -166,7 +166,7 @@ class ManifestActionFields(Input):
     lines: list[ReceiptLine] | None = Field(None, max_length=500)
     method: str | None = Field(None, max_length=3, pattern=r"^[RDrd]\d{1,2}$")
     treated_on: EventDate | None = None
-    quantity_g: Grams | None = None
+    quantity_g: RecordGrams | None = None
     changes: FreeObject | None = None
     revision_id: Id | None = None
 
@@ -239,7 +239,10 @@ def _org_ids() -> list[int] | None:
 
 @api.get("/manifests")
 @endpoint("Transfer manifests visible to the token: its organisation's, or a regulator's jurisdiction",
-          tags=["manifests"], query=ManifestQuery, response=Page[ManifestOut])
+          tags=["manifests"], query=ManifestQuery, response=Page[ManifestOut],
+          links={200: {"GetManifest": link("manifests_show", manifest_id=first_item()),
+                       "EditManifest": link("manifests_update", "put", manifest_id=first_item()),
+                       "TakeStep": link("manifests_action", "post", manifest_id=first_item())}})
 @token_required
 def manifests_index(query: ManifestQuery):
     rows = services.manifests_query(
@@ -254,8 +257,8 @@ def manifests_index(query: ManifestQuery):
           response=ManifestOut, status=201,
           links={201: {"GetManifest": {"operationId": "api_manifests_show_get",
                                        "parameters": {"manifest_id": "$response.body#/id"}},
-                       "Submit": {"operationId": "api_manifests_action_post",
-                                  "parameters": {"manifest_id": "$response.body#/id", "action": "submit"}}}})
+                       "EditManifest": link("manifests_update", "put", manifest_id="$response.body#/id"),
+                       "Submit": link("manifests_action", "post", manifest_id="$response.body#/id", action="submit")}})
 @token_required
 def manifests_create(body: NewManifest):
     org = _acting_org()
