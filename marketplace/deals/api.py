@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal import auth
 from portal.api import api
 from portal.api.core import paginate, token_required
-from portal.api.schemas import Input, OrgRef, Output, Page, PageQuery, endpoint
+from portal.api.schemas import Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.inputs import Fen, Id, PlanDate, Quantity
@@ -121,6 +121,13 @@ class DealQuery(PageQuery):
     status: Literal[DEAL_STATUSES] | None = None
 
 
+def _offer_links(offer_id: str) -> dict:
+    return {"GetOffer": link("offers_show", offer_id=offer_id),
+            "AcceptOffer": link("offers_accept", "post", offer_id=offer_id),
+            "DeclineOffer": link("offers_decline", "post", offer_id=offer_id),
+            "CounterOffer": link("offers_counter", "post", offer_id=offer_id)}
+
+
 def _iso(value):
     return value.isoformat() if value is not None else None
 
@@ -192,8 +199,7 @@ def _offer(offer_id: int) -> Offer:
 @api.post("/listings/<int:listing_id>/offers")
 @endpoint("Make an offer on a published listing; hazardous waste needs a licence covering the code with capacity",
           tags=["offers"], body=OfferInput, response=OfferOut, status=201,
-          links={201: {"GetOffer": {"operationId": "api_offers_show_get",
-                                    "parameters": {"offer_id": "$response.body#/id"}}}})
+          links={201: _offer_links("$response.body#/id")})
 def offers_create(listing_id: int, body: OfferInput):
     org = _token_org()
     listing = require_view_listing(current_user, db.session.get(Listing, listing_id))
@@ -204,7 +210,7 @@ def offers_create(listing_id: int, body: OfferInput):
 
 @api.get("/offers")
 @endpoint("Offers received (default) or sent by the token's organisation", tags=["offers"], query=OfferQuery,
-          response=Page[OfferOut])
+          response=Page[OfferOut], links={200: _offer_links(first_item())})
 def offers_index(query: OfferQuery):
     org = _token_org()
     rows = services.offers_query([org.id], box=query.box, status=query.status, listing_id=query.listing_id)
@@ -222,8 +228,8 @@ def offers_show(offer_id: int):
 @endpoint("Accept an open offer addressed to the token's organisation: the quantity is reserved atomically "
           "(409 when not enough is left); a hazardous deal opens a manifest draft", tags=["offers"],
           response=Accepted, responses={409: None},
-          links={200: {"GetDeal": {"operationId": "api_deals_show_get",
-                                   "parameters": {"deal_id": "$response.body#/deal/id"}}}})
+          links={200: {"GetDeal": link("deals_show", deal_id="$response.body#/deal/id"),
+                       "DealPayment": link("deal_payment", deal_id="$response.body#/deal/id")}})
 @token_required
 def offers_accept(offer_id: int):
     offer = _offer(offer_id)
@@ -244,7 +250,7 @@ def offers_decline(offer_id: int):
 
 @api.post("/offers/<int:offer_id>/counter")
 @endpoint("Answer an open offer with other terms; the old offer becomes countered", tags=["offers"],
-          body=OfferInput, response=OfferOut, status=201)
+          body=OfferInput, response=OfferOut, status=201, links={201: _offer_links("$response.body#/id")})
 @token_required
 def offers_counter(offer_id: int, body: OfferInput):
     offer = _offer(offer_id)
@@ -254,7 +260,9 @@ def offers_counter(offer_id: int, body: OfferInput):
 
 
 @api.get("/deals")
-@endpoint("Deals of the token's organisation", tags=["deals"], query=DealQuery, response=Page[DealOut])
+@endpoint("Deals of the token's organisation", tags=["deals"], query=DealQuery, response=Page[DealOut],
+          links={200: {"GetDeal": link("deals_show", deal_id=first_item()),
+                       "DealPayment": link("deal_payment", deal_id=first_item())}})
 def deals_index(query: DealQuery):
     org = _token_org()
     status = query.status

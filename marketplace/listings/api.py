@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal import auth
 from portal.api import api
 from portal.api.core import paginate, token_required
-from portal.api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, endpoint
+from portal.api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.inputs import Fen, Id, PlanDate
@@ -227,7 +227,9 @@ def listing_json(listing: Listing, distance_m: float | None = None) -> dict:
 
 @api.get("/listings")
 @endpoint("Search published listings (Meilisearch, or SQL when it does not answer)", tags=["marketplace"],
-          query=ListingSearch, response=ListingSearchResult, descriptions={200: "A page of listings with facet counts"})
+          query=ListingSearch, response=ListingSearchResult, descriptions={200: "A page of listings with facet counts"},
+          links={200: {"GetListing": link("listings_get", listing_id=first_item()),
+                       "MakeOffer": link("offers_create", "post", listing_id=first_item())}})
 def listings_search(query: ListingSearch):
     args, page, size = request.args, query.page, query.page_size
     geo = parse_geo(args)
@@ -297,7 +299,8 @@ def demand_json(demand: Demand) -> dict:
 
 
 @api.get("/demands")
-@endpoint("Published demand posts", tags=["marketplace"], query=DemandQuery, response=Page[DemandOut])
+@endpoint("Published demand posts", tags=["marketplace"], query=DemandQuery, response=Page[DemandOut],
+          links={200: {"GetDemand": link("demands_get", demand_id=first_item())}})
 def demands_list(query: DemandQuery):
     filters = query
     query = select(Demand).where(Demand.status == "published").order_by(Demand.created_at.desc(), Demand.id.desc())
@@ -320,7 +323,8 @@ def demands_list(query: DemandQuery):
 @endpoint("Post a demand (wanted) for the token's organisation", tags=["marketplace"], body=DemandInput,
           response=DemandOut, status=201,
           links={201: {"GetDemand": {"operationId": "api_demands_get_get",
-                                     "parameters": {"demand_id": "$response.body#/id"}}}})
+                                     "parameters": {"demand_id": "$response.body#/id"}},
+                       "PatchDemand": link("demands_patch", "patch", demand_id="$response.body#/id")}})
 def demands_create(body: DemandInput):
     demand = services.create_demand(_acting_org(), body.model_dump(exclude_none=True), current_user)
     db.session.commit()

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import auth
 from ..api import api, paginate, token_required
-from ..api.schemas import Input, Output, Page, PageQuery, endpoint
+from ..api.schemas import Input, Output, Page, PageQuery, endpoint, first_item, link
 from ..errors import DomainError
 from ..extensions import db
 from . import services
@@ -137,7 +137,9 @@ def me():
 @api.get("/organisations")
 @token_required
 @endpoint("Organisations visible to the token's user: its own, or a regulator's jurisdiction", tags=["accounts"],
-          query=OrganisationQuery, response=Page[OrganisationOut])
+          query=OrganisationQuery, response=Page[OrganisationOut],
+          links={200: {"GetOrganisation": link("get_organisation", org_id=first_item()),
+                       "Members": link("list_members", org_id=first_item())}})
 def list_organisations(query: OrganisationQuery):
     filters = query
     query = auth.orgs_visible_to(g.api_user)

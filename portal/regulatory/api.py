@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..api import api
 from ..api.core import paginate
-from ..api.schemas import ErrorDetail, Input, Output, Page, PageQuery, endpoint
+from ..api.schemas import ErrorDetail, Input, Output, Page, PageQuery, endpoint, first_item, link
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from .catalogue import exemptions_for, lookup_waste_code, search_waste_codes
@@ -120,7 +120,8 @@ def serialize_division(division: Division) -> dict:
 
 
 @api.get("/waste-codes")
-@endpoint("Search the waste catalogue", tags=["catalogue"], query=WasteCodeQuery, response=Page[WasteCodeOut])
+@endpoint("Search the waste catalogue", tags=["catalogue"], query=WasteCodeQuery, response=Page[WasteCodeOut],
+          links={200: {"GetWasteCode": link("get_waste_code", code=first_item("code"))}})
 def list_waste_codes(query: WasteCodeQuery):
     rows = search_waste_codes(query.q, query.edition, query.category, query.hazard)
     return paginate(rows, serialize_waste_code)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ... import auth
 from ...api import api, paginate, token_required
-from ...api.schemas import Input, OrgRef, Output, Page, PageQuery, endpoint
+from ...api.schemas import Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from ...errors import DomainError, NotFound
 from ...extensions import db
 from ...inputs import EventDate, Id
@@ -174,7 +174,10 @@ def _batch(batch_id: int) -> Batch:
 
 @api.get("/batches")
 @endpoint("Batches visible to the token (its organisation's; a regulator's jurisdiction)", tags=["batches"],
-          query=BatchQuery, response=Page[BatchOut])
+          query=BatchQuery, response=Page[BatchOut],
+          links={200: {"GetBatch": link("get_batch", batch_id=first_item()),
+                       "BatchEvents": link("batch_events", batch_id=first_item()),
+                       "BatchEpcis": link("batch_epcis", batch_id=first_item())}})
 @token_required
 def list_batches(query: BatchQuery):
     is_overseer = auth.is_admin(current_user) or auth.regulator_of(current_user)

@@ -13,7 +13,7 @@ from ... import auth
 from ...accounts.models import Organisation
 from ...api import api
 from ...api.core import paginate, token_required
-from ...api.schemas import Input, Output, Page, PageQuery, endpoint
+from ...api.schemas import Input, Output, Page, PageQuery, endpoint, first_item, link
 from ...errors import DomainError, NotFound
 from ...extensions import db
 from ...inputs import Id
@@ -113,7 +113,8 @@ def serialize_licence(licence: Licence) -> dict:
 @api.get("/licences")
 @token_required
 @endpoint("The licences visible to the token: its organisation's, or a regulator's jurisdiction", tags=["licences"],
-          query=LicenceQuery, response=Page[LicenceOut])
+          query=LicenceQuery, response=Page[LicenceOut],
+          links={200: {"GetLicence": link("get_licence", licence_id=first_item())}})
 def list_licences(query: LicenceQuery):
     rows = services.filter_licences(
         services.licences_visible_to(current_user), status=query.status, district=query.district,
