@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, Field
@@ -118,6 +119,24 @@ class IdRange(NumberRange):
 
 
 # --- URLs and list pages ------------------------------------------------------------------------
+
+def has_nul(value) -> bool:
+    """A NUL character anywhere in a string, or in the keys and values of parsed JSON."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters():
+    """before_request, app-wide: PostgreSQL cannot store or even compare a text containing NUL, so such a path,
+    query or form value is a 400 for every route, before any view hands it to the database."""
+    if "\x00" in request.path or any(has_nul(k) or has_nul(v) for source in (request.args, request.form)
+                                      for k, v in source.items(multi=True)):
+        abort(400)
 
 class BoundedIntConverter(IntegerConverter):
     """Flask's `int` converter limited to 1..2^31-1: any larger id cannot exist, so it answers 404 rather

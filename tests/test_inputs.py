@@ -133,3 +133,19 @@ def test_the_openapi_document_publishes_the_constraints(client):
     assert listing_id == {"type": "integer", "minimum": 1, "maximum": INT32_MAX}
     manifest = schemas["ManifestOut"]["properties"]["number"]
     assert any(option.get("pattern") == r"^\d{14}$" for option in manifest.get("anyOf", [manifest]))
+
+
+@pytest.mark.parametrize("url", ["/api/v1/divisions?parent=%00", "/api/v1/waste-codes/%00ab", "/market/?q=a%00b",
+                                 "/reports/?district=%00"])
+def test_a_nul_character_is_a_bad_request_everywhere(client, url):
+    """PostgreSQL refuses NUL in text, even in a comparison: it never reaches the database."""
+    assert client.get(url).status_code == 400
+
+
+def test_a_nul_character_in_a_json_body_or_an_overlong_idempotency_key_is_refused(client, factory):
+    headers = _bearer(factory)
+    response = client.post("/api/v1/listings", json={"title": "a\x00b", "quantity": 1, "unit": "t",
+                                                     "district": "411282"}, headers=headers)
+    assert response.status_code == 400
+    response = client.post("/api/v1/demands", json={"title": "x"}, headers={**headers, "Idempotency-Key": "k" * 256})
+    assert response.status_code == 400 and "Idempotency-Key" in response.json["error"]["fields"]

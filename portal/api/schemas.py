@@ -32,7 +32,8 @@ from flask_babel import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ..errors import DomainError
-from ..inputs import MAX_PAGE
+from ..inputs import MAX_PAGE, has_nul
+from .core import api
 
 MAX_JSON_DEPTH = 6  # free-form objects (a listing's quality figures): deeper is not data, it is an attack
 MAX_JSON_CHARS = 20_000
@@ -208,14 +209,30 @@ def request_json() -> Any:
         raise bad_body(_("The request body is not valid JSON.")) from None
 
 
+def check_headers():
+    """The headers the API stores: an Idempotency-Key is kept in a 255-character column, so a longer or
+    unprintable one is a 400 before anything reads it."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and (not key or len(key) > 255 or not key.isprintable()):
+        message = _("At most 255 printable characters.")
+        raise DomainError(message, fields={"Idempotency-Key": message}, status=400, code="bad_request")
+
+
+# first of the blueprint's before_request functions: ahead of the bearer authentication and replay
+api.before_request_funcs.setdefault(None, []).insert(0, check_headers)
+
+
 def parse_body(model: type[Input], form: dict | None = None) -> Input:
     """A JSON body is validated strictly (true is not 1, "5" is not 5: JSON has types, a client must use
     them); a multipart form, whose values are all text, is converted."""
     try:
         if form is not None:
             return model.model_validate(form)
-        if not isinstance(request_json(), dict):
+        data = request_json()
+        if not isinstance(data, dict):
             raise bad_body()
+        if has_nul(data):
+            raise bad_body(_("Text may not contain NUL characters."))
         return model.model_validate_json(request.get_data(cache=True), strict=True)
     except ValidationError as exc:
         raise validation_error(exc, location="body") from None
