@@ -1,11 +1,11 @@
 """JSON API of the regulatory core's reference data: the waste catalogue and Sanmenxia's divisions.
 
 Public (no token): the same information is printed in the official catalogue and statistical codes."""
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import jsonify
 from flask_babel import gettext as _
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from sqlalchemy import select
 
 from ..api import api
@@ -97,7 +97,7 @@ class DivisionQuery(Input):
 class LocateQuery(Input):
     lat: float = Field(ge=-90, le=90, description="Latitude in degrees")
     lon: float = Field(ge=-180, le=180, description="Longitude in degrees")
-    crs: Literal["wgs84", "gcj02", "WGS84", "GCJ02"] = Field(
+    crs: Annotated[Literal["wgs84", "gcj02"], BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)] = Field(
         "wgs84", description="Datum of the point: wgs84 (GPS, default) or gcj02 (Chinese map SDKs)")
 
 
@@ -157,7 +157,7 @@ def list_divisions(query: DivisionQuery):
 @endpoint("The Sanmenxia district containing a point", tags=["divisions"], query=LocateQuery, response=Located,
           responses={404: Located}, descriptions={404: "Outside Sanmenxia: {\"district\": null} with the error"})
 def locate_division(query: LocateQuery):
-    lat, lon, crs = query.lat, query.lon, query.crs.lower()
+    lat, lon, crs = query.lat, query.lon, query.crs
     if crs == "gcj02":
         lat, lon = gcj02_to_wgs84(lat, lon)
     code = district_at(lat, lon)
