@@ -6,7 +6,7 @@ database outside a column's range (an int32 id on PostgreSQL, a bigint on SQLite
 nonsensical document (a production date in year 0999 made a 36-character container code).
 """
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,6 @@ from werkzeug.routing import IntegerConverter
 from wtforms.validators import NumberRange, ValidationError
 
 INT32_MAX = 2**31 - 1  # Integer columns (every id) are int4 on PostgreSQL
-BIGINT_MAX = 2**63 - 1  # BigInteger columns (grams, fen)
 MAX_GRAMS = 10**15  # a billion tonnes: more than any one record, far below a bigint
 # grams held in an Integer column (batches, containers, facilities, manifest lines, declared figures):
 # int4 on PostgreSQL, so at most 2147 t in one record; more is refused, not sent to the database to fail
@@ -69,10 +68,8 @@ def _check_event_datetime(value: datetime) -> datetime:
 
 
 Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
-Grams = Annotated[int, Field(ge=0, le=MAX_GRAMS)]
 RecordGrams = Annotated[int, Field(ge=0, le=MAX_RECORD_GRAMS)]  # grams of one batch, line or declared figure
 Fen = Annotated[int, Field(ge=-MAX_FEN, le=MAX_FEN)]
-PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, max_digits=18, decimal_places=6,
                                     allow_inf_nan=False)]
 # dates where the law means "when it happened": 2000-01-01 to tomorrow in China
@@ -154,12 +151,4 @@ def page_arg(args, name: str = "page") -> int:
     value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 1
     return min(max(value, 1), MAX_PAGE)
 
-
-def decimal_or_none(raw) -> Decimal | None:
-    """A finite Decimal from user text, or None (for 'nan', 'inf', '1e400' and non-numbers)."""
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return value if value.is_finite() and abs(value) <= MAX_GRAMS else None
 
