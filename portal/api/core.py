@@ -109,14 +109,6 @@ def _remember(response):
 
 # --- request and response helpers --------------------------------------------------------------
 
-def json_body() -> dict:
-    """The request's JSON object, or a 400 in the API's error shape."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_l("The request body must be a JSON object."), code="bad_request", status=400)
-    return data
-
-
 def paginate(query, serialize, *, default_size: int = 20):
     """Page-number pagination with a maximum page size: {"items", "total", "page", "page_size", "pages"}."""
     max_size = current_app.config["API_MAX_PAGE_SIZE"]
