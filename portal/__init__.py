@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .inputs import BoundedIntConverter, refuse_nul_characters
 
 ROOT = Path(__file__).resolve().parent.parent
 # The feature areas register their own blueprints; portal never imports them otherwise.
@@ -21,6 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _trust_proxies(app)
+    # every <int:…> in a URL is an id: bounded to the database's int32 before any route is added
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(refuse_nul_characters)
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -84,6 +84,8 @@ def register_error_handlers(app):
         response = render_error(exc.code or 500)
         if exc.code == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(SQLAlchemyError)
@@ -126,6 +128,16 @@ def unavailable():
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def put_errors(form, exc: DomainError, default: str, names: dict | None = None, field_of=None) -> None:
+    """Show a service's refusal on the form fields it names (renamed through `names`; `field_of(form, name)`
+    finds a field the plain lookup cannot, such as lines[0].received_g); the rest goes on `default`."""
+    for name, message in (exc.fields or {default: exc.message}).items():
+        name = (names or {}).get(name, name)
+        target = field_of(form, name) if field_of else (form[name] if name in form else None)
+        target = target if target is not None else form[default]
+        target.errors = [*target.errors, str(message)]
 
 
 def attempt(action, success_message: str) -> bool:

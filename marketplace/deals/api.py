@@ -1,59 +1,131 @@
 """JSON API of offers and deals, acting for the token's organisation."""
-from flask import g, jsonify, request, url_for
+from datetime import date, datetime
+from typing import Literal
+
+from flask import g, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from pydantic import Field
 from sqlalchemy import select
 
 from portal import auth
 from portal.api import api
-from portal.api.core import doc, json_body, paginate, query_param, register_schema, token_required
+from portal.api.core import paginate, token_required
+from portal.api.schemas import Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.inputs import Fen, Id, PlanDate, Quantity
 
 from ..listings.models import Listing
 from ..listings.services import require_view_listing
 from . import services
 from .models import DEAL_STATUSES, OFFER_STATUSES, PARTIES, Deal, Offer
 
-_ORG = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
-OFFER = register_schema("Offer", {"type": "object", "required": ["id", "status"], "properties": {
-    "id": {"type": "integer"}, "listing_id": {"type": "integer"}, "thread_id": {"type": "integer"},
-    "parent_id": {"type": "integer", "nullable": True}, "from": _ORG, "to": _ORG,
-    "quantity_g": {"type": "integer"}, "price": {"type": "integer", "description": "fen per price_unit; "
-                                                 "negative = the seller pays a gate fee"},
-    "price_unit": {"type": "string", "enum": ["t", "kg"]}, "currency": {"type": "string"},
-    "amount": {"type": "integer", "description": "fen for the whole quantity"},
-    "delivery_from": {"type": "string", "format": "date", "nullable": True},
-    "delivery_until": {"type": "string", "format": "date", "nullable": True},
-    "transport_by": {"type": "string", "enum": list(PARTIES)},
-    "transport_paid_by": {"type": "string", "enum": list(PARTIES)},
-    "valid_until": {"type": "string", "format": "date-time"}, "note": {"type": "string"},
-    "status": {"type": "string", "enum": list(OFFER_STATUSES)},
-    "distance_m": {"type": "integer", "nullable": True, "description": "hazardous: receiver's distance"},
-    "nearest_distance_m": {"type": "integer", "nullable": True,
-                           "description": "hazardous: distance of the nearest licensed receiver"},
-    "created_at": {"type": "string", "format": "date-time"}}})
-OFFER_INPUT = register_schema("OfferInput", {"type": "object", "required": ["quantity", "price", "currency"],
-                                             "properties": {
-    "quantity": {"type": "number", "minimum": 0, "exclusiveMinimum": True,
-                 "description": "in unit (default: the listing's)"},
-    "unit": {"type": "string", "enum": ["t", "kg"]}, "price": {"type": "integer"},
-    "price_unit": {"type": "string", "enum": ["t", "kg"]}, "currency": {"type": "string", "enum": ["CNY"]},
-    "delivery_from": {"type": "string", "format": "date"}, "delivery_until": {"type": "string", "format": "date"},
-    "transport_by": {"type": "string", "enum": list(PARTIES)},
-    "transport_paid_by": {"type": "string", "enum": list(PARTIES)},
-    "valid_until": {"type": "string", "format": "date", "description": "last day (China time); default 7 days"},
-    "note": {"type": "string", "maxLength": services.MAX_NOTE}}})
-DEAL = register_schema("Deal", {"type": "object", "required": ["id", "status"], "properties": {
-    "id": {"type": "integer"}, "offer_id": {"type": "integer"}, "listing_id": {"type": "integer"},
-    "seller": _ORG, "buyer": _ORG, "waste_code": {"type": "string", "nullable": True},
-    "hazardous": {"type": "boolean"}, "quantity_g": {"type": "integer"}, "price": {"type": "integer"},
-    "price_unit": {"type": "string"}, "currency": {"type": "string"}, "amount": {"type": "integer"},
-    "final_quantity_g": {"type": "integer", "nullable": True}, "final_amount": {"type": "integer", "nullable": True},
-    "status": {"type": "string", "enum": list(DEAL_STATUSES)}, "manifest_id": {"type": "integer", "nullable": True},
-    "manifest_url": {"type": "string", "nullable": True},
-    "site": {"type": "object", "nullable": True, "description": "the listing's site and contact, for the parties"},
-    "ratings": {"type": "array", "items": {"type": "object"}}}})
+Unit = Literal["t", "kg"]
+Party = Literal[PARTIES]
+
+
+class OfferOut(Output):
+    id: int
+    listing_id: int
+    thread_id: int
+    parent_id: int | None
+    from_: OrgRef = Field(alias="from")
+    to: OrgRef
+    quantity_g: int
+    price: int = Field(description="fen per price_unit; negative = the seller pays a gate fee")
+    price_unit: Unit
+    currency: str
+    amount: int = Field(description="fen for the whole quantity")
+    delivery_from: date | None
+    delivery_until: date | None
+    transport_by: Party
+    transport_paid_by: Party
+    valid_until: datetime | None
+    note: str | None
+    status: Literal[OFFER_STATUSES]
+    distance_m: int | None = Field(description="hazardous: receiver's distance")
+    nearest_distance_m: int | None = Field(description="hazardous: distance of the nearest licensed receiver")
+    created_at: datetime | None
+
+
+class OfferInput(Input):
+    quantity: Quantity = Field(description="in unit (default: the listing's)")
+    unit: Unit | None = None
+    price: Fen = Field(description="fen per price_unit; negative = the seller pays a gate fee")
+    price_unit: Unit | None = None
+    currency: Literal["CNY"]
+    delivery_from: PlanDate | None = None
+    delivery_until: PlanDate | None = None
+    transport_by: Party | None = None
+    transport_paid_by: Party | None = None
+    valid_until: PlanDate | None = Field(None, description="last day (China time); default 7 days")
+    note: str | None = Field(None, max_length=services.MAX_NOTE)
+
+
+class Site(Output):
+    address: str | None
+    lat: float | None
+    lon: float | None
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+
+
+class Rating(Output):
+    rater_org_id: int
+    score: int
+    comment: str | None
+
+
+class DealOut(Output):
+    id: int
+    offer_id: int
+    listing_id: int
+    seller: OrgRef
+    buyer: OrgRef
+    waste_code: str | None
+    hazardous: bool
+    quantity_g: int
+    price: int
+    price_unit: Unit
+    currency: str
+    amount: int
+    final_quantity_g: int | None
+    final_amount: int | None
+    status: Literal[DEAL_STATUSES]
+    manifest_id: int | None
+    manifest_url: str | None
+    delivery_from: date | None
+    delivery_until: date | None
+    transport_by: Party
+    transport_paid_by: Party
+    site: Site | None = Field(description="the listing's site and contact, for the parties")
+    created_at: datetime | None
+    completed_at: datetime | None
+    ratings: list[Rating]
+
+
+class Accepted(Output):
+    offer: OfferOut
+    deal: DealOut
+
+
+class OfferQuery(PageQuery):
+    box: Literal["received", "sent"] = "received"
+    status: Literal[OFFER_STATUSES] | None = None
+    listing_id: Id | None = Field(None, description="one listing")
+
+
+class DealQuery(PageQuery):
+    status: Literal[DEAL_STATUSES] | None = None
+
+
+def _offer_links(offer_id: str) -> dict:
+    return {"GetOffer": link("offers_show", offer_id=offer_id),
+            "AcceptOffer": link("offers_accept", "post", offer_id=offer_id),
+            "DeclineOffer": link("offers_decline", "post", offer_id=offer_id),
+            "CounterOffer": link("offers_counter", "post", offer_id=offer_id)}
 
 
 def _iso(value):
@@ -113,10 +185,6 @@ def deal_json(deal: Deal) -> dict:
                         for r in deal.ratings]}
 
 
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
 def _token_org():
     org = g.get("api_org")
     if org is None:
@@ -129,54 +197,39 @@ def _offer(offer_id: int) -> Offer:
 
 
 @api.post("/listings/<int:listing_id>/offers")
-@doc("Make an offer on a published listing; hazardous waste needs a licence covering the code with capacity",
-     tags=["offers"], body=OFFER_INPUT, responses={"201": _json(OFFER, "Created")})
-@token_required
-def offers_create(listing_id: int):
+@endpoint("Make an offer on a published listing; hazardous waste needs a licence covering the code with capacity",
+          tags=["offers"], body=OfferInput, response=OfferOut, status=201,
+          links={201: _offer_links("$response.body#/id")})
+def offers_create(listing_id: int, body: OfferInput):
     org = _token_org()
     listing = require_view_listing(current_user, db.session.get(Listing, listing_id))
-    offer = services.make_offer(listing, org, current_user, json_body())
+    offer = services.make_offer(listing, org, current_user, body.model_dump(exclude_none=True))
     db.session.commit()
     return jsonify(offer_json(offer)), 201
 
 
 @api.get("/offers")
-@doc("Offers received (default) or sent by the token's organisation", tags=["offers"], params=[
-    query_param("box", "received or sent"), query_param("status", ", ".join(OFFER_STATUSES)),
-    query_param("listing_id", "one listing", "integer"), query_param("page", "from 1", "integer"),
-    query_param("page_size", "page size", "integer")],
-    responses={"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": OFFER},
-                                                              "total": {"type": "integer"}}})})
-@token_required
-def offers_index():
+@endpoint("Offers received (default) or sent by the token's organisation", tags=["offers"], query=OfferQuery,
+          response=Page[OfferOut], links={200: _offer_links(first_item())})
+def offers_index(query: OfferQuery):
     org = _token_org()
-    box, status = request.args.get("box") or "received", request.args.get("status") or None
-    errors = {}
-    if box not in ("received", "sent"):
-        errors["box"] = _("received or sent")
-    if status is not None and status not in OFFER_STATUSES:
-        errors["status"] = _("Unknown status.")
-    listing_id = request.args.get("listing_id") or None
-    if listing_id is not None and not listing_id.isdigit():
-        errors["listing_id"] = _("Must be a whole number.")
-    if errors:
-        raise DomainError(_("Some parameters are not valid."), fields=errors, status=400, code="bad_request")
-    query = services.offers_query([org.id], box=box, status=status, listing_id=int(listing_id or 0) or None)
-    return paginate(query, offer_json)
+    rows = services.offers_query([org.id], box=query.box, status=query.status, listing_id=query.listing_id)
+    return paginate(rows, offer_json)
 
 
 @api.get("/offers/<int:offer_id>")
-@doc("One offer (the two parties, and regulators of their districts)", tags=["offers"],
-     responses={"200": _json(OFFER)})
+@endpoint("One offer (the two parties, and regulators of their districts)", tags=["offers"], response=OfferOut)
 @token_required
 def offers_show(offer_id: int):
     return jsonify(offer_json(_offer(offer_id)))
 
 
 @api.post("/offers/<int:offer_id>/accept")
-@doc("Accept an open offer addressed to the token's organisation: the quantity is reserved atomically "
-     "(409 when not enough is left); a hazardous deal opens a manifest draft", tags=["offers"],
-     responses={"200": _json({"type": "object", "properties": {"offer": OFFER, "deal": DEAL}})})
+@endpoint("Accept an open offer addressed to the token's organisation: the quantity is reserved atomically "
+          "(409 when not enough is left); a hazardous deal opens a manifest draft", tags=["offers"],
+          response=Accepted, responses={409: None},
+          links={200: {"GetDeal": link("deals_show", deal_id="$response.body#/deal/id"),
+                       "DealPayment": link("deal_payment", deal_id="$response.body#/deal/id")}})
 @token_required
 def offers_accept(offer_id: int):
     offer = _offer(offer_id)
@@ -186,8 +239,7 @@ def offers_accept(offer_id: int):
 
 
 @api.post("/offers/<int:offer_id>/decline")
-@doc("Decline an open offer addressed to the token's organisation", tags=["offers"],
-     responses={"200": _json(OFFER)})
+@endpoint("Decline an open offer addressed to the token's organisation", tags=["offers"], response=OfferOut)
 @token_required
 def offers_decline(offer_id: int):
     offer = _offer(offer_id)
@@ -197,28 +249,23 @@ def offers_decline(offer_id: int):
 
 
 @api.post("/offers/<int:offer_id>/counter")
-@doc("Answer an open offer with other terms; the old offer becomes countered", tags=["offers"], body=OFFER_INPUT,
-     responses={"201": _json(OFFER, "Created")})
+@endpoint("Answer an open offer with other terms; the old offer becomes countered", tags=["offers"],
+          body=OfferInput, response=OfferOut, status=201, links={201: _offer_links("$response.body#/id")})
 @token_required
-def offers_counter(offer_id: int):
+def offers_counter(offer_id: int, body: OfferInput):
     offer = _offer(offer_id)
-    new = services.counter_offer(offer, current_user, _token_org(), json_body())
+    new = services.counter_offer(offer, current_user, _token_org(), body.model_dump(exclude_none=True))
     db.session.commit()
     return jsonify(offer_json(new)), 201
 
 
 @api.get("/deals")
-@doc("Deals of the token's organisation", tags=["deals"], params=[
-    query_param("status", ", ".join(DEAL_STATUSES)), query_param("page", "from 1", "integer"),
-    query_param("page_size", "page size", "integer")],
-    responses={"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": DEAL}}})})
-@token_required
-def deals_index():
+@endpoint("Deals of the token's organisation", tags=["deals"], query=DealQuery, response=Page[DealOut],
+          links={200: {"GetDeal": link("deals_show", deal_id=first_item()),
+                       "DealPayment": link("deal_payment", deal_id=first_item())}})
+def deals_index(query: DealQuery):
     org = _token_org()
-    status = request.args.get("status") or None
-    if status is not None and status not in DEAL_STATUSES:
-        message = _("Unknown status.")
-        raise DomainError(message, fields={"status": message}, status=400, code="bad_request")
+    status = query.status
     query = select(Deal).where((Deal.seller_org_id == org.id) | (Deal.buyer_org_id == org.id))
     if status:
         query = query.where(Deal.status == status)
@@ -226,8 +273,8 @@ def deals_index():
 
 
 @api.get("/deals/<int:deal_id>")
-@doc("One deal: parties, quantities, amounts (fen), manifest, ratings; the site once accepted",
-     tags=["deals"], responses={"200": _json(DEAL)})
+@endpoint("One deal: parties, quantities, amounts (fen), manifest, ratings; the site once accepted",
+          tags=["deals"], response=DealOut)
 @token_required
 def deals_show(deal_id: int):
     return jsonify(deal_json(services.require_view_deal(current_user, db.session.get(Deal, deal_id))))

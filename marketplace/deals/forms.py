@@ -10,7 +10,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.inputs import PlanDateRange, fen_range, quantity_range
 
 UNIT_CHOICES = [("t", _l("t")), ("kg", _l("kg"))]
 PARTY_CHOICES = [("buyer", _l("The buyer")), ("seller", _l("The seller"))]
@@ -21,17 +23,17 @@ DEAL_STATUS_LABELS = {"accepted": _l("Accepted"), "in_progress": _l("In progress
 
 
 class OfferForm(FlaskForm):
-    quantity = DecimalField(_l("Quantity"), places=3, validators=[InputRequired()])
+    quantity = DecimalField(_l("Quantity"), places=3, validators=[InputRequired(), quantity_range()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     price = IntegerField(_l("Price per unit (fen; negative = the seller pays you a gate fee)"),
-                         validators=[InputRequired()])
+                         validators=[InputRequired(), fen_range()])
     price_unit = SelectField(_l("Price per"), choices=UNIT_CHOICES)
     currency = SelectField(_l("Currency"), choices=[("CNY", "CNY")])
-    delivery_from = DateField(_l("Delivery from"), validators=[Optional()])
-    delivery_until = DateField(_l("Delivery until"), validators=[Optional()])
+    delivery_from = DateField(_l("Delivery from"), validators=[Optional(), PlanDateRange()])
+    delivery_until = DateField(_l("Delivery until"), validators=[Optional(), PlanDateRange()])
     transport_by = SelectField(_l("Transport arranged by"), choices=PARTY_CHOICES)
     transport_paid_by = SelectField(_l("Transport paid by"), choices=PARTY_CHOICES)
-    valid_until = DateField(_l("Offer valid until"), validators=[Optional()])
+    valid_until = DateField(_l("Offer valid until"), validators=[Optional(), PlanDateRange()])
     note = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
 
     def to_input(self) -> dict:
@@ -51,7 +53,7 @@ class CancelForm(FlaskForm):
 
 
 class ReceiptForm(FlaskForm):
-    received = DecimalField(_l("Quantity received"), places=3, validators=[InputRequired(), NumberRange(min=0)])
+    received = DecimalField(_l("Quantity received"), places=3, validators=[InputRequired(), quantity_range()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import auth
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError, NotFound, put_errors
 from portal.extensions import db
 from portal.types import utcnow
 
@@ -46,12 +46,6 @@ def deal_labels():
 
 def _page_size() -> int:
     return current_app.config.get("MARKETPLACE_PAGE_SIZE", 20)
-
-
-def _put_errors(form, exc: DomainError, default: str) -> None:
-    for name, message in (exc.fields or {default: exc.message}).items():
-        target = form[name] if name in form else form[default]
-        target.errors = [*target.errors, str(message)]
 
 
 def _org():
@@ -102,7 +96,7 @@ def _send(form: OfferForm, send, sent_message: str):
         offer = send(form.to_input())
     except DomainError as exc:
         db.session.rollback()
-        _put_errors(form, exc, "quantity" if exc.code == "quantity_unavailable" else "note")
+        put_errors(form, exc, "quantity" if exc.code == "quantity_unavailable" else "note")
         return None, exc.status
     db.session.commit()
     flash(sent_message)
@@ -224,7 +218,7 @@ def thread_message(thread_id: int):
             services.post_message(thread, current_user, org, form.body.data)
         except DomainError as exc:
             db.session.rollback()
-            _put_errors(form, exc, "body")
+            put_errors(form, exc, "body")
             return _render_thread(thread, form, exc.status)
         db.session.commit()
         return redirect(url_for(".thread", thread_id=thread.id) + "#messages")
@@ -311,7 +305,7 @@ def deal_action(deal_id: int, action: str):
         if action == "start":
             flash(str(exc.message), "error")
             return redirect(url_for(".deal", deal_id=deal.id))
-        _put_errors(form, exc, {"cancel": "reason", "receipt": "received", "rate": "comment"}[action])
+        put_errors(form, exc, {"cancel": "reason", "receipt": "received", "rate": "comment"}[action])
         return _render_deal(deal, **{f"{action}_form": form}, status=exc.status)
     db.session.commit()
     flash({"cancel": _("The deal is cancelled and the quantity released."), "start": _("The deal is in progress."),

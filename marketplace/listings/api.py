@@ -1,80 +1,195 @@
 """JSON API of listings and demand. Stable for partners: POST /listings, GET /listings?q=…, GET/PATCH one."""
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from pydantic import Field
 from sqlalchemy import select
 
 from portal import auth
 from portal.api import api
-from portal.api.core import _int_arg, doc, json_body, paginate, query_param, register_schema, token_required
+from portal.api.core import paginate, token_required
+from portal.api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.inputs import Fen, Id, PlanDate
 
 from ..search.backends import search
-from ..search.params import parse_filters, parse_geo, parse_query, parse_sort
+from ..search.params import SORTS, parse_filters, parse_geo, parse_query, parse_sort
 from . import services
-from .models import UNITS, Demand, Listing
+from .models import CURRENCIES, DEMAND_STATUSES, FORMS, LISTING_STATUSES, SUPPLY, UNITS, Demand, Listing
 
-LISTING_FIELDS = {
-    "id": {"type": "integer"}, "title": {"type": "string"}, "description": {"type": "string"},
-    "waste_code": {"type": "string", "nullable": True}, "category_code": {"type": "string", "nullable": True},
-    "stream": {"type": "string"}, "hazardous": {"type": "boolean"}, "form": {"type": "string"},
-    "quantity": {"type": "string", "description": "offered quantity in unit"},
-    "available": {"type": "string", "description": "not yet reserved by deals, in unit"},
-    "unit": {"type": "string", "enum": list(UNITS)}, "supply": {"type": "string"},
-    "price": {"type": "integer", "nullable": True, "description": "fen per unit; negative = gate fee; null = negotiable"},
-    "currency": {"type": "string"}, "district": {"type": "object"},
-    "distance_km": {"type": "number", "nullable": True}, "status": {"type": "string"},
-    "published_at": {"type": "string", "nullable": True}, "photos": {"type": "array", "items": {"type": "string"}},
-}
-LISTING = register_schema("Listing", {"type": "object", "required": ["id", "title", "status"],
-                                      "properties": LISTING_FIELDS})
-LISTING_PAGE = register_schema("ListingSearchResult", {
-    "type": "object", "required": ["items", "total", "facets", "page"],
-    "properties": {"items": {"type": "array", "items": LISTING}, "total": {"type": "integer"},
-                   "facets": {"type": "object", "additionalProperties": {
-                       "type": "object", "additionalProperties": {"type": "integer"}}},
-                   "page": {"type": "integer"}, "page_size": {"type": "integer"}, "pages": {"type": "integer"},
-                   "backend": {"type": "string", "enum": ["meilisearch", "sql"]}}})
-LISTING_INPUT = register_schema("ListingInput", {
-    "type": "object", "required": ["title", "quantity", "unit", "district"],
-    "properties": {
-        "title": {"type": "string", "maxLength": 200}, "description": {"type": "string"},
-        "waste_code": {"type": "string", "description": "catalogue code, with or without dashes"},
-        "stream": {"type": "string", "description": "construction, household or agricultural when there is no code"},
-        "form": {"type": "string"}, "quantity": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
-        "unit": {"type": "string", "enum": list(UNITS)}, "supply": {"type": "string", "enum": ["one_off", "continuous"]},
-        "monthly": {"type": "number"}, "duration_months": {"type": "integer"},
-        "price": {"type": "integer", "nullable": True}, "currency": {"type": "string", "enum": ["CNY"]},
-        "district": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"},
-        "valid_from": {"type": "string", "format": "date"}, "valid_until": {"type": "string", "format": "date"},
-        "quality": {"type": "object"}, "status": {"type": "string", "enum": ["draft", "published"]}}})
-LISTING_PATCH = register_schema("ListingPatch", {
-    "type": "object", "description": "any ListingInput field; status published/paused/withdrawn moves the lifecycle",
-    "properties": {**{k: {} for k in ("title", "description", "quantity", "price", "currency", "district")},
-                   "status": {"type": "string", "enum": ["published", "paused", "withdrawn"]}}})
-DEMAND = register_schema("Demand", {"type": "object", "required": ["id", "title", "status"], "properties": {
-    "id": {"type": "integer"}, "title": {"type": "string"}, "waste_codes": {"type": "array", "items": {"type": "string"}},
-    "categories": {"type": "array", "items": {"type": "string"}}, "streams": {"type": "array", "items": {"type": "string"}},
-    "quantity_kg": {"type": "string", "nullable": True}, "price_min": {"type": "integer", "nullable": True},
-    "price_max": {"type": "integer", "nullable": True}, "currency": {"type": "string"},
-    "district": {"type": "string", "nullable": True}, "radius_km": {"type": "integer", "nullable": True},
-    "valid_until": {"type": "string", "nullable": True}, "status": {"type": "string"}}})
+Unit = Literal[tuple(UNITS)]
+Form = Literal[FORMS]
+Coordinate = Annotated[Decimal, Field(ge=-180, le=180, max_digits=12, allow_inf_nan=False)]
+Amount = Annotated[Decimal, Field(ge=0, le=10**12, max_digits=18, allow_inf_nan=False)]
 
-SEARCH_PARAMS = [
-    query_param("q", "text; Chinese or English, codes with or without dashes"),
-    query_param("waste_code", "comma-separated codes"), query_param("category", "HW08, SW02 …"),
-    query_param("stream", "industrial, hazardous, medical, construction, household, agricultural"),
-    query_param("hazardous", "true or false", "boolean"), query_param("district", "six-digit district code"),
-    query_param("form", "solid, semi_solid, liquid, sludge, powder, gas"),
-    query_param("price_min", "fen per tonne", "integer"), query_param("price_max", "fen per tonne", "integer"),
-    query_param("quantity_min", "available kg", "number"), query_param("quantity_max", "available kg", "number"),
-    query_param("near", "latitude,longitude (WGS-84)"), query_param("radius_km", "with near", "number"),
-    query_param("sort", "price, -price, quantity, -quantity, date, -date, distance"),
-    query_param("page", "from 1", "integer"), query_param("page_size", "at most 100", "integer"),
-]
+
+class DistrictRef(Output):
+    code: str | None
+    name: str | None
+
+
+class ListingOut(Output):
+    id: int
+    title: str
+    description: str | None
+    waste_code: str | None
+    category_code: str | None
+    stream: str | None
+    hazardous: bool
+    form: str
+    quantity: str | None = Field(description="offered quantity in unit")
+    available: str | None = Field(description="not yet reserved by deals, in unit")
+    unit: Unit
+    supply: str
+    monthly: str | None
+    duration_months: int | None
+    price: int | None = Field(description="fen per unit; negative = gate fee; null = negotiable")
+    price_unit: str | None
+    currency: str | None
+    negotiable: bool
+    quality: dict[str, Any]
+    lab_report: bool
+    district: DistrictRef
+    distance_km: float | None
+    organisation: OrgRef
+    status: Literal[LISTING_STATUSES]
+    valid_from: date | None
+    valid_until: date | None
+    published_at: datetime | None
+    photos: list[str]
+    # the owner and its regulators only
+    lat: float | None = None
+    lon: float | None = None
+    site_id: int | None = None
+    reserved: str | None = None
+    actions: list[str] | None = None
+
+
+class ListingSearchResult(Page[ListingOut]):
+    facets: dict[str, dict[str, int]]
+    backend: Literal["meilisearch", "sql"]
+
+
+class ListingInput(Input):
+    title: str = Field(max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    waste_code: str | None = Field(None, max_length=20, description="catalogue code, with or without dashes")
+    stream: str | None = Field(None, max_length=20, description=(
+        "construction, household or agricultural when there is no code"))
+    form: Form | None = None
+    quantity: Amount
+    unit: Unit
+    supply: Literal[SUPPLY] | None = None
+    monthly: Amount | None = None
+    duration_months: int | None = Field(None, ge=1, le=600)
+    price: Fen | None = None
+    currency: Literal[CURRENCIES] | None = None
+    district: str = Field(max_length=12)
+    site_id: Id | None = None
+    lat: Coordinate | None = None
+    lon: Coordinate | None = None
+    valid_from: PlanDate | None = None
+    valid_until: PlanDate | None = None
+    quality: FreeObject | None = None
+    status: Literal["draft", "published"] | None = None
+
+
+class ListingPatch(Input):
+    """Any ListingInput field; status published, paused or withdrawn moves the lifecycle."""
+
+    title: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    waste_code: str | None = Field(None, max_length=20)
+    stream: str | None = Field(None, max_length=20)
+    form: Form | None = None
+    quantity: Amount | None = None
+    unit: Unit | None = None
+    supply: Literal[SUPPLY] | None = None
+    monthly: Amount | None = None
+    duration_months: int | None = Field(None, ge=1, le=600)
+    price: Fen | None = None
+    currency: Literal[CURRENCIES] | None = None
+    district: str | None = Field(None, max_length=12)
+    site_id: Id | None = None
+    lat: Coordinate | None = None
+    lon: Coordinate | None = None
+    valid_from: PlanDate | None = None
+    valid_until: PlanDate | None = None
+    quality: FreeObject | None = None
+    status: Literal["published", "paused", "withdrawn"] | None = None
+
+
+class ListingSearch(PageQuery):
+    q: str | None = Field(None, max_length=2000, description="text; Chinese or English, codes with or without dashes")
+    waste_code: str | None = Field(None, max_length=500, description="comma-separated codes")
+    category: str | None = Field(None, max_length=200, description="HW08, SW02 …")
+    stream: str | None = Field(None, max_length=200, description=(
+        "industrial, hazardous, medical, construction, household, agricultural"))
+    hazardous: bool | None = None
+    district: str | None = Field(None, max_length=200, description="six-digit district code")
+    form: str | None = Field(None, max_length=200, description="solid, semi_solid, liquid, sludge, powder, gas")
+    price_min: Fen | None = Field(None, description="fen per tonne")
+    price_max: Fen | None = Field(None, description="fen per tonne")
+    quantity_min: Amount | None = Field(None, description="available kg")
+    quantity_max: Amount | None = Field(None, description="available kg")
+    near: str | None = Field(None, max_length=60, pattern=r"^-?\d{1,3}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
+                             description="latitude,longitude (WGS-84)")
+    radius_km: float | None = Field(None, gt=0, le=1000, description="with near")
+    sort: Literal[tuple(SORTS)] | None = None
+
+
+class DemandOut(Output):
+    id: int
+    title: str
+    description: str | None
+    waste_codes: list[str] | None
+    categories: list[str] | None
+    streams: list[str] | None
+    quantity_kg: str | None
+    price_min: int | None
+    price_max: int | None
+    currency: str | None
+    district: str | None
+    radius_km: int | None
+    organisation: OrgRef
+    valid_until: date | None
+    status: Literal[DEMAND_STATUSES]
+
+
+Codes = Annotated[list[Annotated[str, Field(max_length=20)]], Field(max_length=50)]
+
+
+class DemandInput(Input):
+    title: str = Field(max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    waste_codes: Codes | None = None
+    categories: Codes | None = None
+    streams: Codes | None = None
+    quantity: Amount | None = None
+    unit: Unit | None = None
+    price_min: Fen | None = Field(None, description="fen per tonne")
+    price_max: Fen | None = None
+    currency: Literal[CURRENCIES] | None = None
+    district: str | None = Field(None, max_length=12)
+    lat: Coordinate | None = None
+    lon: Coordinate | None = None
+    radius_km: int | None = Field(None, ge=1, le=1000)
+    valid_until: PlanDate | None = None
+    status: Literal["draft", "published"] | None = None
+
+
+class DemandPatch(DemandInput):
+    title: str | None = Field(None, max_length=200)
+    status: Literal["published", "closed"] | None = None
+
+
+class DemandQuery(PageQuery):
+    waste_code: str | None = Field(None, max_length=20, description="a catalogue code")
 
 
 def _amount(grams: int | None, unit: str) -> str | None:
@@ -111,17 +226,15 @@ def listing_json(listing: Listing, distance_m: float | None = None) -> dict:
 
 
 @api.get("/listings")
-@doc("Search published listings (Meilisearch, or SQL when it does not answer)", tags=["marketplace"],
-     params=SEARCH_PARAMS,
-     responses={"200": {"description": "A page of listings with facet counts",
-                        "content": {"application/json": {"schema": LISTING_PAGE}}}})
-def listings_search():
-    args = request.args
+@endpoint("Search published listings (Meilisearch, or SQL when it does not answer)", tags=["marketplace"],
+          query=ListingSearch, response=ListingSearchResult, descriptions={200: "A page of listings with facet counts"},
+          links={200: {"GetListing": link("listings_get", listing_id=first_item()),
+                       "MakeOffer": link("offers_create", "post", listing_id=first_item())}})
+def listings_search(query: ListingSearch):
+    args, page, size = request.args, query.page, query.page_size
     geo = parse_geo(args)
-    filters, sort, query = parse_filters(args), parse_sort(args, geo), parse_query(args)
-    page = _int_arg("page", 1, minimum=1, maximum=10_000)
-    size = _int_arg("page_size", 20, minimum=1, maximum=current_app.config["API_MAX_PAGE_SIZE"])
-    result = search(query, filters, sort, page, size, geo)
+    filters, sort, text = parse_filters(args), parse_sort(args, geo), parse_query(args)
+    result = search(text, filters, sort, page, size, geo)
     return jsonify(items=[listing_json(h.listing, h.distance_m) for h in result.items], total=result.total,
                    facets=result.facets, page=page, page_size=size, pages=(result.total + size - 1) // size,
                    backend=result.backend)
@@ -133,19 +246,22 @@ def _acting_org():
 
 @api.post("/listings")
 @token_required
-@doc("Create a listing (draft or published) for the token's organisation", tags=["marketplace"],
-     body=LISTING_INPUT, responses={"201": {"description": "Created", "content": {"application/json": {
-         "schema": LISTING}}}})
-def listings_create():
-    data = json_body()
-    listing = services.create_listing(_acting_org(), data, current_user)
+@endpoint("Create a listing (draft or published) for the token's organisation", tags=["marketplace"],
+          body=ListingInput, response=ListingOut, status=201,
+          links={201: {"GetListing": {"operationId": "api_listings_get_get",
+                                      "parameters": {"listing_id": "$response.body#/id"}},
+                       "PatchListing": {"operationId": "api_listings_patch_patch",
+                                        "parameters": {"listing_id": "$response.body#/id"}},
+                       "MakeOffer": {"operationId": "api_offers_create_post",
+                                     "parameters": {"listing_id": "$response.body#/id"}}}})
+def listings_create(body: ListingInput):
+    listing = services.create_listing(_acting_org(), body.model_dump(exclude_none=True), current_user)
     db.session.commit()
     return jsonify(listing_json(listing)), 201
 
 
 @api.get("/listings/<int:listing_id>")
-@doc("One listing", tags=["marketplace"],
-     responses={"200": {"description": "The listing", "content": {"application/json": {"schema": LISTING}}}})
+@endpoint("One listing", tags=["marketplace"], response=ListingOut)
 def listings_get(listing_id):
     listing = services.require_view_listing(current_user, db.session.get(Listing, listing_id))
     return jsonify(listing_json(listing))
@@ -156,16 +272,12 @@ STATUS_ACTIONS = {"published": "publish", "paused": "pause", "withdrawn": "withd
 
 @api.patch("/listings/<int:listing_id>")
 @token_required
-@doc("Change a listing; status published, paused or withdrawn moves its lifecycle", tags=["marketplace"],
-     body=LISTING_PATCH,
-     responses={"200": {"description": "The listing", "content": {"application/json": {"schema": LISTING}}}})
-def listings_patch(listing_id):
+@endpoint("Change a listing; status published, paused or withdrawn moves its lifecycle", tags=["marketplace"],
+          body=ListingPatch, response=ListingOut)
+def listings_patch(listing_id, body: ListingPatch):
     listing = services.require_edit_listing(current_user, db.session.get(Listing, listing_id))
-    data = json_body()
+    data = body.model_dump(exclude_unset=True)
     status = data.pop("status", None)
-    if status is not None and status not in STATUS_ACTIONS:
-        raise DomainError(_l("The status can be set to published, paused or withdrawn."),
-                          fields={"status": _l("published, paused or withdrawn")})
     if data:
         services.update_listing(listing, data, current_user)
     if status is not None and status != listing.status:
@@ -186,26 +298,14 @@ def demand_json(demand: Demand) -> dict:
             "valid_until": demand.valid_until.isoformat() if demand.valid_until else None, "status": demand.status}
 
 
-DEMAND_INPUT = register_schema("DemandInput", {"type": "object", "required": ["title"], "properties": {
-    "title": {"type": "string"}, "description": {"type": "string"},
-    "waste_codes": {"type": "array", "items": {"type": "string"}},
-    "categories": {"type": "array", "items": {"type": "string"}}, "streams": {"type": "array", "items": {"type": "string"}},
-    "quantity": {"type": "number"}, "unit": {"type": "string", "enum": list(UNITS)},
-    "price_min": {"type": "integer", "description": "fen per tonne"}, "price_max": {"type": "integer"},
-    "currency": {"type": "string"}, "district": {"type": "string"}, "lat": {"type": "number"},
-    "lon": {"type": "number"}, "radius_km": {"type": "integer"}, "valid_until": {"type": "string", "format": "date"},
-    "status": {"type": "string", "enum": ["draft", "published"]}}})
-
-
 @api.get("/demands")
-@doc("Published demand posts", tags=["marketplace"],
-     params=[query_param("waste_code", "a catalogue code"), query_param("page", "from 1", "integer"),
-             query_param("page_size", "at most 100", "integer")],
-     responses={"200": {"description": "A page of demand posts"}})
-def demands_list():
+@endpoint("Published demand posts", tags=["marketplace"], query=DemandQuery, response=Page[DemandOut],
+          links={200: {"GetDemand": link("demands_get", demand_id=first_item())}})
+def demands_list(query: DemandQuery):
+    filters = query
     query = select(Demand).where(Demand.status == "published").order_by(Demand.created_at.desc(), Demand.id.desc())
     rows = None
-    if code := (request.args.get("waste_code") or "").strip():
+    if code := (filters.waste_code or "").strip():
         from portal.regulatory.catalogue import lookup_waste_code
 
         entry = lookup_waste_code(code)
@@ -220,32 +320,31 @@ def demands_list():
 
 @api.post("/demands")
 @token_required
-@doc("Post a demand (wanted) for the token's organisation", tags=["marketplace"], body=DEMAND_INPUT,
-     responses={"201": {"description": "Created", "content": {"application/json": {"schema": DEMAND}}}})
-def demands_create():
-    demand = services.create_demand(_acting_org(), json_body(), current_user)
+@endpoint("Post a demand (wanted) for the token's organisation", tags=["marketplace"], body=DemandInput,
+          response=DemandOut, status=201,
+          links={201: {"GetDemand": {"operationId": "api_demands_get_get",
+                                     "parameters": {"demand_id": "$response.body#/id"}},
+                       "PatchDemand": link("demands_patch", "patch", demand_id="$response.body#/id")}})
+def demands_create(body: DemandInput):
+    demand = services.create_demand(_acting_org(), body.model_dump(exclude_none=True), current_user)
     db.session.commit()
     return jsonify(demand_json(demand)), 201
 
 
 @api.get("/demands/<int:demand_id>")
-@doc("One demand post", tags=["marketplace"],
-     responses={"200": {"description": "The demand", "content": {"application/json": {"schema": DEMAND}}}})
+@endpoint("One demand post", tags=["marketplace"], response=DemandOut)
 def demands_get(demand_id):
     return jsonify(demand_json(services.require_view_demand(current_user, db.session.get(Demand, demand_id))))
 
 
 @api.patch("/demands/<int:demand_id>")
 @token_required
-@doc("Change a demand post; status published or closed moves it", tags=["marketplace"], body=DEMAND_INPUT,
-     responses={"200": {"description": "The demand", "content": {"application/json": {"schema": DEMAND}}}})
-def demands_patch(demand_id):
+@endpoint("Change a demand post; status published or closed moves it", tags=["marketplace"], body=DemandPatch,
+          response=DemandOut)
+def demands_patch(demand_id, body: DemandPatch):
     demand = services.require_edit_demand(current_user, db.session.get(Demand, demand_id))
-    data = json_body()
+    data = body.model_dump(exclude_unset=True)
     status = data.pop("status", None)
-    if status not in (None, "published", "closed"):
-        raise DomainError(_l("The status can be set to published or closed."),
-                          fields={"status": _l("published or closed")})
     if data:
         services.update_demand(demand, data, current_user)
     if status is not None and status != demand.status:

@@ -5,6 +5,8 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.inputs import PlanDateRange, fen_range, quantity_range
+
 FORM_CHOICES = [("solid", _l("Solid")), ("semi_solid", _l("Semi-solid")), ("liquid", _l("Liquid")),
                 ("sludge", _l("Sludge")), ("powder", _l("Powder")), ("gas", _l("Gas"))]
 STREAM_CHOICES = [("", _l("From the waste code")), ("industrial", _l("General industrial solid waste")),
@@ -27,20 +29,20 @@ class ListingForm(FlaskForm):
     waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)])
     stream = SelectField(_l("Waste stream"), choices=STREAM_CHOICES, validators=[Optional()])
     form = SelectField(_l("Physical form"), choices=FORM_CHOICES)
-    quantity = DecimalField(_l("Quantity available"), places=3, validators=[DataRequired()])
+    quantity = DecimalField(_l("Quantity available"), places=3, validators=[DataRequired(), quantity_range()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     supply = SelectField(_l("Supply"), choices=SUPPLY_CHOICES)
-    monthly = DecimalField(_l("Amount per month"), places=3, validators=[Optional()])
+    monthly = DecimalField(_l("Amount per month"), places=3, validators=[Optional(), quantity_range()])
     duration_months = IntegerField(_l("Duration (months)"), validators=[Optional(), NumberRange(min=1, max=120)])
     price = IntegerField(_l("Price per unit (fen; negative = you pay a gate fee; empty = negotiable)"),
-                         validators=[Optional()])
+                         validators=[Optional(), fen_range()])
     currency = SelectField(_l("Currency"), choices=[("CNY", "CNY")])
     site_id = SelectField(_l("Site"), validators=[Optional()])
     district = SelectField(_l("District"), validators=[DataRequired()])
     lat = DecimalField(_l("Latitude (WGS-84)"), places=6, validators=[Optional(), NumberRange(min=-90, max=90)])
     lon = DecimalField(_l("Longitude (WGS-84)"), places=6, validators=[Optional(), NumberRange(min=-180, max=180)])
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    valid_from = DateField(_l("Valid from"), validators=[Optional(), PlanDateRange()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional(), PlanDateRange()])
     quality = TextAreaField(_l("Quality data (one “name: value” per line)"), validators=[Optional(), Length(max=4000)])
     photos = MultipleFileField(_l("Photos (JPEG, PNG or WebP)"))
     lab_report = FileField(_l("Lab report (PDF or image)"))
@@ -66,12 +68,12 @@ class DemandForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     waste_codes = StringField(_l("Waste codes (comma-separated)"), validators=[Optional(), Length(max=500)])
     categories = StringField(_l("Categories, e.g. HW08, SW02 (comma-separated)"), validators=[Optional(), Length(max=200)])
-    quantity = DecimalField(_l("Quantity wanted (t)"), places=3, validators=[Optional()])
-    price_min = IntegerField(_l("Lowest price (fen per t)"), validators=[Optional()])
-    price_max = IntegerField(_l("Highest price (fen per t)"), validators=[Optional()])
+    quantity = DecimalField(_l("Quantity wanted (t)"), places=3, validators=[Optional(), quantity_range()])
+    price_min = IntegerField(_l("Lowest price (fen per t)"), validators=[Optional(), fen_range()])
+    price_max = IntegerField(_l("Highest price (fen per t)"), validators=[Optional(), fen_range()])
     district = SelectField(_l("District"), validators=[Optional()])
     radius_km = IntegerField(_l("Collection radius (km)"), validators=[Optional(), NumberRange(min=1, max=2000)])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional(), PlanDateRange()])
 
     def to_input(self) -> dict:
         priced = self.price_min.data is not None or self.price_max.data is not None

@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal import auth
 from portal.accounts.forms import county_choices
-from portal.errors import DomainError
+from portal.errors import DomainError, put_errors
 from portal.extensions import db
 
 from ..search.backends import search
@@ -51,12 +51,6 @@ def _amount(grams, unit):
     from .api import _amount as amount
 
     return amount(grams, unit)
-
-
-def _put_errors(form, exc: DomainError, default: str) -> None:
-    for name, message in (exc.fields or {default: exc.message}).items():
-        target = form[name] if name in form else form[default]
-        target.errors = [*target.errors, str(message)]
 
 
 def _viewer_point(geo: Geo | None) -> Geo | None:
@@ -189,7 +183,7 @@ def listing_form(listing_id: int | None = None):
             _attach_files(form, listing)
         except DomainError as exc:
             db.session.rollback()
-            _put_errors(form, exc, "title")
+            put_errors(form, exc, "title")
             if listing_id is None:
                 listing = None
         else:
@@ -246,7 +240,7 @@ def demand_form(demand_id: int | None = None):
                 services.update_demand(demand, form.to_input(), current_user)
         except DomainError as exc:
             db.session.rollback()
-            _put_errors(form, exc, "title")
+            put_errors(form, exc, "title")
         else:
             db.session.commit()
             flash(_("The demand has been saved."), "success")

@@ -1,11 +1,16 @@
 """JSON API of payments: the token organisation's payments and one deal's payment with its refunds."""
-from flask import jsonify, request
+from datetime import datetime
+from typing import Literal
+
+from flask import jsonify
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from pydantic import Field
 
 from portal import auth
 from portal.api import api
-from portal.api.core import doc, paginate, query_param, register_schema, token_required
+from portal.api.core import paginate, token_required
+from portal.api.schemas import OrgRef, Output, Page, PageQuery, endpoint
 from portal.errors import DomainError
 from portal.extensions import db
 
@@ -13,21 +18,35 @@ from ..deals.models import Deal
 from . import services
 from .models import PAYMENT_STATUSES
 
-REFUND = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "reason": {"type": "string", "enum": ["shortfall", "cancellation"]},
-    "amount": {"type": "integer", "description": "fen"}, "fee": {"type": "integer", "description": "fen"},
-    "status": {"type": "string"}}}
-PAYMENT = register_schema("Payment", {"type": "object", "required": ["id", "deal_id", "status"], "properties": {
-    "id": {"type": "integer"}, "deal_id": {"type": "integer"}, "reference": {"type": "string"},
-    "provider": {"type": "string", "enum": ["offline", "stripe"]}, "status": {"type": "string", "enum": list(PAYMENT_STATUSES)},
-    "payer": {"type": "object"}, "payee": {"type": "object"}, "currency": {"type": "string"},
-    "amount": {"type": "integer", "description": "goods amount in fen"},
-    "fee": {"type": "integer", "description": "platform fee in fen"}, "total": {"type": "integer"},
-    "refunded": {"type": "integer"}, "transfer_status": {"type": "string"},
-    "confirmed_at": {"type": "string", "nullable": True}, "refunds": {"type": "array", "items": REFUND}}})
-PAYMENT_PAGE = register_schema("PaymentPage", {"type": "object", "properties": {
-    "items": {"type": "array", "items": PAYMENT}, "total": {"type": "integer"}, "page": {"type": "integer"},
-    "page_size": {"type": "integer"}, "pages": {"type": "integer"}}})
+
+class RefundOut(Output):
+    id: int
+    reason: Literal["shortfall", "cancellation"]
+    amount: int = Field(description="fen")
+    fee: int = Field(description="fen")
+    status: str
+
+
+class PaymentOut(Output):
+    id: int
+    deal_id: int
+    reference: str
+    provider: Literal["offline", "stripe"]
+    status: Literal[PAYMENT_STATUSES]
+    payer: OrgRef
+    payee: OrgRef
+    currency: str
+    amount: int = Field(description="goods amount in fen")
+    fee: int = Field(description="platform fee in fen")
+    total: int
+    refunded: int
+    transfer_status: str | None
+    confirmed_at: datetime | None
+    refunds: list[RefundOut]
+
+
+class PaymentQuery(PageQuery):
+    status: Literal[PAYMENT_STATUSES] | None = Field(None, description="filter by status")
 
 
 def payment_json(payment) -> dict:
@@ -46,24 +65,17 @@ def payment_json(payment) -> dict:
 
 @api.get("/payments")
 @token_required
-@doc("Payments the token's organisation makes or receives, newest first", tags=["payments"],
-     params=[query_param("status", "filter by status: " + ", ".join(PAYMENT_STATUSES)),
-             query_param("page", "page number", "integer"), query_param("page_size", "items per page", "integer")],
-     responses={"200": {"description": "A page of payments", "content": {"application/json": {"schema": PAYMENT_PAGE}}}})
-def payments_list():
+@endpoint("Payments the token's organisation makes or receives, newest first", tags=["payments"],
+          query=PaymentQuery, response=Page[PaymentOut])
+def payments_list(query: PaymentQuery):
     org = auth.current_org_or_403()
-    status = request.args.get("status") or None
-    if status is not None and status not in PAYMENT_STATUSES:
-        message = _l("Unknown status.")
-        raise DomainError(message, fields={"status": message}, status=400, code="bad_request")
-    return paginate(services.payments_of(org.id, status), payment_json)
+    return paginate(services.payments_of(org.id, query.status), payment_json)
 
 
 @api.get("/deals/<int:deal_id>/payment")
 @token_required
-@doc("The payment of a deal, with its refunds", tags=["payments"],
-     responses={"200": {"description": "The payment", "content": {"application/json": {"schema": PAYMENT}}},
-                "404": {"description": "No such deal, not visible, or nothing to pay"}})
+@endpoint("The payment of a deal, with its refunds", tags=["payments"], response=PaymentOut,
+          responses={404: None}, descriptions={404: "No such deal, not visible, or nothing to pay"})
 def deal_payment(deal_id):
     deal = services.require_view_deal(current_user, db.session.get(Deal, deal_id))
     payment = services.payment_for(deal)

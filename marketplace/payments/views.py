@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from portal import auth
 from portal.auth import admin_required, login_required
-from portal.errors import DomainError
+from portal.errors import DomainError, put_errors
 from portal.extensions import db
 from portal.types import utcnow
 
@@ -50,12 +50,6 @@ def labels():
             "refund_status_label": lambda s: REFUND_STATUS_LABELS.get(s, s),
             "refund_reason_label": lambda r: REFUND_REASON_LABELS.get(r, r),
             "transfer_status_label": lambda s: TRANSFER_LABELS.get(s, s)}
-
-
-def _put_errors(form, exc: DomainError, default: str) -> None:
-    for name, message in (exc.fields or {default: exc.message}).items():
-        target = form[name] if name in form else form[default]
-        target.errors = [*target.errors, str(message)]
 
 
 def _payment(payment_id: int) -> Payment:
@@ -111,7 +105,7 @@ def upload_proof(payment_id):
             if exc.status in (403, 404, 409):
                 raise
             db.session.rollback()
-            _put_errors(form, exc, "proof")
+            put_errors(form, exc, "proof")
         else:
             db.session.commit()
             flash(_("Your proof of transfer was uploaded. The payee will confirm the payment."), "success")

@@ -1,74 +1,99 @@
 """JSON API of accounts and organisations."""
-from flask import g, jsonify, request, url_for
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from flask import g, jsonify, url_for
 from flask_babel import gettext as _
+from pydantic import Field
 from sqlalchemy import or_, select
 from werkzeug.datastructures import MultiDict
 
 from .. import auth
-from ..api import api, doc, json_body, paginate, register_schema, token_required
-from ..api.core import query_param
+from ..api import api, paginate, token_required
+from ..api.schemas import Input, Output, Page, PageQuery, endpoint, first_item, link
 from ..errors import DomainError
 from ..extensions import db
 from . import services
-from .forms import OrganisationForm
+from .forms import LAT_RANGE, LON_RANGE, OrganisationForm
 from .models import Membership, Organisation, OrgStatus, User
 
-ORGANISATION = register_schema("Organisation", {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"}, "uscc": {"type": "string"}, "name": {"type": "string"},
-        "industry": {"type": "string", "nullable": True}, "address": {"type": "string"},
-        "district_code": {"type": "string"}, "district_name": {"type": "string", "nullable": True},
-        "lat": {"type": "string", "nullable": True, "description": "WGS-84 decimal degrees"},
-        "lon": {"type": "string", "nullable": True, "description": "WGS-84 decimal degrees"},
-        "contact_name": {"type": "string"}, "contact_phone": {"type": "string"},
-        "contact_email": {"type": "string", "nullable": True},
-        "is_generator": {"type": "boolean"}, "is_transporter": {"type": "boolean"},
-        "is_collector": {"type": "boolean"}, "is_receiver": {"type": "boolean"},
-        "status": {"type": "string", "enum": [s.value for s in OrgStatus]},
-        "rejection_reason": {"type": "string", "nullable": True},
-        "created_at": {"type": "string", "format": "date-time"},
-        "reviewed_at": {"type": "string", "format": "date-time", "nullable": True},
-    },
-})
-USER = register_schema("User", {
-    "type": "object",
-    "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
-                   "email": {"type": "string", "nullable": True}, "mobile": {"type": "string", "nullable": True},
-                   "locale": {"type": "string", "nullable": True}, "is_platform_admin": {"type": "boolean"},
-                   "regulator": {"type": "object", "nullable": True, "properties": {
-                       "department": {"type": "string"}, "jurisdiction_code": {"type": "string"}}}},
-})
-MEMBER = register_schema("Member", {
-    "type": "object",
-    "properties": {"id": {"type": "integer"}, "user_id": {"type": "integer"}, "name": {"type": "string"},
-                   "login": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "staff", "driver"]},
-                   "joined_at": {"type": "string", "format": "date-time"}},
-})
-NEW_ORGANISATION = register_schema("NewOrganisation", {
-    "type": "object",
-    "required": ["uscc", "name", "address", "district_code", "contact_name", "contact_phone"],
-    "properties": {
-        "uscc": {"type": "string", "minLength": 18, "maxLength": 18}, "name": {"type": "string"},
-        "industry": {"type": "string"}, "address": {"type": "string"},
-        "district_code": {"type": "string", "description": "county-level division code, e.g. 411282"},
-        "lat": {"type": "string", "description": "WGS-84, within Sanmenxia (33.5–35.1)"},
-        "lon": {"type": "string", "description": "WGS-84, within Sanmenxia (110.3–112.1)"},
-        "contact_name": {"type": "string"}, "contact_phone": {"type": "string"}, "contact_email": {"type": "string"},
-        "is_generator": {"type": "boolean"}, "is_transporter": {"type": "boolean"},
-        "is_collector": {"type": "boolean"}, "is_receiver": {"type": "boolean"},
-    },
-})
+
+class OrganisationOut(Output):
+    id: int
+    uscc: str
+    name: str
+    industry: str | None
+    address: str
+    district_code: str
+    district_name: str | None
+    lat: str | None = Field(description="WGS-84 decimal degrees")
+    lon: str | None = Field(description="WGS-84 decimal degrees")
+    contact_name: str
+    contact_phone: str
+    contact_email: str | None
+    is_generator: bool
+    is_transporter: bool
+    is_collector: bool
+    is_receiver: bool
+    status: Literal[tuple(s.value for s in OrgStatus)]
+    rejection_reason: str | None
+    created_at: datetime | None
+    reviewed_at: datetime | None
 
 
-def _page_of(schema: dict) -> dict:
-    return {"type": "object", "properties": {
-        "items": {"type": "array", "items": schema}, "total": {"type": "integer"}, "page": {"type": "integer"},
-        "page_size": {"type": "integer"}, "pages": {"type": "integer"}}}
+class RegulatorOut(Output):
+    department: str
+    jurisdiction_code: str
 
 
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+class UserOut(Output):
+    id: int
+    name: str
+    email: str | None
+    mobile: str | None
+    locale: str | None
+    is_platform_admin: bool
+    regulator: RegulatorOut | None
+
+
+class MemberOut(Output):
+    id: int
+    user_id: int
+    name: str
+    login: str | None
+    role: Literal["admin", "staff", "driver"]
+    joined_at: datetime | None
+
+
+class Me(Output):
+    user: UserOut
+    organisation: OrganisationOut | None
+
+
+class NewOrganisation(Input):
+    uscc: str = Field(min_length=18, max_length=18)
+    name: str = Field(max_length=200)
+    industry: str | None = Field(None, max_length=200)
+    address: str = Field(max_length=300)
+    district_code: str = Field(max_length=12, description="county-level division code, e.g. 411282")
+    lat: Decimal | None = Field(None, ge=LAT_RANGE[0], le=LAT_RANGE[1], max_digits=12, allow_inf_nan=False,
+                                description="WGS-84, within Sanmenxia")
+    lon: Decimal | None = Field(None, ge=LON_RANGE[0], le=LON_RANGE[1], max_digits=12, allow_inf_nan=False,
+                                description="WGS-84, within Sanmenxia")
+    contact_name: str = Field(max_length=100)
+    contact_phone: str = Field(max_length=30)
+    contact_email: str | None = Field(None, max_length=254)
+    is_generator: bool = False
+    is_transporter: bool = False
+    is_collector: bool = False
+    is_receiver: bool = False
+
+
+class OrganisationQuery(PageQuery):
+    status: Literal[tuple(s.value for s in OrgStatus)] | None = None
+    district: str | None = Field(None, max_length=12, description="county-level division code, e.g. 411282")
+    q: str | None = Field(None, max_length=200, description="part of the name or of the unified social credit code")
 
 
 def _iso(value):
@@ -103,8 +128,7 @@ def member_json(member: Membership) -> dict:
 
 @api.get("/me")
 @token_required
-@doc("The token's user and the organisation it acts for", tags=["accounts"], responses={"200": _json({
-    "type": "object", "properties": {"user": USER, "organisation": {**ORGANISATION, "nullable": True}}})})
+@endpoint("The token's user and the organisation it acts for", tags=["accounts"], response=Me)
 def me():
     org = g.api_org
     return jsonify(user=user_json(g.api_user), organisation=organisation_json(org) if org else None)
@@ -112,23 +136,18 @@ def me():
 
 @api.get("/organisations")
 @token_required
-@doc("Organisations visible to the token's user: its own, or a regulator's jurisdiction", tags=["accounts"],
-     params=[query_param("status", "pending, verified or rejected"),
-             query_param("district", "county-level division code, e.g. 411282"),
-             query_param("q", "part of the name or of the unified social credit code"),
-             query_param("page", "page number, from 1", "integer"),
-             query_param("page_size", "items per page (at most 100)", "integer")],
-     responses={"200": _json(_page_of(ORGANISATION))})
-def list_organisations():
+@endpoint("Organisations visible to the token's user: its own, or a regulator's jurisdiction", tags=["accounts"],
+          query=OrganisationQuery, response=Page[OrganisationOut],
+          links={200: {"GetOrganisation": link("get_organisation", org_id=first_item()),
+                       "Members": link("list_members", org_id=first_item())}})
+def list_organisations(query: OrganisationQuery):
+    filters = query
     query = auth.orgs_visible_to(g.api_user)
-    if status := request.args.get("status"):
-        if status not in {s.value for s in OrgStatus}:
-            message = _("Must be one of: %(values)s.", values=", ".join(s.value for s in OrgStatus))
-            raise DomainError(message, fields={"status": message}, code="bad_request", status=400)
-        query = query.where(Organisation.status == status)
-    if district := request.args.get("district"):
-        query = query.where(Organisation.district_code == district)
-    if q := (request.args.get("q") or "").strip():
+    if filters.status:
+        query = query.where(Organisation.status == filters.status)
+    if filters.district:
+        query = query.where(Organisation.district_code == filters.district)
+    if q := (filters.q or "").strip():
         query = query.where(or_(Organisation.name.icontains(q, autoescape=True),
                                 Organisation.uscc.icontains(q, autoescape=True)))
     return paginate(query.order_by(Organisation.id), organisation_json)
@@ -140,54 +159,41 @@ def _visible_org(org_id: int) -> Organisation:
 
 @api.get("/organisations/<int:org_id>")
 @token_required
-@doc("One organisation", tags=["accounts"], responses={"200": _json(ORGANISATION)})
+@endpoint("One organisation", tags=["accounts"], response=OrganisationOut)
 def get_organisation(org_id: int):
     return jsonify(organisation_json(_visible_org(org_id)))
 
 
 @api.get("/organisations/<int:org_id>/members")
 @token_required
-@doc("Members of an organisation (for its members, its regulators and admins)", tags=["accounts"],
-     params=[query_param("page", "page number, from 1", "integer"),
-             query_param("page_size", "items per page (at most 100)", "integer")],
-     responses={"200": _json(_page_of(MEMBER))})
-def list_members(org_id: int):
+@endpoint("Members of an organisation (for its members, its regulators and admins)", tags=["accounts"],
+          query=PageQuery, response=Page[MemberOut])
+def list_members(org_id: int, query: PageQuery):
     org = _visible_org(org_id)
-    query = select(Membership).where(Membership.organisation_id == org.id).order_by(Membership.id)
-    return paginate(query, member_json)
+    rows = select(Membership).where(Membership.organisation_id == org.id).order_by(Membership.id)
+    return paginate(rows, member_json)
 
 
 def _organisation_form(body: dict) -> OrganisationForm:
-    """The web form's validation applied to a JSON body, so both channels accept the same input."""
-    data, errors = MultiDict(), {}
-    for key, value in body.items():
-        if key not in OrganisationForm.FIELDS or value is None:
-            continue
-        if isinstance(value, bool):
-            if not key.startswith("is_"):
-                errors[key] = _("Must be a string.")
-            value = "y" if value else ""
-        elif key.startswith("is_"):
-            errors[key] = _("Must be true or false.")
-        elif isinstance(value, int | float):
-            value = str(value)  # repr of a JSON number: the shortest decimal that round-trips
-        elif not isinstance(value, str):
-            errors[key] = _("Must be a string.")
-        data[key] = value
+    """The web form's validation applied to the typed JSON body, so both channels accept the same input."""
+    data = MultiDict({key: ("y" if value else "") if isinstance(value, bool) else str(value)
+                      for key, value in body.items() if key in OrganisationForm.FIELDS})
     form = OrganisationForm(formdata=data, meta={"csrf": False})
     form.validate()
-    errors.update({name: messages[0] for name, messages in form.errors.items() if name not in errors})
-    if errors:
+    if errors := {name: messages[0] for name, messages in form.errors.items()}:
         raise DomainError(_("Some fields are not valid."), fields=errors, code="invalid", status=422)
     return form
 
 
 @api.post("/organisations")
 @token_required
-@doc("Register an organisation; the token's user becomes its administrator and it awaits verification",
-     tags=["accounts"], body=NEW_ORGANISATION, responses={"201": _json(ORGANISATION, "Registered, pending")})
-def create_organisation():
-    form = _organisation_form(json_body())
+@endpoint("Register an organisation; the token's user becomes its administrator and it awaits verification",
+          tags=["accounts"], body=NewOrganisation, response=OrganisationOut, status=201,
+          descriptions={201: "Registered, pending"},
+          links={201: {"GetOrganisation": {"operationId": "api_get_organisation_get",
+                                           "parameters": {"org_id": "$response.body#/id"}}}})
+def create_organisation(body: NewOrganisation):
+    form = _organisation_form(body.model_dump(exclude_none=True))
     org = services.register_organisation(g.api_user, **form.values())
     db.session.commit()
     response = jsonify(organisation_json(org))

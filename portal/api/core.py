@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..dbsession import hold_commits, release_commits
 from ..errors import DomainError, error_body
 from ..extensions import csrf, db, limiter
+from ..inputs import MAX_PAGE
 from ..types import UTCDateTime, utcnow
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -128,18 +129,10 @@ def _stop_holding(_exc) -> None:
 
 # --- request and response helpers --------------------------------------------------------------
 
-def json_body() -> dict:
-    """The request's JSON object, or a 400 in the API's error shape."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_l("The request body must be a JSON object."), code="bad_request", status=400)
-    return data
-
-
 def paginate(query, serialize, *, default_size: int = 20):
     """Page-number pagination with a maximum page size: {"items", "total", "page", "page_size", "pages"}."""
     max_size = current_app.config["API_MAX_PAGE_SIZE"]
-    page = _int_arg("page", 1, minimum=1)
+    page = _int_arg("page", 1, minimum=1, maximum=MAX_PAGE)
     size = _int_arg("page_size", default_size, minimum=1, maximum=max_size)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
@@ -161,89 +154,6 @@ def _int_arg(name: str, default: int, minimum: int, maximum: int | None = None) 
                           fields={name: _("Must be a whole number in the range %(limit)s.", limit=limit)},
                           status=400, code="bad_request")
     return value
-
-
-# --- OpenAPI -----------------------------------------------------------------------------------
-
-SCHEMAS: dict[str, dict] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}},
-    },
-}
-
-
-def register_schema(name: str, schema: dict) -> dict:
-    SCHEMAS[name] = schema
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def doc(summary: str, *, tags=(), params=(), body: dict | None = None, responses: dict | None = None):
-    """Describe an endpoint for the OpenAPI document, next to its code."""
-    def decorate(view):
-        view._openapi = {"summary": summary, "tags": list(tags), "params": list(params),
-                         "body": body, "responses": responses or {"200": {"description": "OK"}}}
-        return view
-    return decorate
-
-
-def query_param(name: str, description: str, type_: str = "string", required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description,
-            "schema": {"type": type_}}
-
-
-def _openapi_path(rule: str) -> tuple[str, list[dict]]:
-    import re
-
-    params = []
-    for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
-        params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer" if converter == "int" else "string"}})
-    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), params
-
-
-def build_openapi(app) -> dict:
-    paths: dict = {}
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/"):
-            continue
-        view = app.view_functions[rule.endpoint]
-        meta = getattr(view, "_openapi", None)
-        if meta is None:
-            continue
-        path, path_params = _openapi_path(rule.rule[len("/api/v1"):])
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            operation = {"operationId": rule.endpoint.replace(".", "_") + "_" + method.lower(),
-                         "summary": meta["summary"], "tags": meta["tags"],
-                         "parameters": path_params + meta["params"],
-                         "responses": {**meta["responses"], "default": {
-                             "description": "Error", "content": {"application/json": {
-                                 "schema": {"$ref": "#/components/schemas/Error"}}}}}}
-            if getattr(view, "_api_auth", False):
-                operation["security"] = [{"bearer": []}]
-            if method == "POST":
-                operation["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
-                                                "schema": {"type": "string"}})
-            if meta["body"]:
-                operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
-            paths.setdefault(path, {})[method.lower()] = operation
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": "wufei API", "version": "1.0.0",
-                 "description": "无废城市 platform API. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}."},
-        "servers": [{"url": app.config["BASE_URL"] + "/api/v1"}],
-        "paths": dict(sorted(paths.items())),
-        "components": {"schemas": SCHEMAS,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
-
-
-@api.get("/openapi.json")
-def openapi_json():
-    return jsonify(build_openapi(current_app))
 
 
 def error_json(code: str, message, fields=None, status: int = 422):

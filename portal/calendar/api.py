@@ -1,65 +1,54 @@
 """Public JSON endpoints of the working-day calendar (read-only, no token needed)."""
+import datetime as dt
 from datetime import date
+from typing import Annotated, Literal
 
-from flask import jsonify, request
-from flask_babel import gettext as _
+from flask import jsonify
+from pydantic import Field
 
 from ..api import api
-from ..api.core import doc, query_param, register_schema
-from ..errors import DomainError
+from ..api.schemas import Input, Output, endpoint
 from ..extensions import db
 from .forms import FIRST_YEAR, LAST_YEAR
 from .services import MAX_WORKING_DAYS, add_working_days, days_of_year_query, is_year_covered
 
-DAY_SCHEMA = register_schema("CalendarDay", {"type": "object", "properties": {
-    "date": {"type": "string", "format": "date"},
-    "kind": {"type": "string", "enum": ["holiday", "workday"],
-             "description": "holiday: a day off; workday: a Saturday or Sunday worked in exchange (调休)"},
-    "name": {"type": "string", "example": "国庆节"},
-    "source": {"type": "string", "enum": ["bundled", "admin"]}}})
+
+class CalendarDay(Output):
+    date: dt.date
+    kind: Literal["holiday", "workday"] = Field(
+        description="holiday: a day off; workday: a Saturday or Sunday worked in exchange (调休)")
+    name: str = Field(examples=["国庆节"])
+    source: Literal["bundled", "admin"]
 
 
-def _invalid(field: str, message: str):
-    return DomainError(message, fields={field: message})
+class CalendarYear(Output):
+    year: int
+    covered: bool = Field(description="false: no data, only weekends are days off")
+    days: list[CalendarDay]
 
 
-def _date_arg(name: str) -> date:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        raise _invalid(name, _("Required, as YYYY-MM-DD."))
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        raise _invalid(name, _("Not a date; use YYYY-MM-DD.")) from None
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise _invalid(name, _("A date between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR))
-    return value
+class WorkingDaysQuery(Input):
+    from_: date = Field(alias="from", ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31),
+                        description="The start date, YYYY-MM-DD (counting begins the day after)")
+    n: int = Field(ge=-MAX_WORKING_DAYS, le=MAX_WORKING_DAYS,
+                   description="Working days to add (negative: before the date)")
 
 
-def _count_arg(name: str) -> int:
-    raw = request.args.get(name, "").strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or abs(value) > MAX_WORKING_DAYS:
-        raise _invalid(name, _("Must be a whole number between -%(max)s and %(max)s.", max=MAX_WORKING_DAYS))
-    return value
+class WorkingDays(Output):
+    date: dt.date
+    from_: dt.date = Field(alias="from")
+    n: int
+    covered: bool = Field(description="false when a year on the way has no holiday data")
+
+
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 @api.get("/calendar/working-days")
-@doc("The n-th Chinese working day after a date", tags=["calendar"], params=[
-    query_param("from", "The start date, YYYY-MM-DD (counting begins the day after)", required=True),
-    query_param("n", f"Working days to add (negative: before the date), at most {MAX_WORKING_DAYS}",
-                "integer", required=True)],
-    responses={"200": {"description": "The date", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"date": {"type": "string", "format": "date"},
-                                         "from": {"type": "string", "format": "date"},
-                                         "n": {"type": "integer"},
-                                         "covered": {"type": "boolean", "description":
-                                                     "false when a year on the way has no holiday data"}}}}}}})
-def working_days():
-    start, n = _date_arg("from"), _count_arg("n")
+@endpoint("The n-th Chinese working day after a date", tags=["calendar"], query=WorkingDaysQuery,
+          response=WorkingDays)
+def working_days(query: WorkingDaysQuery):
+    start, n = query.from_, query.n
     result = add_working_days(start, n)
     years = range(min(start.year, result.year), max(start.year, result.year) + 1)
     return jsonify({"date": result.isoformat(), "from": start.isoformat(), "n": n,
@@ -67,15 +56,9 @@ def working_days():
 
 
 @api.get("/calendar/<year>")
-@doc("Public holidays and make-up working days (调休) of a year", tags=["calendar"],
-     responses={"200": {"description": "The year's exceptions to the weekend rule", "content": {
-         "application/json": {"schema": {"type": "object", "properties": {
-             "year": {"type": "integer"},
-             "covered": {"type": "boolean", "description": "false: no data, only weekends are days off"},
-             "days": {"type": "array", "items": DAY_SCHEMA}}}}}}})
-def calendar_year(year: str):
-    if not year.isdigit() or not FIRST_YEAR <= int(year) <= LAST_YEAR:
-        raise _invalid("year", _("A year between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR))
-    days = db.session.scalars(days_of_year_query(int(year))).all()
-    return jsonify({"year": int(year), "covered": bool(days), "days": [
+@endpoint("Public holidays and make-up working days (调休) of a year", tags=["calendar"], path={"year": Year},
+          response=CalendarYear)
+def calendar_year(year: int):
+    days = db.session.scalars(days_of_year_query(year)).all()
+    return jsonify({"year": year, "covered": bool(days), "days": [
         {"date": d.day.isoformat(), "kind": d.kind.value, "name": d.name, "source": d.source.value} for d in days]})

@@ -6,11 +6,14 @@ class in EPCIS terms) ID_BASE/lot/<batch id>. These URIs are a stable contract l
 """
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask import jsonify
 from flask_login import current_user
+from pydantic import BaseModel, Field
 
-from ..api.core import api, doc, register_schema, token_required
+from ..api.core import api, token_required
+from ..api.schemas import endpoint
 from ..extensions import db
 from ..types import utcnow
 from .batches.models import Batch, Container
@@ -240,20 +243,24 @@ def batch_epcis_document(batch: Batch) -> dict:
     }
 
 
-EPCIS_SCHEMA = register_schema("EPCISDocument", {
-    "type": "object",
-    "description": "GS1 EPCIS 2.0 EPCISDocument (JSON-LD); validates against the GS1 EPCIS JSON schema.",
-    "required": ["@context", "type", "schemaVersion", "creationDate", "epcisBody"],
-    "properties": {"@context": {"type": "array", "items": {}}, "type": {"type": "string"},
-                   "schemaVersion": {"type": "string"}, "creationDate": {"type": "string", "format": "date-time"},
-                   "epcisBody": {"type": "object", "properties": {"eventList": {"type": "array",
-                                                                                 "items": {"type": "object"}}}}},
-})
+class EPCISBody(BaseModel):
+    eventList: list[dict[str, Any]]
+
+
+class EPCISDocument(BaseModel):
+    """GS1 EPCIS 2.0 EPCISDocument (JSON-LD); validates against the GS1 EPCIS JSON schema, which owns its
+    properties (it is extensible by design, so this model does not forbid extra ones)."""
+
+    context: list[Any] = Field(alias="@context")
+    type: str
+    schemaVersion: str
+    creationDate: datetime
+    epcisBody: EPCISBody
 
 
 @api.get("/batches/<int:batch_id>/epcis")
-@doc("A batch's ledger as a GS1 EPCIS 2.0 document", tags=["batches"], responses={
-    "200": {"description": "EPCISDocument", "content": {"application/ld+json": {"schema": EPCIS_SCHEMA}}}})
+@endpoint("A batch's ledger as a GS1 EPCIS 2.0 document", tags=["batches"], response=EPCISDocument,
+          media_type="application/ld+json", descriptions={200: "EPCISDocument"})
 @token_required
 def batch_epcis(batch_id: int):
     batch = get_batch(current_user, batch_id)

@@ -388,7 +388,7 @@ def test_api_organisation_filters_and_bad_status(client, factory):
     assert client.get(f"/api/v1/organisations?district={HUBIN}", headers=headers).json["items"][0]["name"] == "湖滨乙"
     assert client.get("/api/v1/organisations?q=%E7%81%B5%E5%AE%9D", headers=headers).json["total"] == 1
     bad = client.get("/api/v1/organisations?status=bogus", headers=headers)
-    assert bad.status_code == 400 and "status" in bad.json["error"]["fields"]
+    assert bad.status_code == 422 and "status" in bad.json["error"]["fields"]  # well-formed, not a status
     assert client.get("/api/v1/organisations").status_code == 401
 
 
@@ -424,9 +424,11 @@ def test_api_names_every_bad_field(app, client, factory):
     response = client.post("/api/v1/organisations", json={"uscc": make_uscc(), "lat": 50, "is_generator": "yes",
                                                           "name": ["not", "a", "string"]},
                            headers=_bearer(secret))
-    assert response.status_code == 422
+    assert response.status_code == 400  # values of the wrong JSON type
     fields = response.json["error"]["fields"]
     assert {"lat", "is_generator", "name", "address", "district_code", "contact_name"} <= set(fields)
+    response = client.post("/api/v1/organisations", json={"uscc": make_uscc(), "lat": 50}, headers=_bearer(secret))
+    assert response.status_code == 422 and {"lat", "name", "address"} <= set(response.json["error"]["fields"])
     assert client.post("/api/v1/organisations", data="[]", content_type="application/json",
                        headers=_bearer(secret)).status_code == 400
     assert _db(app, select(func.count(Organisation.id))) == 0

@@ -110,21 +110,25 @@ def test_api_lists_a_year(client):
     assert client.get(f"/api/v1/calendar/{UNCOVERED}").json == {"year": UNCOVERED, "covered": False, "days": []}
 
 
-@pytest.mark.parametrize(("url", "field"), [
-    ("/api/v1/calendar/working-days?n=5", "from"),
-    ("/api/v1/calendar/working-days?from=2025-02-30&n=5", "from"),
-    ("/api/v1/calendar/working-days?from=1800-01-01&n=5", "from"),
-    ("/api/v1/calendar/working-days?from=2025-09-30", "n"),
-    ("/api/v1/calendar/working-days?from=2025-09-30&n=five", "n"),
-    ("/api/v1/calendar/working-days?from=2025-09-30&n=1.5", "n"),
-    ("/api/v1/calendar/working-days?from=2025-09-30&n=999999", "n"),
-    ("/api/v1/calendar/20x5", "year"),
-    ("/api/v1/calendar/1800", "year"),
+@pytest.mark.parametrize(("url", "field", "status"), [
+    ("/api/v1/calendar/working-days?n=5", "from", 422),
+    ("/api/v1/calendar/working-days?from=2025-02-30&n=5", "from", 400),
+    ("/api/v1/calendar/working-days?from=1800-01-01&n=5", "from", 422),
+    ("/api/v1/calendar/working-days?from=2025-09-30", "n", 422),
+    ("/api/v1/calendar/working-days?from=2025-09-30&n=five", "n", 400),
+    ("/api/v1/calendar/working-days?from=2025-09-30&n=1.5", "n", 400),
+    ("/api/v1/calendar/working-days?from=2025-09-30&n=999999", "n", 422),
 ])
-def test_api_bad_input_is_a_422_naming_the_field(client, url, field):
+def test_api_bad_input_is_refused_naming_the_field(client, url, field, status):
+    """400 for what is not a date or a whole number, 422 for a well-formed value out of range."""
     response = client.get(url)
-    assert response.status_code == 422
+    assert response.status_code == status
     assert field in response.json["error"]["fields"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/calendar/20x5", "/api/v1/calendar/1800"])
+def test_api_year_outside_the_calendar_is_not_found(client, url):
+    assert client.get(url).status_code == 404
 
 
 def test_calendar_endpoints_are_in_the_openapi_document(client):

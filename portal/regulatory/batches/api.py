@@ -1,55 +1,126 @@
 """JSON API for batches, containers and storage moves, acting for the token's organisation."""
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
+from pydantic import Field
 
 from ... import auth
-from ...api import api, doc, json_body, paginate, register_schema, token_required
-from ...api.core import query_param
+from ...api import api, paginate, token_required
+from ...api.schemas import Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from ...errors import DomainError, NotFound
 from ...extensions import db
+from ...inputs import EventDate, Id
 from ..ledger.services import events_for, verify_batch
 from . import services
-from .models import BATCH_STATUSES, FORMS, UNITS, Batch
+from .models import BATCH_STATUSES, CONTAINER_STATUSES, FORMS, UNITS, Batch
 
-CONTAINER = register_schema("Container", {"type": "object", "properties": {
-    "id": {"type": "integer"}, "code": {"type": "string", "minLength": 37, "maxLength": 37},
-    "batch_id": {"type": "integer"}, "sequence": {"type": "integer"}, "quantity_g": {"type": "integer"},
-    "packaging": {"type": "string"}, "status": {"type": "string"},
-    "facility_id": {"type": "integer", "nullable": True}}})
-BATCH = register_schema("Batch", {"type": "object", "properties": {
-    "id": {"type": "integer"}, "organisation": {"type": "object"}, "site_id": {"type": "integer", "nullable": True},
-    "waste_code": {"type": "string"}, "stream": {"type": "string"}, "quantity_g": {"type": "integer"},
-    "unit": {"type": "string"}, "form": {"type": "string", "enum": list(FORMS)}, "packaging": {"type": "string"},
-    "hazards": {"type": "array", "items": {"type": "string"}}, "main_components": {"type": "string", "nullable": True},
-    "harmful_components": {"type": "string", "nullable": True}, "generated_on": {"type": "string", "format": "date"},
-    "status": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
-    "containers": {"type": "array", "items": CONTAINER},
-    "ledger": {"type": "object", "properties": {"head_seq": {"type": "integer"}, "head_hash": {"type": "string"}}}}})
-EVENT = register_schema("LedgerEvent", {"type": "object", "properties": {
-    "id": {"type": "integer"}, "seq": {"type": "integer"}, "event_type": {"type": "string"},
-    "container": {"type": "string", "nullable": True}, "organisation_id": {"type": "integer"},
-    "actor_id": {"type": "integer", "nullable": True}, "occurred_at": {"type": "string", "format": "date-time"},
-    "recorded_at": {"type": "string", "format": "date-time"}, "place": {"type": "string", "nullable": True},
-    "lat": {"type": "string", "nullable": True}, "lon": {"type": "string", "nullable": True},
-    "quantity_g": {"type": "integer", "nullable": True}, "data": {"type": "object"},
-    "prev_hash": {"type": "string"}, "hash": {"type": "string"}}})
-NEW_BATCH = register_schema("NewBatch", {"type": "object",
-                                         "required": ["waste_code", "quantity", "unit", "form", "packaging"],
-                                         "properties": {
-    "waste_code": {"type": "string", "description": "900-249-08 or 90024908"},
-    "quantity": {"type": "string", "description": "a decimal number, e.g. \"0.9\""},
-    "unit": {"type": "string", "enum": list(UNITS)}, "form": {"type": "string", "enum": list(FORMS)},
-    "packaging": {"type": "string"}, "main_components": {"type": "string"}, "harmful_components": {"type": "string"},
-    "generated_on": {"type": "string", "format": "date"}, "site_id": {"type": "integer"},
-    "containers": {"description": "a number of containers, or the quantity of each in the batch's unit",
-                   "oneOf": [{"type": "integer"}, {"type": "array", "items": {"type": "string"}}]}}})
-STORAGE_MOVE = register_schema("StorageMove", {"type": "object", "required": ["container", "facility", "direction"],
-                                               "properties": {
-    "container": {"type": "string", "description": "37-character container code"},
-    "facility": {"type": "integer"}, "direction": {"type": "string", "enum": ["in", "out"]}}})
+ContainerCode = Annotated[str, Field(min_length=37, max_length=37, pattern=r"^[0-9A-Z]{37}$")]
+
+
+class ContainerOut(Output):
+    id: int
+    code: str = Field(min_length=37, max_length=37)
+    batch_id: int
+    sequence: int
+    quantity_g: int
+    packaging: str | None
+    status: Literal[CONTAINER_STATUSES]
+    facility_id: int | None
+    waste_code: str | None = Field(None, description="GET /containers/{code} only")
+
+
+class LedgerHead(Output):
+    head_seq: int | None
+    head_hash: str | None
+
+
+class BatchOut(Output):
+    id: int
+    organisation: OrgRef
+    site_id: int | None
+    waste_code: str
+    stream: str
+    quantity_g: int
+    unit: str
+    form: Literal[FORMS]
+    packaging: str | None
+    hazards: list[str]
+    main_components: str | None
+    harmful_components: str | None
+    generated_on: date
+    status: Literal[BATCH_STATUSES]
+    created_at: datetime | None
+    containers: list[ContainerOut]
+    ledger: LedgerHead
+
+
+class EventOut(Output):
+    id: int
+    seq: int
+    event_type: str
+    container: str | None
+    organisation_id: int
+    actor_id: int | None
+    occurred_at: datetime
+    recorded_at: datetime | None
+    place: str | None
+    lat: str | None
+    lon: str | None
+    quantity_g: int | None
+    data: dict[str, Any] | None
+    prev_hash: str
+    hash: str
+
+
+class Problem(Output):
+    event_id: int | None
+    seq: int | None
+    kind: str
+    message: str
+
+
+class BatchEvents(Output):
+    items: list[EventOut]
+    intact: bool
+    problems: list[Problem]
+
+
+ContainerQuantity = Annotated[Decimal, Field(gt=0, le=10**12, max_digits=18, allow_inf_nan=False)]
+
+
+class NewBatch(Input):
+    waste_code: str = Field(max_length=12, description="900-249-08 or 90024908")
+    quantity: Annotated[Decimal, Field(gt=0, le=10**12, max_digits=18, allow_inf_nan=False)] = Field(
+        description="a decimal number, e.g. \"0.9\" (a string keeps it exact)")
+    unit: Literal[UNITS]
+    form: Literal[FORMS]
+    packaging: str = Field(max_length=100)
+    main_components: str | None = Field(None, max_length=1000)
+    harmful_components: str | None = Field(None, max_length=1000)
+    generated_on: EventDate | None = Field(None, description="2000-01-01 up to today in China; default today")
+    site_id: Id | None = None
+    containers: Annotated[int, Field(ge=1, le=999)] | Annotated[list[ContainerQuantity], Field(
+        min_length=1, max_length=999)] = Field(1, description=(
+            "a number of containers, or the quantity of each in the batch's unit"))
+
+
+class StorageMove(Input):
+    container: str = Field(max_length=40, description="37-character container code")
+    facility: Id
+    direction: Literal["in", "out"]
+
+
+class BatchQuery(PageQuery):
+    waste_code: str | None = Field(None, max_length=12, description="catalogue code, with or without dashes")
+    status: Literal[BATCH_STATUSES] | None = None
+    site_id: Id | None = None
+    from_: date | None = Field(None, alias="from", description="generated on or after (YYYY-MM-DD)")
+    to: date | None = Field(None, description="generated on or before")
+    district: str | None = Field(None, max_length=12, description="district code (regulators)")
 
 
 def _iso(value):
@@ -101,88 +172,52 @@ def _batch(batch_id: int) -> Batch:
     return batch
 
 
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        message = _("Use the date format YYYY-MM-DD.")
-        raise DomainError(message, fields={name: message}, status=400, code="bad_request") from None
-
-
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
 @api.get("/batches")
-@doc("Batches visible to the token (its organisation's; a regulator's jurisdiction)", tags=["batches"], params=[
-    query_param("waste_code", "catalogue code, with or without dashes"),
-    query_param("status", "one of " + ", ".join(BATCH_STATUSES)), query_param("site_id", "site id", "integer"),
-    query_param("from", "generated on or after (YYYY-MM-DD)"), query_param("to", "generated on or before"),
-    query_param("district", "district code (regulators)"), query_param("page", "page number", "integer"),
-    query_param("page_size", "items per page", "integer")],
-    responses={"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": BATCH}}})})
+@endpoint("Batches visible to the token (its organisation's; a regulator's jurisdiction)", tags=["batches"],
+          query=BatchQuery, response=Page[BatchOut],
+          links={200: {"GetBatch": link("get_batch", batch_id=first_item()),
+                       "BatchEvents": link("batch_events", batch_id=first_item()),
+                       "BatchEpcis": link("batch_epcis", batch_id=first_item())}})
 @token_required
-def list_batches():
+def list_batches(query: BatchQuery):
     is_overseer = auth.is_admin(current_user) or auth.regulator_of(current_user)
     org_id = None if is_overseer else getattr(g.get("api_org"), "id", -1)
-    site = request.args.get("site_id")
-    query = services.batches_query(
-        current_user, organisation_id=org_id, waste_code=request.args.get("waste_code"),
-        status=request.args.get("status"), site_id=int(site) if site and site.isdigit() else None,
-        date_from=_date_arg("from"), date_to=_date_arg("to"), district=request.args.get("district"))
-    return paginate(query, batch_json)
-
-
-def _containers_arg(body: dict):
-    raw = body.get("containers", 1)
-    if isinstance(raw, bool) or not isinstance(raw, int | list):
-        message = _("Give a number of containers or the quantity of each.")
-        raise DomainError(message, fields={"containers": message})
-    return raw
+    rows = services.batches_query(
+        current_user, organisation_id=org_id, waste_code=query.waste_code, status=query.status,
+        site_id=query.site_id, date_from=query.from_, date_to=query.to, district=query.district)
+    return paginate(rows, batch_json)
 
 
 @api.post("/batches")
-@doc("Register a batch and its containers; returns the batch with its container codes", tags=["batches"],
-     body=NEW_BATCH, responses={"201": _json(BATCH, "Created")})
+@endpoint("Register a batch and its containers; returns the batch with its container codes", tags=["batches"],
+          body=NewBatch, response=BatchOut, status=201,
+          links={201: {"GetBatch": {"operationId": "api_get_batch_get", "parameters": {"batch_id": "$response.body#/id"}},
+                       "BatchEvents": {"operationId": "api_batch_events_get",
+                                       "parameters": {"batch_id": "$response.body#/id"}},
+                       "GetContainer": {"operationId": "api_get_container_get",
+                                        "parameters": {"code": "$response.body#/containers/0/code"}}}})
 @token_required
-def create_batch():
-    body = json_body()
+def create_batch(body: NewBatch):
     org = _acting_org()
-    generated_on = None
-    if body.get("generated_on"):
-        try:
-            generated_on = date.fromisoformat(str(body["generated_on"]))
-        except ValueError:
-            message = _("Use the date format YYYY-MM-DD.")
-            raise DomainError(message, fields={"generated_on": message}) from None
-    quantity = body.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, str | int | float):
-        message = _("Enter a number.")
-        raise DomainError(message, fields={"quantity": message})
     batch = services.create_batch(
-        org, current_user, str(body.get("waste_code") or ""), quantity, str(body.get("unit") or ""),
-        str(body.get("form") or ""), str(body.get("packaging") or ""),
-        main_components=body.get("main_components"), harmful_components=body.get("harmful_components"),
-        generated_on=generated_on, site=body.get("site_id"), containers=_containers_arg(body))
+        org, current_user, body.waste_code, str(body.quantity), body.unit, body.form, body.packaging,
+        main_components=body.main_components, harmful_components=body.harmful_components,
+        generated_on=body.generated_on, site=body.site_id,
+        containers=body.containers if isinstance(body.containers, int) else [str(q) for q in body.containers])
     db.session.commit()
     return jsonify(batch_json(batch)), 201
 
 
 @api.get("/batches/<int:batch_id>")
-@doc("One batch with its containers", tags=["batches"], responses={"200": _json(BATCH)})
+@endpoint("One batch with its containers", tags=["batches"], response=BatchOut)
 @token_required
 def get_batch(batch_id: int):
     return jsonify(batch_json(_batch(batch_id)))
 
 
 @api.get("/batches/<int:batch_id>/events")
-@doc("The batch's ledger events in chain order, and whether the chain verifies", tags=["batches", "ledger"],
-     responses={"200": _json({"type": "object", "properties": {
-         "items": {"type": "array", "items": EVENT}, "intact": {"type": "boolean"},
-         "problems": {"type": "array", "items": {"type": "object"}}}})})
+@endpoint("The batch's ledger events in chain order, and whether the chain verifies", tags=["batches", "ledger"],
+          response=BatchEvents)
 @token_required
 def batch_events(batch_id: int):
     batch = _batch(batch_id)
@@ -193,7 +228,7 @@ def batch_events(batch_id: int):
 
 
 @api.get("/containers/<code>")
-@doc("A container by its 37-character code", tags=["batches"], responses={"200": _json(CONTAINER)})
+@endpoint("A container by its 37-character code", tags=["batches"], response=ContainerOut)
 @token_required
 def get_container(code: str):
     services.parse_container_code(code)
@@ -203,13 +238,12 @@ def get_container(code: str):
 
 
 @api.post("/storage-moves")
-@doc("Move a container into (入库) or out of (出库) a storage facility", tags=["batches", "storage"],
-     body=STORAGE_MOVE, responses={"201": _json(EVENT, "The ledger event")})
+@endpoint("Move a container into (入库) or out of (出库) a storage facility", tags=["batches", "storage"],
+          body=StorageMove, response=EventOut, status=201, descriptions={201: "The ledger event"})
 @token_required
-def storage_move():
-    body = json_body()
+def storage_move(body: StorageMove):
     org = _acting_org()
-    code = str(body.get("container") or "").strip().upper()
+    code = body.container.upper()
     parts = services.parse_container_code(code)
     if parts["uscc"] != org.uscc:
         message = _("The container code does not carry your organisation's credit code.")
@@ -219,6 +253,6 @@ def storage_move():
         message = _("No container has this code.")
         raise DomainError(message, fields={"container": message}, code="not_found", status=404)
     services.check_container_code(code, container.batch)
-    event = services.move_container(current_user, code, body.get("facility"), str(body.get("direction") or ""))
+    event = services.move_container(current_user, code, body.facility, body.direction)
     db.session.commit()
     return jsonify(event_json(event)), 201

@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...inputs import EventDateRange, PlanDateRange, quantity_range
 from .models import BATCH_STATUSES
 
 KINDS = [("generation", _l("Generation point")), ("storage", _l("Storage")), ("treatment", _l("Treatment"))]
@@ -47,20 +48,20 @@ class SiteForm(FlaskForm):
 class FacilityForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     site_id = SelectField(_l("Site"), coerce=int, validators=[DataRequired()])
-    capacity = DecimalField(_l("Capacity (kg)"), places=3, validators=[DataRequired(), NumberRange(min=0.001)])
+    capacity = DecimalField(_l("Capacity (kg)"), places=3, validators=[DataRequired(), quantity_range(0.001)])
     streams = SelectMultipleField(_l("Waste streams"), choices=STREAM_CHOICES, validators=[DataRequired()])
     hazardous_allowed = BooleanField(_l("Hazardous waste may be stored here"), default=True)
 
 
 class BatchForm(FlaskForm):
     waste_code = StringField(_l("Waste code"), validators=[DataRequired(), Length(max=12)])
-    quantity = DecimalField(_l("Quantity"), places=6, validators=[DataRequired()])
+    quantity = DecimalField(_l("Quantity"), places=6, validators=[DataRequired(), quantity_range()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     form = SelectField(_l("Physical form"), choices=FORM_CHOICES)
     packaging = StringField(_l("Packaging"), validators=[DataRequired(), Length(max=100)])
     main_components = TextAreaField(_l("Main components"), validators=[Optional(), Length(max=1000)])
     harmful_components = TextAreaField(_l("Harmful components"), validators=[Optional(), Length(max=1000)])
-    generated_on = DateField(_l("Generation date"), validators=[DataRequired()])
+    generated_on = DateField(_l("Generation date"), validators=[DataRequired(), EventDateRange()])
     site_id = SelectField(_l("Site"), coerce=int, validators=[Optional()])
     containers = IntegerField(_l("Number of containers"), default=1,
                               validators=[DataRequired(), NumberRange(min=1, max=999)])
@@ -74,8 +75,8 @@ class BatchFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validators=[Optional()],
                          choices=[("", _l("Any"))] + [(s, STATUS_LABELS[s]) for s in BATCH_STATUSES])
     site_id = SelectField(_l("Site"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
-    date_from = DateField(_l("Generated from"), validators=[Optional()])
-    date_to = DateField(_l("Generated until"), validators=[Optional()])
+    date_from = DateField(_l("Generated from"), validators=[Optional(), PlanDateRange()])
+    date_to = DateField(_l("Generated until"), validators=[Optional(), PlanDateRange()])
     district = SelectField(_l("District"), validators=[Optional()])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1)])
 

@@ -16,6 +16,7 @@ from ...auth import require_member_of, require_verified, require_view_org_data
 from ...clock import china_today
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
+from ...inputs import MAX_RECORD_GRAMS, event_date_error
 from ..catalogue import normalise_code, require_waste_code
 from ..ledger.models import LedgerEvent
 from ..ledger.services import append_event
@@ -53,6 +54,8 @@ def to_grams(quantity, unit: str, field: str = "quantity") -> int:
         raise _invalid(field, _("The quantity must be greater than zero."))
     if grams != grams.to_integral_value():
         raise _invalid(field, _("The quantity cannot be finer than one gram."))
+    if grams > MAX_RECORD_GRAMS:
+        raise _invalid(field, _("At most %(tonnes)s t in one record.", tonnes=MAX_RECORD_GRAMS // 1_000_000))
     return int(grams)
 
 
@@ -203,6 +206,8 @@ def _facility_values(org_id: int, values: dict) -> dict:
     if "capacity_g" in out:
         if isinstance(out["capacity_g"], bool) or not isinstance(out["capacity_g"], int) or out["capacity_g"] <= 0:
             raise _invalid("capacity", _("The capacity must be greater than zero."))
+        if out["capacity_g"] > MAX_RECORD_GRAMS:
+            raise _invalid("capacity", _("At most %(tonnes)s t in one record.", tonnes=MAX_RECORD_GRAMS // 1_000_000))
     if "streams" in out:
         streams = out["streams"] if isinstance(out["streams"], list | tuple) else (out["streams"] or "").split(",")
         streams = [s.strip() for s in streams if s.strip()]
@@ -322,6 +327,8 @@ def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str,
     generated_on = generated_on or china_today()
     if generated_on > china_today():
         raise _invalid("generated_on", _("The generation date cannot be in the future."))
+    if message := event_date_error(generated_on):  # year 0999 would print a malformed container code
+        raise _invalid("generated_on", message)
     site = _site_of(org, site)
     quantities = _container_quantities(quantity_g, containers, unit)
     batch = Batch(organisation=org, site=site, waste_code_id=entry.id, waste_code=entry.code,

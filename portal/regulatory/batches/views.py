@@ -10,7 +10,7 @@ from ... import auth
 from ...accounts.forms import county_choices
 from ...auth import login_required
 from ...clock import china_today
-from ...errors import DomainError, attempt
+from ...errors import DomainError, attempt, put_errors
 from ...extensions import db
 from ..ledger.services import events_for, verify_batch
 from ..models import CITY_CODE
@@ -38,10 +38,7 @@ FIELD_MAP = {"capacity": "capacity", "quantity": "quantity", "unit": "unit", "si
 
 
 def _put_errors(form, exc: DomainError, default: str) -> None:
-    for name, message in (exc.fields or {default: exc.message}).items():
-        name = FIELD_MAP.get(name, name)
-        target = form[name] if name in form else form[default]
-        target.errors = [*target.errors, str(message)]
+    put_errors(form, exc, default, FIELD_MAP)
 
 
 def _overseer() -> bool:

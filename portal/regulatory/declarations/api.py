@@ -1,43 +1,107 @@
 """JSON API of declarations: list, detail, create (prefilled), submit, review."""
 import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
+from pydantic import Field
 
 from ... import auth
 from ...api import api
-from ...api.core import doc, json_body, paginate, query_param, register_schema, token_required
-from ...errors import DomainError, Forbidden
+from ...api.core import paginate, token_required
+from ...api.schemas import Input, Output, Page, PageQuery, endpoint, first_item, link
+from ...errors import Forbidden
 from ...extensions import db
+from ...inputs import Id, RecordGrams
 from . import services
 from .models import FIGURES, KINDS, STATUSES, Declaration
 
 _PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 
-FIGURE_SCHEMA = {"type": "object", "properties": {
-    "waste_code": {"type": "string", "example": "900-249-08"}, "figure": {"type": "string", "enum": list(FIGURES)},
-    "ledger_g": {"type": "integer"}, "declared_g": {"type": "integer"}, "comment": {"type": "string", "nullable": True}}}
-DECLARATION_SCHEMA = register_schema("Declaration", {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "organisation": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
-                                                          "uscc": {"type": "string"}}},
-        "district_code": {"type": "string"}, "kind": {"type": "string", "enum": list(KINDS)},
-        "period": {"type": "string", "example": "2025-05"}, "status": {"type": "string", "enum": list(STATUSES)},
-        "note": {"type": "string", "nullable": True}, "return_reason": {"type": "string", "nullable": True},
-        "submitted_at": {"type": "string", "format": "date-time", "nullable": True},
-        "reviewed_at": {"type": "string", "format": "date-time", "nullable": True},
-        "figures": {"type": "array", "items": FIGURE_SCHEMA},
-        "differences": {"type": "array", "items": {"type": "object", "properties": {
-            "waste_code": {"type": "string"}, "figure": {"type": "string"}, "declared_g": {"type": "integer"},
-            "ledger_g": {"type": "integer"}, "text": {"type": "string"}}}},
-        "manifests": {"type": "array", "items": {"type": "object"}},
-        "allowed_actions": {"type": "array", "items": {"type": "string"}},
-    },
-})
-_ONE = {"content": {"application/json": {"schema": DECLARATION_SCHEMA}}}
+Period = Annotated[str, Field(pattern=_PERIOD.pattern, max_length=7, examples=["2025-05"],
+                              description="YYYY-MM (monthly) or YYYY (annual)")]
+
+
+class FigureOut(Output):
+    waste_code: str = Field(examples=["900-249-08"])
+    figure: Literal[FIGURES]
+    ledger_g: int | None
+    declared_g: int | None
+    comment: str | None
+
+
+class DifferenceOut(Output):
+    waste_code: str
+    figure: Literal[FIGURES]
+    declared_g: int
+    ledger_g: int
+    text: str
+
+
+class DeclarationOrg(Output):
+    id: int
+    name: str
+    uscc: str
+
+
+class DeclarationOut(Output):
+    id: int
+    organisation: DeclarationOrg
+    district_code: str | None
+    kind: Literal[KINDS]
+    period: str = Field(examples=["2025-05"])
+    status: Literal[STATUSES]
+    note: str | None
+    return_reason: str | None
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    figures: list[FigureOut]
+    differences: list[DifferenceOut]
+    manifests: list[dict[str, Any]]
+    allowed_actions: list[str]
+
+
+class DeclarationSummary(Output):
+    id: int
+    organisation: DeclarationOrg
+    district_code: str | None
+    kind: Literal[KINDS]
+    period: str
+    status: Literal[STATUSES]
+    differences: int
+    submitted_at: datetime | None
+
+
+class DeclarationQuery(PageQuery):
+    status: Literal[STATUSES] | None = None
+    kind: Literal[KINDS] | None = None
+    period: Period | None = None
+    district: str | None = Field(None, max_length=12, description="District code, e.g. 411282")
+    organisation: Id | None = Field(None, description="Organisation id")
+
+
+class NewDeclaration(Input):
+    kind: Literal[KINDS]
+    period: Period
+
+
+class FigureInput(Input):
+    waste_code: str = Field(max_length=12)
+    figure: Literal[FIGURES]
+    declared_g: RecordGrams
+    comment: str | None = Field(None, max_length=1000)
+
+
+class Submission(Input):
+    figures: list[FigureInput] | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class Review(Input):
+    decision: Literal["accept", "return"]
+    reason: str | None = Field(None, max_length=2000)
 
 
 def serialize(declaration: Declaration) -> dict:
@@ -67,106 +131,69 @@ def _summary(declaration: Declaration) -> dict:
             "submitted_at": declaration.submitted_at.isoformat() if declaration.submitted_at else None}
 
 
-def _bad(field: str, message: str) -> DomainError:
-    return DomainError(message, fields={field: message}, status=400, code="bad_request")
-
-
-def _filters() -> dict:
-    args = request.args
-    status, kind, period = args.get("status") or None, args.get("kind") or None, args.get("period") or None
-    if status is not None and status not in STATUSES:
-        raise _bad("status", _("Use draft, submitted, returned or accepted."))
-    if kind is not None and kind not in KINDS:
-        raise _bad("kind", _("Use monthly or annual."))
-    start = None
-    if period is not None:
-        if not _PERIOD.match(period):
-            raise _bad("period", _("Enter YYYY-MM for a month or YYYY for a year."))
-        kind, start = services.period_filter(period)
-    organisation = args.get("organisation") or None
-    if organisation is not None and not organisation.isdigit():
-        raise _bad("organisation", _("Give the organisation's id."))
-    return {"status": status, "kind": kind, "period_start": start, "district": args.get("district") or None,
-            "organisation_id": int(organisation) if organisation else None}
+def _filters(query: DeclarationQuery) -> dict:
+    kind, start = query.kind, None
+    if query.period is not None:
+        kind, start = services.period_filter(query.period)
+    return {"status": query.status, "kind": kind, "period_start": start, "district": query.district,
+            "organisation_id": query.organisation}
 
 
 @api.get("/declarations")
 @token_required
-@doc("The declarations visible to the token: its organisation's, or a regulator's district (not drafts)",
-     tags=["declarations"],
-     params=[query_param("status", "draft, submitted, returned or accepted"),
-             query_param("kind", "monthly or annual"),
-             query_param("period", "YYYY-MM (monthly) or YYYY (annual)"),
-             query_param("district", "District code, e.g. 411282"),
-             query_param("organisation", "Organisation id", "integer"),
-             query_param("page", "Page number, from 1", "integer"),
-             query_param("page_size", "Entries per page", "integer")],
-     responses={"200": {"description": "A page of declarations"}})
-def list_declarations():
-    return paginate(services.declarations_query(current_user, **_filters()), _summary)
+@endpoint("The declarations visible to the token: its organisation's, or a regulator's district (not drafts)",
+          tags=["declarations"], query=DeclarationQuery, response=Page[DeclarationSummary],
+          links={200: {"GetDeclaration": link("get_declaration", declaration_id=first_item()),
+                       "Review": link("review_declaration", "post", declaration_id=first_item())}})
+def list_declarations(query: DeclarationQuery):
+    return paginate(services.declarations_query(current_user, **_filters(query)), _summary)
 
 
 @api.get("/declarations/<int:declaration_id>")
 @token_required
-@doc("One declaration with its figures (ledger and declared) and its mass-balance differences",
-     tags=["declarations"], responses={"200": {"description": "The declaration", **_ONE}})
+@endpoint("One declaration with its figures (ledger and declared) and its mass-balance differences",
+          tags=["declarations"], response=DeclarationOut)
 def get_declaration(declaration_id: int):
     return jsonify(serialize(services.get_declaration(current_user, declaration_id)))
 
 
 @api.post("/declarations")
 @token_required
-@doc("Create a declaration for the token's organisation, prefilled from the ledger and the manifests",
-     tags=["declarations"],
-     body={"type": "object", "required": ["kind", "period"], "properties": {
-         "kind": {"type": "string", "enum": list(KINDS)},
-         "period": {"type": "string", "example": "2025-05", "description": "YYYY-MM or YYYY"}}},
-     responses={"201": {"description": "The draft declaration", **_ONE}})
-def create_declaration():
-    body = json_body()
+@endpoint("Create a declaration for the token's organisation, prefilled from the ledger and the manifests",
+          tags=["declarations"], body=NewDeclaration, response=DeclarationOut, status=201,
+          descriptions={201: "The draft declaration"},
+          links={201: {"GetDeclaration": {"operationId": "api_get_declaration_get",
+                                          "parameters": {"declaration_id": "$response.body#/id"}},
+                       "Submit": {"operationId": "api_submit_declaration_post",
+                                  "parameters": {"declaration_id": "$response.body#/id"}}}})
+def create_declaration(body: NewDeclaration):
     org = auth.current_org()
     if org is None:
         raise Forbidden(_("The token does not act for an organisation."))
-    kind, period = body.get("kind"), body.get("period")
-    if not isinstance(kind, str):
-        raise _bad("kind", _("Choose monthly or annual."))
-    if not isinstance(period, str):
-        raise _bad("period", _("Enter YYYY-MM for a month or YYYY for a year."))
-    declaration = services.create_declaration(current_user, org, kind, period)
+    declaration = services.create_declaration(current_user, org, body.kind, body.period)
     db.session.commit()
     return jsonify(serialize(declaration)), 201
 
 
 @api.post("/declarations/<int:declaration_id>/submit")
 @token_required
-@doc("Submit (or resubmit after a return), optionally changing figures; a figure that departs from the "
-     "ledger needs a comment. The mass-balance differences are recorded.", tags=["declarations"],
-     body={"type": "object", "properties": {
-         "figures": {"type": "array", "items": {"type": "object", "required": ["waste_code", "figure", "declared_g"],
-                                                "properties": {"waste_code": {"type": "string"},
-                                                               "figure": {"type": "string", "enum": list(FIGURES)},
-                                                               "declared_g": {"type": "integer"},
-                                                               "comment": {"type": "string"}}}},
-         "note": {"type": "string"}}},
-     responses={"200": {"description": "The submitted declaration", **_ONE}})
-def submit_declaration(declaration_id: int):
-    body = json_body()
+@endpoint("Submit (or resubmit after a return), optionally changing figures; a figure that departs from the "
+          "ledger needs a comment. The mass-balance differences are recorded.", tags=["declarations"],
+          body=Submission, response=DeclarationOut)
+def submit_declaration(declaration_id: int, body: Submission):
     declaration = services.get_declaration(current_user, declaration_id)
-    services.submit_declaration(current_user, declaration, body.get("figures"), body.get("note"))
+    figures = None if body.figures is None else [f.model_dump() for f in body.figures]
+    services.submit_declaration(current_user, declaration, figures, body.note)
     db.session.commit()
     return jsonify(serialize(declaration))
 
 
 @api.post("/declarations/<int:declaration_id>/review")
 @token_required
-@doc("Accept a submitted declaration, or return it with a reason the enterprise sees (regulator of its "
-     "district)", tags=["declarations"],
-     body={"type": "object", "required": ["decision"], "properties": {
-         "decision": {"type": "string", "enum": ["accept", "return"]}, "reason": {"type": "string"}}},
-     responses={"200": {"description": "The reviewed declaration", **_ONE}})
-def review_declaration(declaration_id: int):
-    body = json_body()
+@endpoint("Accept a submitted declaration, or return it with a reason the enterprise sees (regulator of its "
+          "district)", tags=["declarations"], body=Review, response=DeclarationOut)
+def review_declaration(declaration_id: int, body: Review):
     declaration = services.get_declaration(current_user, declaration_id)
-    services.review_declaration(current_user, declaration, body.get("decision"), body.get("reason"))
+    services.review_declaration(current_user, declaration, body.decision, body.reason)
     db.session.commit()
     return jsonify(serialize(declaration))

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from ...inputs import quantity_range
 from .services import KIND_LABELS, STATUS_LABELS
 
 
@@ -32,7 +33,8 @@ class FigureEntryForm(Form):
     waste_code = HiddenField()
     figure = HiddenField()
     declared_kg = DecimalField(_l("Declared (kg)"), places=3, validators=[
-        InputRequired(_l("Enter a quantity.")), NumberRange(min=0, message=_l("Enter zero or more."))])
+        InputRequired(_l("Enter a quantity.")), NumberRange(min=0, message=_l("Enter zero or more.")),
+        quantity_range()])
     comment = StringField(_l("Why it differs from the ledger"), validators=[Length(max=500)])
 
 

@@ -12,6 +12,7 @@ from ... import audit, auth
 from ...accounts.models import Organisation
 from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
+from ...inputs import MAX_RECORD_GRAMS
 from ...outbox import send_message
 from ...types import utcnow
 from ..manifests.models import Manifest, ManifestLine
@@ -34,7 +35,7 @@ FIGURE_LABELS = {"generated": _l("Generated"), "stock": _l("In storage at the pe
 # the figure as it reads inside a sentence: "declared 4.0 t transferred out"
 FIGURE_PHRASES = {"generated": _l("generated"), "stock": _l("in storage"),
                   "transferred_out": _l("transferred out"), "treated": _l("utilised or treated on site")}
-MAX_GRAMS = 10**15  # far above any enterprise's output; bounds typing errors
+MAX_GRAMS = MAX_RECORD_GRAMS  # a declared figure is an Integer column (int4 on PostgreSQL)
 
 
 def _invalid(field: str, message: str, status: int = 422) -> DomainError:

@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...inputs import EventDateRange, PlanDateRange
 from .models import KIND_LABELS, STATUS_LABELS
 
 SCOPE_HINT = _l("One line per waste code (900-041-49 or 90004149) or category (HW08), followed by its methods "
@@ -24,9 +25,9 @@ class LicenceForm(FlaskForm):
     number = StringField(_l("Licence number"), validators=[DataRequired(), Length(max=60)])
     kind = SelectField(_l("Kind"), choices=lambda: list(KIND_LABELS.items()), validators=[DataRequired()])
     issuing_authority = StringField(_l("Issuing authority"), validators=[DataRequired(), Length(max=200)])
-    issued_on = DateField(_l("Issued on"), validators=[DataRequired()])
-    valid_from = DateField(_l("Valid from"), validators=[DataRequired()])
-    valid_until = DateField(_l("Valid until"), validators=[DataRequired()])
+    issued_on = DateField(_l("Issued on"), validators=[DataRequired(), EventDateRange()])
+    valid_from = DateField(_l("Valid from"), validators=[DataRequired(), PlanDateRange()])
+    valid_until = DateField(_l("Valid until"), validators=[DataRequired(), PlanDateRange()])
     annual_capacity_t = DecimalField(_l("Annual capacity (tonnes)"), places=3, validators=[
         DataRequired(), NumberRange(min=0.001, max=10_000_000, message=_l("Between 0.001 and 10 000 000 tonnes."))])
     scopes = TextAreaField(_l("Permitted waste codes and methods"), validators=[DataRequired(), Length(max=20_000)])
@@ -60,4 +61,4 @@ class CheckForm(FlaskForm):
     code = StringField(_l("Waste code"), validators=[DataRequired(), Length(max=20)])
     quantity_kg = DecimalField(_l("Quantity (kg)"), places=3, validators=[
         DataRequired(), NumberRange(min=0.001, max=10_000_000_000, message=_l("Enter a quantity above zero."))])
-    date = DateField(_l("Date"), validators=[DataRequired()])
+    date = DateField(_l("Date"), validators=[DataRequired(), PlanDateRange()])

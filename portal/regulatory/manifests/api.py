@@ -1,51 +1,185 @@
 """JSON API of the transfer manifests: drafts, lists, detail and every step, acting for the token's organisation."""
-from datetime import date
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
+from pydantic import ConfigDict, Field
 
 from ...accounts.models import Organisation
-from ...api import api, doc, json_body, paginate, register_schema, token_required
-from ...api.core import query_param
+from ...api import api, paginate, token_required
+from ...api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from ...errors import DomainError
 from ...extensions import db
+from ...inputs import EventDate, Id, PlanDate, RecordGrams
 from . import services
 from .models import STATES
 from .states import ACTIONS, allowed_actions, apply_action
 
-SIGNATURE = register_schema("ManifestSignature", {"type": "object", "properties": {
-    "seq": {"type": "integer"}, "action": {"type": "string"}, "from_state": {"type": "string"},
-    "to_state": {"type": "string"}, "user_id": {"type": "integer", "nullable": True},
-    "organisation": {"type": "object"}, "signed_at": {"type": "string", "format": "date-time"},
-    "sealed": {"type": "object"}, "hash": {"type": "string"}, "intact": {"type": "boolean"}}})
-MANIFEST = register_schema("Manifest", {"type": "object", "properties": {
-    "id": {"type": "integer"}, "number": {"type": "string", "nullable": True, "pattern": "^\\d{14}$"},
-    "state": {"type": "string", "enum": list(STATES)}, "revision": {"type": "integer"},
-    "generator": {"type": "object"}, "receiver": {"type": "object"},
-    "carriers": {"type": "array", "items": {"type": "object"}}, "lines": {"type": "array", "items": {"type": "object"}},
-    "planned_pickup_on": {"type": "string", "format": "date"}, "planned_delivery_on": {"type": "string", "format": "date"},
-    "origin": {"type": "string"}, "via_points": {"type": "string", "nullable": True}, "destination": {"type": "string"},
-    "emergency_measures": {"type": "string"}, "count_mismatch": {"type": "boolean"},
-    "receipt_outcome": {"type": "string", "nullable": True}, "allowed_actions": {"type": "array",
-                                                                                 "items": {"type": "string"}},
-    "signatures": {"type": "array", "items": SIGNATURE}}})
-NEW_MANIFEST = register_schema("NewManifest", {"type": "object", "required": ["receiver_id", "lines"], "properties": {
-    "receiver_id": {"type": "integer"},
-    "carriers": {"type": "array", "items": {"type": "object", "required": ["organisation_id"], "properties": {
-        "organisation_id": {"type": "integer"}, "vehicle_plate": {"type": "string"},
-        "driver_name": {"type": "string"}, "driver_phone": {"type": "string"}, "escort_name": {"type": "string"}}}},
-    "lines": {"type": "array", "items": {"type": "object", "properties": {
-        "batch_id": {"type": "integer"}, "container": {"type": "string", "description": "37-character code"}}}},
-    "planned_pickup_on": {"type": "string", "format": "date"}, "planned_delivery_on": {"type": "string", "format": "date"},
-    "origin": {"type": "string"}, "via_points": {"type": "string"}, "destination": {"type": "string"},
-    "emergency_measures": {"type": "string"}, "deal_ref": {"type": "string"}}})
-ACTION_BODY = register_schema("ManifestActionFields", {"type": "object", "description": (
-    "submit: {}; cancel: {reason}; pick_up/hand_over/deliver: {scanned: [codes], place}; "
-    "receive: {outcome: accepted|partly|refused, lines: [{line_id|position, received_g, refused_g, reason}], "
-    "reason, scanned}; treat: {method: R1–R15|D1–D18, treated_on, quantity_g}; "
-    "revise: {changes: {field: value}, reason}; approve_revision: {revision_id}; reject_revision: {revision_id, reason}"
-)})
+Text = Annotated[str, Field(max_length=1000)]
+Code = Annotated[str, Field(max_length=60)]
+
+
+class SignatureOut(Output):
+    seq: int
+    action: str
+    from_state: str
+    to_state: str
+    user_id: int | None
+    organisation: OrgRef
+    signed_at: datetime
+    sealed: dict[str, Any]
+    hash: str
+    intact: bool
+
+
+class CarrierOut(Output):
+    position: int
+    organisation: OrgRef
+    vehicle_plate: str | None
+    driver_name: str | None
+    driver_phone: str | None
+    escort_name: str | None
+    took_over_at: datetime | None
+    handed_over_at: datetime | None
+
+
+class LineOut(Output):
+    id: int
+    position: int
+    batch_id: int | None
+    container: str | None
+    waste_code: str
+    waste_name: str | None
+    hazards: str | list[str] | None
+    form: str | None
+    packaging: str | None
+    quantity_g: int
+    received_g: int | None
+    refused_g: int | None
+    refusal_reason: str | None
+    container_codes: list[str] | None
+
+
+class RevisionOut(Output):
+    id: int
+    status: str
+    reason: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    approvals: list[int]
+    proposed_by: int | None
+
+
+class ManifestOut(Output):
+    id: int
+    number: str | None = Field(pattern=r"^\d{14}$")
+    state: Literal[STATES]
+    revision: int
+    generator: OrgRef
+    receiver: OrgRef
+    deal_ref: str | None
+    carriers: list[CarrierOut]
+    lines: list[LineOut]
+    planned_pickup_on: date | None
+    planned_delivery_on: date | None
+    origin: str | None
+    via_points: str | None
+    destination: str | None
+    emergency_measures: str | None
+    count_mismatch: bool | None
+    count_mismatch_note: str | None
+    receipt_outcome: str | None
+    refusal_reason: str | None
+    treatment_method: str | None
+    treated_on: date | None
+    treated_g: int | None
+    created_at: datetime | None
+    submitted_at: datetime | None
+    picked_up_at: datetime | None
+    delivered_at: datetime | None
+    received_at: datetime | None
+    treated_at: datetime | None
+    cancelled_at: datetime | None
+    # one manifest (not in lists)
+    allowed_actions: list[str] | None = None
+    signatures: list[SignatureOut] | None = None
+    revisions: list[RevisionOut] | None = None
+
+
+class CarrierInput(Input):
+    organisation_id: Id
+    vehicle_plate: str | None = Field(None, max_length=20)
+    driver_name: str | None = Field(None, max_length=100)
+    driver_phone: str | None = Field(None, max_length=30)
+    escort_name: str | None = Field(None, max_length=100)
+
+
+class LineInput(Input):
+    batch_id: Id | None = None
+    container: Code | None = Field(None, description="37-character code")
+
+
+class ManifestPlan(Input):
+    carriers: list[CarrierInput] | None = Field(None, max_length=10)
+    lines: list[LineInput] | None = Field(None, max_length=500)
+    planned_pickup_on: PlanDate | None = None
+    planned_delivery_on: PlanDate | None = None
+    origin: str | None = Field(None, max_length=300)
+    via_points: str | None = Field(None, max_length=1000)
+    destination: str | None = Field(None, max_length=300)
+    emergency_measures: str | None = Field(None, max_length=2000)
+
+
+class NewManifest(ManifestPlan):
+    receiver_id: Id
+    lines: list[LineInput] = Field(max_length=500)
+    deal_ref: str | None = Field(None, max_length=100)
+
+
+class ManifestEdit(ManifestPlan):
+    receiver_id: Id | None = None
+
+
+class ReceiptLine(Input):
+    line_id: Id | None = None
+    position: int | None = Field(None, ge=0, le=10_000)
+    received_g: RecordGrams | None = None
+    refused_g: RecordGrams | None = None
+    reason: Text | None = None
+
+
+class ManifestActionFields(Input):
+    """submit: {}; cancel: {reason}; pick_up/hand_over/deliver: {scanned: [codes], place};
+    receive: {outcome: accepted|partly|refused, lines: [{line_id|position, received_g, refused_g, reason}],
+    reason, scanned}; treat: {method: R1–R15|D1–D18, treated_on, quantity_g}; revise: {changes: {field: value},
+    reason}; approve_revision: {revision_id}; reject_revision: {revision_id, reason}. A field the step does not
+    take is refused (422), so a typo is not silently ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    reason: Text | None = None
+    scanned: Annotated[str, Field(max_length=40_000)] | Annotated[list[Code], Field(max_length=1000)] | None = None
+    place: str | None = Field(None, max_length=300)
+    outcome: Literal["accepted", "partly", "refused"] | None = None
+    lines: list[ReceiptLine] | None = Field(None, max_length=500)
+    method: str | None = Field(None, max_length=3, pattern=r"^[RDrd]\d{1,2}$")
+    treated_on: EventDate | None = None
+    quantity_g: RecordGrams | None = None
+    changes: FreeObject | None = None
+    revision_id: Id | None = None
+
+
+class ManifestQuery(PageQuery):
+    status: Literal[STATES] | None = Field(None, description="state")
+    waste_code: str | None = Field(None, max_length=12, description="e.g. 900-249-08")
+    district: str | None = Field(None, max_length=12, description="district code, e.g. 411282")
+    date_from: date | None = Field(None, description="planned pickup from")
+    date_to: date | None = Field(None, description="planned pickup until")
+    party: str | None = Field(None, max_length=200, description="a party's name or credit code")
+    role: Literal["generator", "carrier", "receiver"] | None = None
+    number: str | None = Field(None, max_length=20)
 
 
 def _iso(value):
@@ -98,56 +232,37 @@ def _acting_org() -> Organisation:
     return org
 
 
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        message = _("Use the date format YYYY-MM-DD.")
-        raise DomainError(message, fields={name: message}, status=400, code="bad_request") from None
-
-
 def _org_ids() -> list[int] | None:
     org = g.get("api_org")
     return [org.id] if org is not None else None
 
 
 @api.get("/manifests")
-@doc("Transfer manifests visible to the token: its organisation's, or a regulator's jurisdiction",
-     tags=["manifests"], params=[
-         query_param("status", "state: " + ", ".join(STATES)), query_param("waste_code", "e.g. 900-249-08"),
-         query_param("district", "district code, e.g. 411282"), query_param("date_from", "planned pickup from"),
-         query_param("date_to", "planned pickup until"), query_param("party", "a party's name or credit code"),
-         query_param("role", "generator, carrier or receiver (organisations)"),
-         query_param("page", "page number", "integer"), query_param("page_size", "page size", "integer")],
-     responses={"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": MANIFEST}}})})
+@endpoint("Transfer manifests visible to the token: its organisation's, or a regulator's jurisdiction",
+          tags=["manifests"], query=ManifestQuery, response=Page[ManifestOut],
+          links={200: {"GetManifest": link("manifests_show", manifest_id=first_item()),
+                       "EditManifest": link("manifests_update", "put", manifest_id=first_item()),
+                       "TakeStep": link("manifests_action", "post", manifest_id=first_item())}})
 @token_required
-def manifests_index():
-    status = request.args.get("status") or None
-    if status is not None and status not in STATES:
-        message = _("Unknown state.")
-        raise DomainError(message, fields={"status": message}, status=400, code="bad_request")
-    query = services.manifests_query(
-        current_user, org_ids=_org_ids(), role=request.args.get("role") or None, status=status,
-        waste_code=services.require_known_code(request.args.get("waste_code")),
-        district=request.args.get("district") or None, date_from=_date_arg("date_from"), date_to=_date_arg("date_to"),
-        party=request.args.get("party") or None, number=request.args.get("number") or None)
-    return paginate(query, manifest_json)
+def manifests_index(query: ManifestQuery):
+    rows = services.manifests_query(
+        current_user, org_ids=_org_ids(), role=query.role, status=query.status,
+        waste_code=services.require_known_code(query.waste_code), district=query.district,
+        date_from=query.date_from, date_to=query.date_to, party=query.party, number=query.number)
+    return paginate(rows, manifest_json)
 
 
 @api.post("/manifests")
-@doc("Create a draft manifest (no number until it is submitted)", tags=["manifests"], body=NEW_MANIFEST,
-     responses={"201": _json(MANIFEST, "Created")})
+@endpoint("Create a draft manifest (no number until it is submitted)", tags=["manifests"], body=NewManifest,
+          response=ManifestOut, status=201,
+          links={201: {"GetManifest": {"operationId": "api_manifests_show_get",
+                                       "parameters": {"manifest_id": "$response.body#/id"}},
+                       "EditManifest": link("manifests_update", "put", manifest_id="$response.body#/id"),
+                       "Submit": link("manifests_action", "post", manifest_id="$response.body#/id", action="submit")}})
 @token_required
-def manifests_create():
+def manifests_create(body: NewManifest):
     org = _acting_org()
-    body = json_body()
+    body = body.model_dump(mode="json", exclude_unset=True)
     plan = {k: body[k] for k in services.MANIFEST_FIELDS if k in body}
     manifest = services.create_manifest_draft(
         generator_org=org, receiver_org=body.get("receiver_id"), carriers=body.get("carriers") or [],
@@ -157,8 +272,8 @@ def manifests_create():
 
 
 @api.get("/manifests/<int:manifest_id>")
-@doc("One manifest with its signed timeline and the actions the token may take now", tags=["manifests"],
-     responses={"200": _json(MANIFEST)})
+@endpoint("One manifest with its signed timeline and the actions the token may take now", tags=["manifests"],
+          response=ManifestOut)
 @token_required
 def manifests_show(manifest_id: int):
     manifest = services.get_manifest(current_user, manifest_id, org_id=getattr(g.get("api_org"), "id", None))
@@ -166,13 +281,13 @@ def manifests_show(manifest_id: int):
 
 
 @api.put("/manifests/<int:manifest_id>")
-@doc("Edit a draft (the generator only; a submitted manifest changes only through a revision)",
-     tags=["manifests"], body=NEW_MANIFEST, responses={"200": _json(MANIFEST)})
+@endpoint("Edit a draft (the generator only; a submitted manifest changes only through a revision)",
+          tags=["manifests"], body=ManifestEdit, response=ManifestOut)
 @token_required
-def manifests_update(manifest_id: int):
+def manifests_update(manifest_id: int, body: ManifestEdit):
     org = _acting_org()
     manifest = services.get_manifest(current_user, manifest_id, org_id=org.id)
-    body = json_body()
+    body = body.model_dump(mode="json", exclude_unset=True)
     plan = {k: body[k] for k in services.MANIFEST_FIELDS if k in body}
     services.update_manifest_draft(manifest, current_user, org, carriers=body.get("carriers"),
                                    lines=body.get("lines"), receiver_org=body.get("receiver_id"), **plan)
@@ -181,13 +296,13 @@ def manifests_update(manifest_id: int):
 
 
 @api.post("/manifests/<int:manifest_id>/actions/<action>")
-@doc("Take one step (" + ", ".join(ACTIONS) + "): 403 for the wrong party, 409 out of order with "
-     "allowed_actions in the error fields, 422 for bad fields", tags=["manifests"], body=ACTION_BODY,
-     responses={"200": _json(MANIFEST)})
+@endpoint("Take one step (" + ", ".join(ACTIONS) + "): 403 for the wrong party, 409 out of order with "
+          "allowed_actions in the error fields, 422 for bad fields", tags=["manifests"], body=ManifestActionFields,
+          response=ManifestOut, path={"action": Literal[ACTIONS]}, responses={403: None, 409: None})
 @token_required
-def manifests_action(manifest_id: int, action: str):
+def manifests_action(manifest_id: int, action: str, body: ManifestActionFields):
     org = _acting_org()
     manifest = services.get_manifest(current_user, manifest_id, org_id=org.id)
-    apply_action(manifest, action, current_user, org, **json_body())
+    apply_action(manifest, action, current_user, org, **body.model_dump(mode="json", exclude_unset=True))
     db.session.commit()
     return jsonify(manifest_json(manifest, detail=True))

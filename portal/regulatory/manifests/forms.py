@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from ...inputs import EventDateRange, PlanDateRange, quantity_range
 from .models import STATES
 from .states import STATE_LABELS
 
@@ -36,8 +37,8 @@ class FilterForm(FlaskForm):
                          validators=[Optional()])
     waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)])
     district = SelectField(_l("District"), validators=[Optional()])
-    date_from = DateField(_l("Pickup from"), validators=[Optional()])
-    date_to = DateField(_l("Pickup until"), validators=[Optional()])
+    date_from = DateField(_l("Pickup from"), validators=[Optional(), PlanDateRange()])
+    date_to = DateField(_l("Pickup until"), validators=[Optional(), PlanDateRange()])
     party = StringField(_l("Party (name or credit code)"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("My role"), choices=[("", _l("All")), ("generator", _l("Outgoing (generator)")),
                                                ("carrier", _l("Transport tasks")),
@@ -58,8 +59,8 @@ class ManifestForm(FlaskForm):
     batches = CheckboxList(_l("Whole batches"), coerce=int, validators=[Optional()])
     containers = CheckboxList(_l("Single containers"), validators=[Optional()])
     carriers = FieldList(FormField(CarrierForm), min_entries=2, max_entries=2)
-    planned_pickup_on = DateField(_l("Planned pickup"), validators=[DataRequired()])
-    planned_delivery_on = DateField(_l("Planned delivery"), validators=[DataRequired()])
+    planned_pickup_on = DateField(_l("Planned pickup"), validators=[DataRequired(), PlanDateRange()])
+    planned_delivery_on = DateField(_l("Planned delivery"), validators=[DataRequired(), PlanDateRange()])
     origin = StringField(_l("Origin"), validators=[Optional(), Length(max=300)])
     via_points = TextAreaField(_l("Via points"), validators=[Optional(), Length(max=2000)])
     destination = StringField(_l("Destination"), validators=[Optional(), Length(max=300)])
@@ -73,8 +74,8 @@ class ScanForm(FlaskForm):
 
 class ReceiveLineForm(Form):
     line_id = HiddenField()
-    received = DecimalField(_l("Received (kg)"), places=3, validators=[InputRequired()])
-    refused = DecimalField(_l("Refused (kg)"), places=3, validators=[Optional()])
+    received = DecimalField(_l("Received (kg)"), places=3, validators=[InputRequired(), quantity_range()])
+    refused = DecimalField(_l("Refused (kg)"), places=3, validators=[Optional(), quantity_range()])
     reason = StringField(_l("Reason for refusing"), validators=[Optional(), Length(max=500)])
 
 
@@ -90,8 +91,8 @@ class ReceiveForm(FlaskForm):
 class TreatForm(FlaskForm):
     method = StringField(_l("Method (R/D code)"), validators=[
         DataRequired(), Regexp(r"^\s*[RrDd]\d{1,2}\s*$", message=_l("Give a code such as R9 or D10."))])
-    treated_on = DateField(_l("Treatment date"), validators=[DataRequired()])
-    quantity = DecimalField(_l("Quantity treated (kg)"), places=3, validators=[InputRequired()])
+    treated_on = DateField(_l("Treatment date"), validators=[DataRequired(), EventDateRange()])
+    quantity = DecimalField(_l("Quantity treated (kg)"), places=3, validators=[InputRequired(), quantity_range()])
 
 
 class ReviseForm(FlaskForm):

@@ -17,6 +17,7 @@ from ...accounts.models import Organisation
 from ...clock import china_date, china_today
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
+from ...inputs import MAX_RECORD_GRAMS
 from ...types import utcnow
 from ..batches.models import Batch, Container
 from ..batches.services import container_by_code, parse_container_code
@@ -136,6 +137,8 @@ def require_grams(value, field: str, *, allow_zero: bool = True) -> int:
         raise invalid(field, _("Give a whole number of grams."))
     if value < 0:
         raise invalid(field, _("The quantity cannot be negative."))
+    if value > MAX_RECORD_GRAMS:
+        raise invalid(field, _("At most %(tonnes)s t in one record.", tonnes=MAX_RECORD_GRAMS // 1_000_000))
     if value == 0 and not allow_zero:
         raise invalid(field, _("The quantity must be greater than zero."))
     return value

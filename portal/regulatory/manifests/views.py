@@ -12,7 +12,7 @@ from ...accounts.forms import county_choices
 from ...accounts.models import Organisation
 from ...auth import login_required
 from ...clock import china_today
-from ...errors import DomainError, Forbidden
+from ...errors import DomainError, Forbidden, put_errors
 from ...extensions import db
 from ..models import CITY_CODE
 from . import pdf, services, steps
@@ -47,9 +47,7 @@ def manifest_action_label(action: str) -> str:
 
 def _put_errors(form, exc: DomainError, default: str, names: dict | None = None) -> None:
     """Show a service error on the form field it names (API names like lines[0].received_g mapped)."""
-    for name, message in (exc.fields or {default: exc.message}).items():
-        target = _form_field(form, (names or {}).get(name, name)) or form[default]
-        target.errors = [*target.errors, str(message)]
+    put_errors(form, exc, default, names, field_of=_form_field)
     form.step_failed = True
     form._errors = None  # WTForms caches the error summary at validate(); rebuild it with these
 

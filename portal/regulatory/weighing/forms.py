@@ -2,8 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from ...inputs import IdRange
 from .models import KIND_LABELS
 
 
@@ -37,5 +38,5 @@ class RecordFilterForm(FlaskForm):
         csrf = False
 
     container = StringField(_l("Container code"), validators=[Optional(), Length(max=37)])
-    batch = IntegerField(_l("Batch number"), validators=[Optional(), NumberRange(min=1)])
+    batch = IntegerField(_l("Batch number"), validators=[Optional(), IdRange()])
     device = SelectField(_l("Device"), coerce=optional_int, validators=[Optional()])

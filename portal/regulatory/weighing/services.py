@@ -15,6 +15,7 @@ from ...accounts.models import Organisation
 from ...auth import orgs_visible_to, require_manage_org
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
+from ...inputs import event_datetime_error
 from ...types import utcnow
 from ..batches.models import Batch, Container, Site
 from ..ledger.services import append_event
@@ -137,6 +138,8 @@ def _weighed_at(raw, errors: dict) -> datetime:
         errors["weighed_at"] = _("Give the time with its offset, e.g. +08:00.")
     elif value > utcnow() + CLOCK_SKEW:
         errors["weighed_at"] = _("The weighing time is in the future.")
+    elif message := event_datetime_error(value):
+        errors["weighed_at"] = message
     return value
 
 

@@ -240,7 +240,7 @@ def test_api_shows_a_deal_payment_to_its_parties(app, client, factory, deal_fact
     listed = app.test_client().get("/api/v1/payments?status=pending", headers={"Authorization": f"Bearer {token}"})
     assert listed.get_json()["total"] == 1
     bad = app.test_client().get("/api/v1/payments?status=nope", headers={"Authorization": f"Bearer {token}"})
-    assert bad.status_code == 400 and "status" in bad.get_json()["error"]["fields"]
+    assert bad.status_code == 422 and "status" in bad.get_json()["error"]["fields"]
     outsider = factory.user()
     other = factory.org(admin=outsider)
     token = factory.token(outsider, other)

@@ -175,4 +175,4 @@ def test_the_check_api_names_each_bad_parameter(client, factory, regulator, rece
     assert unknown.status_code == 422 and "code" in unknown.get_json()["error"]["fields"]
     assert client.get("/api/v1/licences/check?org=999999&code=900-041-49&quantity_kg=1",
                       headers=headers).status_code == 404
-    assert client.get("/api/v1/licences?status=bogus", headers=headers).status_code == 400
+    assert client.get("/api/v1/licences?status=bogus", headers=headers).status_code == 422
