@@ -68,12 +68,13 @@ class Workflow:
 
     def __init__(self, name: str, model, states: tuple[str, ...], transitions: list[Transition], *,
                  parties: dict[str, Party], label=None, column: str = "status", claim: str = "conditional",
-                 state_labels: dict | None = None, may_ever: Callable | None = None):
+                 state_labels: dict | None = None, may_ever: Callable | None = None,
+                 conflict: Callable | None = None):
         self.name, self.model, self.states, self.column = name, model, tuple(states), column
         self.document_label = label or name
         self.parties, self.claim_by, self.state_labels = parties, claim, state_labels or {}
         self.table = {(t.source, t.action): t for t in transitions}
-        self._may_ever = may_ever
+        self._may_ever, self._conflict = may_ever, conflict
         self._check_table(transitions)
         WORKFLOWS[name] = self
 
@@ -117,8 +118,10 @@ class Workflow:
     def label(self, state: str) -> str:
         return str(self.state_labels.get(state, state))
 
-    def conflict(self, document, actor, org, system: bool = False) -> Conflict:
+    def conflict(self, document, actor, org, system: bool = False, action: str | None = None) -> Conflict:
         """409 naming the state and the actions possible now (in `fields`, for the API)."""
+        if self._conflict is not None:
+            return self._conflict(document, action, actor, org)
         state = self.state_of(document)
         allowed = self.allowed_actions(document, actor, org, system=system)
         return Conflict(_("This step is not possible while the %(document)s is %(state)s. Possible now: "
@@ -134,7 +137,7 @@ class Workflow:
         if row is None:
             if not self.may_ever(document, action, actor, org, system):
                 raise Forbidden(_("You are not the party that takes this step."))
-            raise self.conflict(document, actor, org, system)
+            raise self.conflict(document, actor, org, system, action)
         if not self.is_party(row, document, actor, org, system):
             raise Forbidden(_("You are not the party that takes this step."))
         return row

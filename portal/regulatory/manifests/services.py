@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ... import audit, auth
 from ...accounts.models import Organisation
 from ...calendar.services import china_date
-from ...errors import Conflict, DomainError, NotFound
+from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...types import utcnow
 from ..batches.models import Batch, Container
@@ -356,13 +356,22 @@ def _require_receiver(org: Organisation) -> Organisation:
     return org
 
 
+def _require_generator(generator_org: Organisation, receiver_org: Organisation, actor, deal_ref) -> None:
+    """Only a generator's member creates its manifests, whichever door (page, API, deal) the request came
+    through; the buyer accepting a deal opens the seller's draft for it."""
+    if not (auth.is_member(actor, generator_org.id) or (deal_ref and auth.is_member(actor, receiver_org.id))):
+        raise NotFound(_("Not found."))
+    if not generator_org.is_generator:
+        message = _("Only a generator creates transfer manifests.")
+        raise Forbidden(message, fields={"generator": message})
+
+
 def create_manifest_draft(*, generator_org: Organisation, receiver_org, carriers, lines, actor, deal_ref=None,
                           **plan) -> Manifest:
     """A draft (no number yet) from the generator's batches or containers. The marketplace calls this when
     a deal on hazardous waste is accepted, so the actor may also be a member of the receiver."""
     receiver_org = _require_receiver(_organisation(receiver_org, "receiver_id"))
-    if not (auth.is_member(actor, generator_org.id) or (deal_ref and auth.is_member(actor, receiver_org.id))):
-        raise NotFound(_("Not found."))
+    _require_generator(generator_org, receiver_org, actor, deal_ref)
     today = china_today()
     manifest = Manifest(generator=generator_org, generator_org_id=generator_org.id, receiver=receiver_org,
                         receiver_org_id=receiver_org.id, origin_district_code=generator_org.district_code,

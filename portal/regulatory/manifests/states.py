@@ -1,40 +1,43 @@
-"""The manifest's state machine as data, and the one function that takes a step.
+"""The manifest's state machine as data (one portal.workflow table), and the function that takes a step.
 
-TRANSITIONS maps (state, action) to (next state, party allowed, guard). The next state None means the step
-leaves the state as it is (revisions); a callable decides it from the sealed fields (receipt outcome).
+Each row is (state, action) → next state, party allowed, guard. The next state None means the step leaves the
+state as it is (revisions); a callable decides it from the sealed fields (receipt outcome). A step changes
+the manifest, its lines and signatures, so it is claimed under SELECT … FOR UPDATE rather than by one UPDATE.
 """
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ... import audit, auth
 from ...accounts.models import Role
 from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...types import utcnow
+from ...workflow import Transition, Workflow
 from . import steps
-from .models import Manifest, ManifestSignature
+from .models import STATES, Manifest, ManifestSignature
 from .services import seal_hash
 
 _REVISABLE_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
                      "refused", "treated")
 
-TRANSITIONS = {
-    ("draft", "submit"): ("submitted", "generator", steps.guard_submit),
-    ("draft", "cancel"): ("cancelled", "generator", steps.guard_cancel),
-    ("submitted", "cancel"): ("cancelled", "generator", steps.guard_cancel),
-    ("submitted", "pick_up"): ("in_transit", "first_carrier", steps.guard_scan),
-    ("in_transit", "hand_over"): ("handed_over", "next_carrier", steps.guard_scan),
-    ("handed_over", "hand_over"): ("handed_over", "next_carrier", steps.guard_scan),
-    ("in_transit", "deliver"): ("delivered", "last_carrier", steps.guard_scan),
-    ("handed_over", "deliver"): ("delivered", "last_carrier", steps.guard_scan),
-    ("delivered", "receive"): (steps.next_state_receive, "receiver", steps.guard_receive),
-    ("received", "treat"): ("treated", "receiver", steps.guard_treat),
-    ("partly_received", "treat"): ("treated", "receiver", steps.guard_treat),
-    **{(state, "revise"): (None, "any_party", steps.guard_revise) for state in _REVISABLE_STATES},
-    **{(state, "approve_revision"): (None, "any_party", steps.guard_approve_revision) for state in _REVISABLE_STATES},
-    **{(state, "reject_revision"): (None, "any_party", steps.guard_reject_revision) for state in _REVISABLE_STATES},
-}
+ROWS = [
+    Transition("draft", "submit", "submitted", "generator", steps.guard_submit),
+    Transition("draft", "cancel", "cancelled", "generator", steps.guard_cancel),
+    Transition("submitted", "cancel", "cancelled", "generator", steps.guard_cancel),
+    Transition("submitted", "pick_up", "in_transit", "first_carrier", steps.guard_scan),
+    Transition("in_transit", "hand_over", "handed_over", "next_carrier", steps.guard_scan),
+    Transition("handed_over", "hand_over", "handed_over", "next_carrier", steps.guard_scan),
+    Transition("in_transit", "deliver", "delivered", "last_carrier", steps.guard_scan),
+    Transition("handed_over", "deliver", "delivered", "last_carrier", steps.guard_scan),
+    Transition("delivered", "receive", steps.next_state_receive, "receiver", steps.guard_receive),
+    Transition("received", "treat", "treated", "receiver", steps.guard_treat),
+    Transition("partly_received", "treat", "treated", "receiver", steps.guard_treat),
+    *(Transition(state, "revise", None, "any_party", steps.guard_revise) for state in _REVISABLE_STATES),
+    *(Transition(state, "approve_revision", None, "any_party", steps.guard_approve_revision)
+      for state in _REVISABLE_STATES),
+    *(Transition(state, "reject_revision", None, "any_party", steps.guard_reject_revision)
+      for state in _REVISABLE_STATES),
+]
 
 EFFECTS = {
     "submit": steps.effect_submit, "cancel": steps.effect_cancel, "pick_up": steps.effect_pick_up,
@@ -67,7 +70,7 @@ DRIVER_ACTIONS = ("pick_up", "hand_over", "deliver")
 
 def party_of(action: str) -> str:
     """Every row of one action names the same party."""
-    return next(party for (_state, a), (_next, party, _guard) in TRANSITIONS.items() if a == action)
+    return next(t.party for (_state, a), t in TRANSITIONS.items() if a == action)
 
 
 def party_org_ids(manifest: Manifest, party: str) -> set[int]:
@@ -88,12 +91,18 @@ def party_org_ids(manifest: Manifest, party: str) -> set[int]:
     return set(manifest.party_org_ids)
 
 
-def _may_ever(manifest: Manifest, action: str, org_id: int) -> bool:
+def _may_ever(manifest: Manifest, action: str, _actor, org) -> bool:
     """Could this organisation take this action at some point: is it that kind of party?"""
     party = party_of(action)
     if party.endswith("carrier"):
-        return any(c.organisation_id == org_id for c in manifest.carriers)
-    return org_id in party_org_ids(manifest, party)
+        return any(c.organisation_id == org.id for c in manifest.carriers)
+    return org.id in party_org_ids(manifest, party)
+
+
+def _party(name: str):
+    def is_party(manifest: Manifest, _actor, org) -> bool:
+        return org is not None and org.id in party_org_ids(manifest, name)
+    return is_party
 
 
 def _role(user, org_id: int):
@@ -107,7 +116,8 @@ def allowed_actions(manifest: Manifest, user, org=None) -> list[str]:
         return []
     org_ids = [org.id] if org is not None else [m.organisation_id for m in user.memberships]
     result = []
-    for (state, action), (_next, party, _guard) in TRANSITIONS.items():
+    for (state, action), row in TRANSITIONS.items():
+        party = row.party
         if state != manifest.state:
             continue
         eligible = party_org_ids(manifest, party) & set(org_ids)
@@ -124,13 +134,6 @@ def allowed_actions(manifest: Manifest, user, org=None) -> list[str]:
     return result
 
 
-def _lock(manifest: Manifest) -> Manifest:
-    """Re-read the manifest under SELECT … FOR UPDATE, so two steps on one manifest serialise."""
-    db.session.flush()
-    return db.session.execute(select(Manifest).where(Manifest.id == manifest.id).with_for_update()
-                              .execution_options(populate_existing=True)).scalar_one()
-
-
 def _refuse_out_of_order(manifest: Manifest, action: str, actor, org) -> DomainError:
     allowed = allowed_actions(manifest, actor, org)
     fields = {"allowed_actions": ", ".join(allowed), "state": manifest.state}
@@ -139,6 +142,14 @@ def _refuse_out_of_order(manifest: Manifest, action: str, actor, org) -> DomainE
     return Conflict(_("This step is not possible while the manifest is %(state)s. Possible now: %(allowed)s.",
                       state=STATE_LABELS[manifest.state], allowed=", ".join(allowed) or "—"),
                     fields=fields, code="invalid_transition")
+
+
+MANIFEST = Workflow("manifest", Manifest, STATES, ROWS, column="state", claim="lock",
+                    parties={name: _party(name) for name in ("generator", "receiver", "first_carrier",
+                                                             "next_carrier", "last_carrier", "any_party")},
+                    label=_l("manifest"), state_labels=STATE_LABELS, may_ever=_may_ever,
+                    conflict=_refuse_out_of_order)
+TRANSITIONS = MANIFEST.table
 
 
 def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> ManifestSignature:
@@ -150,24 +161,17 @@ def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> Manif
         raise Forbidden(_("Only a member of a party to this manifest may sign its steps."))
     if action not in DRIVER_ACTIONS and _role(actor, org.id) == Role.DRIVER:
         raise Forbidden(_("Drivers sign pickups, handovers and deliveries only."))
-    manifest = _lock(manifest)
-    row = TRANSITIONS.get((manifest.state, action))
-    if row is None:
-        if not _may_ever(manifest, action, org.id):
-            raise Forbidden(_("Your organisation is not the party that takes this step."))
-        raise _refuse_out_of_order(manifest, action, actor, org)
-    next_state, party, guard = row
-    if org.id not in party_org_ids(manifest, party):
-        raise Forbidden(_("Your organisation is not the party that takes this step."))
+    manifest = MANIFEST.lock(manifest)
+    row = MANIFEST.check(manifest, action, actor, org)
     unknown = sorted(set(fields) - ACTION_FIELDS[action])
     if unknown:
         raise DomainError(_("Unknown fields: %(names)s.", names=", ".join(unknown)),
                           fields={name: _("Unknown field.") for name in unknown})
-    sealed = guard(manifest, actor, org, fields)
+    sealed = row.guard(manifest, actor, org, fields)
     now = utcnow()
     from_state = manifest.state
     EFFECTS[action](manifest, actor, org, sealed, now)
-    to_state = from_state if next_state is None else next_state(manifest, sealed) if callable(next_state) else next_state
+    to_state = row.target_for(manifest, sealed)
     manifest.state = to_state
     signature = _sign(manifest, action, from_state, to_state, actor, org, sealed, now)
     audit.record(f"manifest.{action}", manifest, actor=actor, organisation_id=org.id,
