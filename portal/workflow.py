@@ -154,6 +154,7 @@ class Workflow:
               **values) -> None:
         """Set the status only if it is still from_state (one conditional UPDATE, with any other values of the
         step); another step that got there first makes it a 409."""
+        db.session.flush()  # the row must exist and carry the document's other changes before it is claimed
         table = self.model.__table__
         column = table.c[self.column]
         result = db.session.execute(update(table).where(table.c.id == document.id, column == self._db(from_state))
