@@ -69,12 +69,13 @@ class Workflow:
     def __init__(self, name: str, model, states: tuple[str, ...], transitions: list[Transition], *,
                  parties: dict[str, Party], label=None, column: str = "status", claim: str = "conditional",
                  state_labels: dict | None = None, may_ever: Callable | None = None,
-                 conflict: Callable | None = None):
+                 conflict: Callable | None = None, refusals: dict | None = None):
         self.name, self.model, self.states, self.column = name, model, tuple(states), column
         self.document_label = label or name
         self.parties, self.claim_by, self.state_labels = parties, claim, state_labels or {}
         self.table = {(t.source, t.action): t for t in transitions}
         self._may_ever, self._conflict = may_ever, conflict
+        self.refusals = refusals or {}  # party → the 403 message that names who takes its steps
         self._check_table(transitions)
         WORKFLOWS[name] = self
 
@@ -136,11 +137,15 @@ class Workflow:
         row = self.table.get((self.state_of(document), action))
         if row is None:
             if not self.may_ever(document, action, actor, org, system):
-                raise Forbidden(_("You are not the party that takes this step."))
+                raise self.forbidden(action)
             raise self.conflict(document, actor, org, system, action)
         if not self.is_party(row, document, actor, org, system):
-            raise Forbidden(_("You are not the party that takes this step."))
+            raise self.forbidden(action)
         return row
+
+    def forbidden(self, action: str) -> Forbidden:
+        party = next(t.party for (_s, a), t in self.table.items() if a == action)
+        return Forbidden(self.refusals.get(party) or _("You are not the party that takes this step."))
 
     # --- claiming the status -----------------------------------------------------------------
 
