@@ -179,7 +179,7 @@ class Workflow:
 
     def step(self, document, action: str, actor=None, org=None, *, fields: dict | None = None,
              values: dict | None = None, system: bool = False, audit_after: dict | None = None,
-             organisation_id: int | None = None) -> Step:
+             organisation_id: int | None = None, audit_action: str | None = None) -> Step:
         """Take one step: 403 → 409 (with the allowed actions) → 422 (guard), then claim and audit.
         values are other columns written in the same claim; the caller commits."""
         if self.claim_by == "lock":
@@ -194,7 +194,7 @@ class Workflow:
                 setattr(document, name, value)
         else:
             self.claim(document, from_state, to_state, actor, org, system=system, **(values or {}))
-        audit.record(f"{self.name}.{action}", document, actor=actor,
+        audit.record(audit_action or f"{self.name}.{action}", document, actor=actor,
                      organisation_id=organisation_id if organisation_id is not None else getattr(org, "id", None),
                      before={"status": from_state},
                      after={"status": to_state, **audit.snapshot(document, values or {}), **(audit_after or {})})
