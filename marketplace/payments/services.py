@@ -20,7 +20,7 @@ from portal.workflow import SYSTEM, Transition, Workflow
 
 from ..deals.models import Deal
 from ..listings.models import UNITS
-from .models import PAYMENT_STATUSES, PayeeProfile, Payment, Refund
+from .models import PAYMENT_STATUSES, REFUND_STATUSES, PayeeProfile, Payment, Refund
 from .providers import get_provider, stripe_enabled
 
 PAYABLE_DEAL_STATUSES = ("accepted", "in_progress", "completed")
@@ -76,6 +76,19 @@ PAYMENT = Workflow("payment", Payment, PAYMENT_STATUSES, [
 ], parties={"payer": _payer, "payee": _payee}, label=_l("payment"),
     refusals={"payer": _l("Only the paying organisation may do this."),
               "payee": _l("Only the organisation receiving the payment, or a platform operator, may do this.")})
+
+
+def _refund_payer(refund: Refund, user, _org) -> bool:
+    return auth.is_member(user, refund.payment.payer_org_id) or auth.is_admin(user)
+
+
+# A refund is created by the provider as due (offline: the payee owes it) or pending (Stripe); the payer
+# confirms an offline one, Stripe's charge.refunded event completes an online one.
+REFUND = Workflow("refund", Refund, REFUND_STATUSES, [
+    Transition("due", "confirm_received", "succeeded", "payer"),
+    Transition("pending", "stripe_succeeded", "succeeded", SYSTEM),
+], parties={"payer": _refund_payer}, label=_l("refund"),
+    refusals={"payer": _l("Only the paying organisation may do this.")})
 
 
 # --- money ---------------------------------------------------------------------------------------
@@ -340,14 +353,9 @@ def release_transfer(user, payment: Payment) -> Payment:
 def confirm_refund_received(user, refund: Refund) -> Refund:
     """An offline refund is owed by the payee; the payer confirms when the money is back."""
     require_view_payment(user, refund.payment)
-    if not (auth.is_member(user, refund.payment.payer_org_id) or auth.is_admin(user)):
-        raise Forbidden(_l("Only the paying organisation may do this."))
-    if refund.status != "due":
-        raise Conflict(_l("This refund is not waiting for confirmation."))
-    refund.status, refund.completed_at = "succeeded", utcnow()
+    REFUND.step(refund, "confirm_received", user, values={"completed_at": utcnow()},
+                organisation_id=refund.payment.payer_org_id, audit_action="payment.refund_received")
     refund.payment.refunded_fen += refund.total_fen
-    audit.record("payment.refund_received", refund, after={"status": refund.status},
-                 organisation_id=refund.payment.payer_org_id)
     return refund
 
 

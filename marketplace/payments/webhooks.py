@@ -20,7 +20,7 @@ from portal.extensions import csrf, db
 from portal.types import utcnow
 
 from .models import PayeeProfile, Payment, Refund, StripeEvent
-from .services import AUDITED, PAYMENT, follow_deal
+from .services import AUDITED, PAYMENT, REFUND, follow_deal
 
 bp = Blueprint("payment_webhooks", __name__)
 
@@ -134,8 +134,12 @@ def _charge_refunded(charge: dict, event: dict):
     payment.charge_id = payment.charge_id or charge.get("id")
     for data in (charge.get("refunds") or {}).get("data") or []:
         refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == data.get("id")))
-        if refund is not None and data.get("status") == "succeeded" and refund.status != "succeeded":
-            refund.status, refund.completed_at = "succeeded", utcnow()
+        if refund is not None and data.get("status") == "succeeded" and refund.status == "pending":
+            try:
+                REFUND.step(refund, "stripe_succeeded", system=True, values={"completed_at": utcnow()},
+                            organisation_id=payment.payer_org_id)
+            except Conflict:  # another delivery completed it meanwhile
+                pass
     # amount_refunded only grows, so the largest value seen is the current one whatever the order
     payment.refunded_fen = max(payment.refunded_fen, int(charge.get("amount_refunded") or 0))
     if charge.get("refunded"):
