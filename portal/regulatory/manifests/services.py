@@ -19,7 +19,7 @@ from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...types import utcnow
 from ..batches.models import Batch, Container
-from ..batches.services import container_by_code, parse_container_code
+from ..batches.services import BATCH, CONTAINER, container_by_code, parse_container_code
 from ..catalogue import lookup_waste_code, normalise_code
 from ..ledger.services import append_event
 from ..models import CITY_CODE
@@ -205,14 +205,22 @@ def append_line_events(manifest: Manifest, event_type: str, *, actor, organisati
                            **(data or {})})
 
 
+CUSTODY_ACTIONS = {"in_transit": "pick_up", "received": "receive", "treated": "treat"}
+
+
 def set_custody_status(manifest: Manifest, status: str, *, lines=None) -> None:
-    """Move the containers (and their batches) of the given lines along: in_transit, received, treated."""
+    """Move the containers (and their batches) of the given lines along: in_transit, received, treated —
+    each a step of the container's and the batch's workflow, claimed conditionally."""
+    action = CUSTODY_ACTIONS[status]
     for line in lines if lines is not None else manifest.lines:
         containers = [line.container] if line.container is not None else [
             c for c in line.batch.containers if c.status != "merged"]
         for container in containers:
-            container.status, container.facility_id = status, None
-        line.batch.status = status
+            CONTAINER.step(container, action, system=True, values={"facility_id": None},
+                           organisation_id=line.batch.organisation_id, audit_after={"manifest_id": manifest.id})
+        if line.batch.status != "merged":
+            BATCH.step(line.batch, action, system=True, organisation_id=line.batch.organisation_id,
+                       audit_after={"manifest_id": manifest.id})
 
 
 # --- drafts --------------------------------------------------------------------------------------
