@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import CheckConstraint, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
@@ -28,6 +28,12 @@ SYSTEM = "system"
 Party = Callable[[Any, Any, Any], bool]
 # a guard: refuses the step with a DomainError (422) or answers the values the step seals (a dict, or None)
 Guard = Callable[[Any, Any, Any, dict], dict | None]
+
+
+def status_check(states, column: str = "status") -> CheckConstraint:
+    """The CHECK constraint listing a status column's states (named ck_<table>_<column>_valid)."""
+    listed = ", ".join(f"'{getattr(state, 'value', state)}'" for state in states)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_valid")
 
 
 def no_guard(_document, _actor, _org, _fields) -> None:

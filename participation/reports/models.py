@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import Department
 from portal.extensions import db
 from portal.types import UTCDateTime, utcnow
+from portal.workflow import status_check
 
 
 def _enum(cls):
@@ -85,6 +86,7 @@ ACTION_LABELS = {
 
 class Report(db.Model):
     __tablename__ = "reports"
+    __table_args__ = (status_check(Status),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(8), unique=True)
