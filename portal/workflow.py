@@ -49,6 +49,13 @@ class Transition:
     target: str | Callable | None
     party: str
     guard: Guard = field(default=no_guard)
+    outcomes: tuple[str, ...] = ()  # the states a callable target may answer
+
+    def targets(self) -> tuple[str, ...]:
+        """Every state this row may lead to."""
+        if self.target is None:
+            return (self.source,)
+        return self.outcomes if callable(self.target) else (self.target,)
 
     def target_for(self, document, sealed: dict | None) -> str:
         if self.target is None:
@@ -89,8 +96,9 @@ class Workflow:
         if len(self.table) != len(transitions):
             raise ValueError(f"{self.name}: two rows for one (state, action)")
         for t in transitions:
-            named = {t.source, t.target} if isinstance(t.target, str) else {t.source}
-            if named - set(self.states) or (t.party != SYSTEM and t.party not in self.parties):
+            if callable(t.target) and not t.outcomes:
+                raise ValueError(f"{self.name}: row {t} decides its target without naming the outcomes")
+            if {t.source, *t.targets()} - set(self.states) or (t.party != SYSTEM and t.party not in self.parties):
                 raise ValueError(f"{self.name}: row {t} names an unknown state or party")
 
     # --- reading the table -------------------------------------------------------------------
