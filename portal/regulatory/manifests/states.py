@@ -145,11 +145,12 @@ def _refuse_out_of_order(manifest: Manifest, action: str, actor, org) -> DomainE
                     fields=fields, code="invalid_transition")
 
 
+_PARTIES = ("generator", "receiver", "first_carrier", "next_carrier", "last_carrier", "any_party")
 MANIFEST = Workflow("manifest", Manifest, STATES, ROWS, column="state", claim="lock",
-                    parties={name: _party(name) for name in ("generator", "receiver", "first_carrier",
-                                                             "next_carrier", "last_carrier", "any_party")},
+                    parties={name: _party(name) for name in _PARTIES},
                     label=_l("manifest"), state_labels=STATE_LABELS, may_ever=_may_ever,
-                    conflict=_refuse_out_of_order)
+                    conflict=_refuse_out_of_order,
+                    refusals=dict.fromkeys(_PARTIES, _l("Your organisation is not the party that takes this step.")))
 TRANSITIONS = MANIFEST.table
 
 
