@@ -19,7 +19,7 @@ from sqlalchemy import CheckConstraint, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
-from .errors import Conflict, DomainError, Forbidden, NotFound
+from .errors import Conflict, Forbidden, NotFound
 from .extensions import db
 
 SYSTEM = "system"
@@ -213,8 +213,3 @@ class Workflow:
                      before={"status": from_state},
                      after={"status": to_state, **audit.snapshot(document, values or {}), **(audit_after or {})})
         return Step(document, action, from_state, to_state, sealed)
-
-
-def refuse(message, field: str | None = None, code: str = "invalid") -> DomainError:
-    """A guard's refusal (422), naming the field it concerns."""
-    return DomainError(message, fields={field: message} if field else None, code=code)
