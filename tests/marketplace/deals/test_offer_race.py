@@ -56,13 +56,14 @@ def _new_offer(listing_id: int, org_id: int, user_id: int):
                                        db.session.get(User, user_id), dict(TERMS))
 
 
-def _assert_deal_iff_accepted(app, offer_id: int, results: list[bool], loser_status: str):
+def _assert_deal_iff_accepted(app, offer_id: int, results: list[bool], loser_status: str) -> bool:
+    """The offer is accepted with its deal, or closed otherwise without one; True when the acceptance won."""
     with app.app_context():
         status = db.session.get(Offer, offer_id).status
         has_deal = db.session.scalar(select(Deal.id).where(Deal.offer_id == offer_id)) is not None
     assert (status, has_deal) in (("accepted", True), (loser_status, False)), (status, has_deal, results)
-    assert results.count(True) == 1, results
     assert results[0] == has_deal
+    return has_deal
 
 
 @pytest.fixture
@@ -80,6 +81,7 @@ def test_acceptance_racing_a_counter_offer_leaves_one_answer(app, factory):
         offer_id = offer(app, listing_id, buyer_org.id, buyer_user.id)
         results = _race(app, _accept(offer_id, seller_user.id), _counter(offer_id, seller_user.id))
         _assert_deal_iff_accepted(app, offer_id, results, "countered")
+        assert results.count(True) == 1, results  # both answer the same open offer: one of them only
 
 
 @pytest.mark.usefixtures("postgresql_only")
@@ -90,4 +92,7 @@ def test_acceptance_racing_the_buyers_next_offer_never_withdraws_the_accepted_on
         listing_id = listing(app, seller_org.id, seller_user.id)
         offer_id = offer(app, listing_id, buyer_org.id, buyer_user.id)
         results = _race(app, _accept(offer_id, seller_user.id), _new_offer(listing_id, buyer_org.id, buyer_user.id))
-        _assert_deal_iff_accepted(app, offer_id, results, "withdrawn")
+        accepted = _assert_deal_iff_accepted(app, offer_id, results, "withdrawn")
+        # a new offer sent once the acceptance is committed stands beside the deal; one that replaced the
+        # open offer made the acceptance lose; one that raced it is refused (409)
+        assert accepted or results[1], results
