@@ -193,15 +193,20 @@ class Workflow:
 
     def step(self, document, action: str, actor=None, org=None, *, fields: dict | None = None,
              values: dict | None = None, system: bool = False, audit_after: dict | None = None,
-             organisation_id: int | None = None, audit_action: str | None = None) -> Step:
+             organisation_id: int | None = None, audit_action: str | None = None,
+             effect: Callable | None = None) -> Step:
         """Take one step: 403 → 409 (with the allowed actions) → 422 (guard), then claim and audit.
-        values are other columns written in the same claim; the caller commits."""
+        values are other columns written in the same claim; effect(document, sealed, from_state, to_state),
+        for locked documents, does the step's other work before the state changes and answers what the audit
+        entry adds (a signature). The caller commits."""
         if self.claim_by == "lock":
             document = self.lock(document)
         row = self.check(document, action, actor, org, system=system)
         sealed = row.guard(document, actor, org, fields or {}) or {}
         from_state = self.state_of(document)
         to_state = row.target_for(document, sealed)
+        if effect is not None:
+            audit_after = {**(audit_after or {}), **(effect(document, sealed, from_state, to_state) or {})}
         if self.claim_by == "lock":
             setattr(document, self.column, self._db(to_state))
             for name, value in (values or {}).items():
@@ -210,6 +215,6 @@ class Workflow:
             self.claim(document, from_state, to_state, actor, org, system=system, **(values or {}))
         audit.record(audit_action or f"{self.name}.{action}", document, actor=actor,
                      organisation_id=organisation_id if organisation_id is not None else getattr(org, "id", None),
-                     before={"status": from_state},
-                     after={"status": to_state, **audit.snapshot(document, values or {}), **(audit_after or {})})
+                     before={self.column: from_state},
+                     after={self.column: to_state, **audit.snapshot(document, values or {}), **(audit_after or {})})
         return Step(document, action, from_state, to_state, sealed)

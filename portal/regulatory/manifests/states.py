@@ -4,10 +4,12 @@ Each row is (state, action) → next state, party allowed, guard. The next state
 state as it is (revisions); a callable decides it from the sealed fields (receipt outcome). A step changes
 the manifest, its lines and signatures, so it is claimed under SELECT … FOR UPDATE rather than by one UPDATE.
 """
+from dataclasses import replace
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ... import audit, auth
+from ... import auth
 from ...accounts.models import Role
 from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
@@ -145,8 +147,21 @@ def _refuse_out_of_order(manifest: Manifest, action: str, actor, org) -> DomainE
                     fields=fields, code="invalid_transition")
 
 
+def _known_fields_first(row: Transition) -> Transition:
+    """A step's fields are checked by name before its guard, so that a typo is refused, not ignored."""
+    def guard(manifest: Manifest, actor, org, fields: dict) -> dict:
+        unknown = sorted(set(fields) - ACTION_FIELDS[row.action])
+        if unknown:
+            raise DomainError(_("Unknown fields: %(names)s.", names=", ".join(unknown)),
+                              fields={name: _("Unknown field.") for name in unknown})
+        return row.guard(manifest, actor, org, fields)
+    guard.__name__ = row.guard.__name__
+    return replace(row, guard=guard)
+
+
 _PARTIES = ("generator", "receiver", "first_carrier", "next_carrier", "last_carrier", "any_party")
-MANIFEST = Workflow("manifest", Manifest, STATES, ROWS, column="state", claim="lock",
+MANIFEST = Workflow("manifest", Manifest, STATES, [_known_fields_first(row) for row in ROWS], column="state",
+                    claim="lock",
                     parties={name: _party(name) for name in _PARTIES},
                     label=_l("manifest"), state_labels=STATE_LABELS, may_ever=_may_ever,
                     conflict=_refuse_out_of_order,
@@ -163,22 +178,16 @@ def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> Manif
         raise Forbidden(_("Only a member of a party to this manifest may sign its steps."))
     if action not in DRIVER_ACTIONS and _role(actor, org.id) == Role.DRIVER:
         raise Forbidden(_("Drivers sign pickups, handovers and deliveries only."))
-    manifest = MANIFEST.lock(manifest)
-    row = MANIFEST.check(manifest, action, actor, org)
-    unknown = sorted(set(fields) - ACTION_FIELDS[action])
-    if unknown:
-        raise DomainError(_("Unknown fields: %(names)s.", names=", ".join(unknown)),
-                          fields={name: _("Unknown field.") for name in unknown})
-    sealed = row.guard(manifest, actor, org, fields)
-    now = utcnow()
-    from_state = manifest.state
-    EFFECTS[action](manifest, actor, org, sealed, now)
-    to_state = row.target_for(manifest, sealed)
-    manifest.state = to_state
-    signature = _sign(manifest, action, from_state, to_state, actor, org, sealed, now)
-    audit.record(f"manifest.{action}", manifest, actor=actor, organisation_id=org.id,
-                 before={"state": from_state}, after={"state": to_state, "signature": signature.hash})
-    return signature
+    signatures = []
+
+    def effect_and_signature(locked: Manifest, sealed: dict, from_state: str, to_state: str) -> dict:
+        now = utcnow()
+        EFFECTS[action](locked, actor, org, sealed, now)
+        signatures.append(_sign(locked, action, from_state, to_state, actor, org, sealed, now))
+        return {"signature": signatures[0].hash}
+
+    MANIFEST.step(manifest, action, actor, org, fields=fields, effect=effect_and_signature)
+    return signatures[0]
 
 
 def _sign(manifest, action, from_state, to_state, actor, org, sealed, now) -> ManifestSignature:
