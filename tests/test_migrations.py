@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import CheckConstraint, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
@@ -42,3 +42,21 @@ def test_migrations_match_models(empty_database_url):
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
         db.engine.dispose()
     assert diff == [], f"models and migrations differ; run `wufei db migrate`: {diff}"
+
+
+def _model_checks() -> dict[str, set[str]]:
+    return {table.name: {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+            for table in db.metadata.sorted_tables}
+
+
+def test_migrations_build_the_models_check_constraints(empty_database_url):
+    """Alembic's comparison ignores CHECK constraints: the status lists (and the others) are compared here."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        inspector = inspect(db.engine)
+        built = {table: {c["name"] for c in inspector.get_check_constraints(table)} for table in _model_checks()}
+        db.engine.dispose()
+    expected = _model_checks()
+    assert {t: names for t, names in expected.items() if names} == {t: names for t, names in built.items() if names}
+    assert "ck_offers_status_valid" in built["offers"] and "ck_manifests_state_valid" in built["manifests"]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import Organisation, User
 from portal.extensions import db
 from portal.types import UTCDateTime, utcnow
+from portal.workflow import status_check
 
 from ..listings.models import Listing
 
@@ -63,7 +64,7 @@ class Offer(db.Model):
     """Terms proposed by one party to the other; a counter-offer replaces an open offer (parent_id)."""
 
     __tablename__ = "offers"
-    __table_args__ = (CheckConstraint("quantity_g > 0", name="quantity_positive"),)
+    __table_args__ = (status_check(OFFER_STATUSES), CheckConstraint("quantity_g > 0", name="quantity_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("deal_threads.id"), index=True)
@@ -103,7 +104,7 @@ class Deal(db.Model):
     """An accepted offer: the quantity is reserved on the listing; hazardous waste moves under a manifest."""
 
     __tablename__ = "deals"
-    __table_args__ = (CheckConstraint("quantity_g > 0", name="quantity_positive"),)
+    __table_args__ = (status_check(DEAL_STATUSES), CheckConstraint("quantity_g > 0", name="quantity_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), unique=True)

@@ -26,13 +26,14 @@ from portal.regulatory.licences.services import check_receipt
 from portal.regulatory.manifests.signals import manifest_stepped
 from portal.regulatory.models import CITY_CODE
 from portal.types import utcnow
+from portal.workflow import SYSTEM, Transition, Workflow
 
 from ..listings.models import CURRENCIES, UNITS, Listing
 from ..listings.services import touch_listing, transition_listing
 from ..matching.services import nearest_facility, notify_organisation
 from ..payments.providers.stripe_provider import ProviderError
 from ..payments.services import follow_deal
-from .models import PARTIES, Deal, Message, Offer, Rating, Thread
+from .models import DEAL_STATUSES, OFFER_STATUSES, PARTIES, Deal, Message, Offer, Rating, Thread
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_VALIDITY_DAYS = 7
@@ -254,6 +255,85 @@ def gate_preview(listing: Listing, buyer: Organisation | None) -> dict | None:
     return {"decision": decision, **nearest_facility(listing, buyer)}
 
 
+# --- the workflows of offers and deals ---------------------------------------------------------
+
+def _is_party_org(org_id_of):
+    def party(document, user, org) -> bool:
+        return org is not None and org.id == org_id_of(document) and auth.is_member(user, org.id)
+    return party
+
+
+def _either_party(deal: Deal, user, org) -> bool:
+    return org is not None and org.id in deal.party_org_ids and auth.is_member(user, org.id)
+
+
+def _not_expired(offer: Offer, _user, _org, _fields) -> None:
+    if effective_status(offer) == "expired":
+        raise Conflict(_l("This offer has expired and can no longer be accepted."), code="offer_expired")
+
+
+def _acceptable(offer: Offer, user, org, fields) -> None:
+    """Still standing, and the compliance gate lets the waste pass to the buyer."""
+    _not_expired(offer, user, org, fields)
+    compliance_gate(offer.listing, offer.thread.buyer, offer.quantity_g)
+
+
+def _general_only(deal: Deal, _user, _org, _fields) -> None:
+    if deal.hazardous:
+        raise Conflict(_l("A hazardous waste deal follows its manifest."), code="follows_manifest")
+
+
+def _receipt(deal: Deal, user, org, fields: dict) -> dict:
+    _general_only(deal, user, org, fields)
+    received_g = fields.get("received_g")
+    if not isinstance(received_g, int) or isinstance(received_g, bool) or not 0 < received_g <= deal.quantity_g:
+        message = _("Between 1 g and the agreed %(quantity)s.", quantity=format_quantity(deal.quantity_g))
+        raise DomainError(message, fields={"received": message})
+    return {"received_g": received_g}
+
+
+def _cancellable(deal: Deal, _user, org, fields: dict) -> dict:
+    """A reason; before the manifest is submitted; general waste on its way only by the seller."""
+    if not fields.get("reason"):
+        message = _l("Give the reason for cancelling.")
+        raise DomainError(message, fields={"reason": message})
+    manifest = _manifest(deal)
+    if manifest is not None and manifest.state not in ("draft", "cancelled"):
+        raise Conflict(_l("The manifest has been submitted: the generator cancels the manifest, and the deal "
+                          "follows it."), code="manifest_submitted")
+    if not deal.hazardous and deal.status == "in_progress" and org.id != deal.seller_org_id:
+        raise Conflict(_l("The waste is on its way: only the seller may cancel now."), code="in_progress")
+    return {"reason": fields["reason"]}
+
+
+OFFER_STATE_LABELS = {"open": _l("open"), "accepted": _l("accepted"), "declined": _l("declined"),
+                      "countered": _l("countered"), "withdrawn": _l("withdrawn"), "expired": _l("expired")}
+OFFER = Workflow("offer", Offer, OFFER_STATUSES, [
+    Transition("open", "accept", "accepted", "addressee", _acceptable),
+    Transition("open", "decline", "declined", "addressee", _not_expired),
+    Transition("open", "counter", "countered", "addressee", _not_expired),
+    Transition("open", "withdraw", "withdrawn", "sender"),
+    Transition("open", "replace", "withdrawn", SYSTEM),  # the sender's new offer on the thread replaces it
+    Transition("open", "expire", "expired", SYSTEM),
+], parties={"addressee": _is_party_org(lambda offer: offer.to_org_id),
+            "sender": _is_party_org(lambda offer: offer.from_org_id)},
+    label=_l("offer"), state_labels=OFFER_STATE_LABELS)
+
+DEAL_STATE_LABELS = {"accepted": _l("accepted"), "in_progress": _l("in progress"), "completed": _l("completed"),
+                     "cancelled": _l("cancelled")}
+DEAL = Workflow("deal", Deal, DEAL_STATUSES, [
+    Transition("accepted", "start", "in_progress", "seller", _general_only),
+    *(Transition(state, "confirm_receipt", "completed", "buyer", _receipt) for state in OPEN_DEAL_STATES),
+    *(Transition(state, "cancel", "cancelled", "party", _cancellable) for state in OPEN_DEAL_STATES),
+    # a hazardous waste deal follows its manifest: submitted, received, refused or cancelled
+    Transition("accepted", "follow_manifest", "in_progress", SYSTEM),
+    *(Transition(state, "settle", "completed", SYSTEM) for state in OPEN_DEAL_STATES),
+    *(Transition(state, "follow_cancellation", "cancelled", SYSTEM) for state in OPEN_DEAL_STATES),
+], parties={"seller": _is_party_org(lambda deal: deal.seller_org_id),
+            "buyer": _is_party_org(lambda deal: deal.buyer_org_id), "party": _either_party},
+    label=_l("deal"), state_labels=DEAL_STATE_LABELS)
+
+
 # --- threads and messages ---------------------------------------------------------------------
 
 def open_thread(listing: Listing, buyer: Organisation, user: User | None = None) -> Thread:
@@ -302,7 +382,7 @@ def _new_offer(thread: Thread, sender: Organisation, receiver: Organisation, val
     facility = nearest_facility(listing, thread.buyer) if decision is not None else None
     for earlier in thread.offers:  # one open offer per thread: a new one replaces the sender's own
         if earlier.status == "open" and earlier.from_org_id == sender.id:
-            earlier.status, earlier.decided_at = "withdrawn", utcnow()
+            _replace(earlier, user, sender)
     offer = Offer(thread=thread, listing_id=listing.id, from_org=sender, from_org_id=sender.id, to_org=receiver,
                   to_org_id=receiver.id, parent=parent, created_by_id=getattr(user, "id", None), status="open",
                   **values)
@@ -331,12 +411,14 @@ def make_offer(listing: Listing, buyer: Organisation, user: User | None, data: d
     return _new_offer(thread, buyer, listing.organisation, values, user)
 
 
-def _require_open(offer: Offer) -> None:
-    status = effective_status(offer)
-    if status == "expired":
-        raise Conflict(_l("This offer has expired and can no longer be accepted."), code="offer_expired")
-    if status != "open":
-        raise Conflict(_l("This offer has already been answered."), code="offer_closed")
+def _replace(earlier: Offer, user: User | None, sender: Organisation) -> None:
+    """Withdraw the sender's earlier open offer, unless the other party has just answered it."""
+    try:
+        OFFER.step(earlier, "replace", user, sender, system=True, values={"decided_at": utcnow()},
+                   organisation_id=sender.id)
+    except Conflict as exc:
+        raise Conflict(_l("Your earlier offer has just been answered: look at it before sending another."),
+                       fields=exc.fields, code="offer_closed") from None
 
 
 def _require_addressee(offer: Offer, user, org: Organisation | None) -> Organisation:
@@ -349,29 +431,21 @@ def _require_addressee(offer: Offer, user, org: Organisation | None) -> Organisa
 def counter_offer(offer: Offer, user: User, org: Organisation | None, data: dict) -> Offer:
     """The addressee answers an open offer with other terms; the old offer is marked countered."""
     org = _require_addressee(offer, user, org)
-    _require_open(offer)
+    OFFER.check(offer, "counter", user, org)
+    _not_expired(offer, user, org, {})
     values = clean_offer_input(data, offer.listing)
-    new = _new_offer(offer.thread, org, offer.from_org, values, user, parent=offer)
-    offer.status, offer.decided_at, offer.decided_by_id = "countered", utcnow(), user.id
-    return new
+    _answer(offer, "counter", user, org)
+    return _new_offer(offer.thread, org, offer.from_org, values, user, parent=offer)
 
 
-def _claim(offer: Offer, status: str, user: User) -> None:
-    """Answer the offer only if it is still open: two answers at once cannot both win."""
-    result = db.session.execute(update(Offer.__table__).where(
-        Offer.__table__.c.id == offer.id, Offer.__table__.c.status == "open").values(
-        status=status, decided_at=utcnow(), decided_by_id=user.id))
-    if result.rowcount != 1:
-        raise Conflict(_l("This offer has already been answered."), code="offer_closed")
-    db.session.refresh(offer)
+def _answer(offer: Offer, action: str, user: User, org: Organisation) -> None:
+    """Answer the offer only if it is still open (a conditional UPDATE): two answers at once cannot both win."""
+    OFFER.step(offer, action, user, org, values={"decided_at": utcnow(), "decided_by_id": user.id})
 
 
 def decline_offer(offer: Offer, user: User, org: Organisation | None = None) -> Offer:
     org = _require_addressee(offer, user, org)
-    _require_open(offer)
-    _claim(offer, "declined", user)
-    audit.record("offer.decline", offer, before={"status": "open"}, after={"status": "declined"},
-                 organisation_id=org.id, actor=user)
+    _answer(offer, "decline", user, org)
     notify_organisation(offer.from_org, _("Offer declined: %(title)s", title=offer.listing.title),
                         _("%(org)s has declined your offer.", org=org.name))
     return offer
@@ -380,11 +454,7 @@ def decline_offer(offer: Offer, user: User, org: Organisation | None = None) -> 
 def withdraw_offer(offer: Offer, user: User, org: Organisation | None = None) -> Offer:
     require_view_offer(user, offer)
     org = acting_party(user, [offer.from_org_id], org)
-    if offer.status != "open":
-        raise Conflict(_l("This offer has already been answered."), code="offer_closed")
-    _claim(offer, "withdrawn", user)
-    audit.record("offer.withdraw", offer, before={"status": "open"}, after={"status": "withdrawn"},
-                 organisation_id=org.id, actor=user)
+    _answer(offer, "withdraw", user, org)
     return offer
 
 
@@ -423,10 +493,8 @@ def accept_offer(offer: Offer, user: User, org: Organisation | None = None) -> D
     """Accept an open offer: compliance gate, atomic reservation, the deal, and for hazardous waste the
     manifest draft (generator = seller, receiver = buyer, carriers chosen later by the generator)."""
     org = _require_addressee(offer, user, org)
-    _require_open(offer)
     thread, listing = offer.thread, offer.listing
-    compliance_gate(listing, thread.buyer, offer.quantity_g)
-    _claim(offer, "accepted", user)
+    _answer(offer, "accept", user, org)
     reserve_quantity(listing, offer.quantity_g)
     deal = Deal(offer=offer, offer_id=offer.id, thread=thread, listing=listing, seller_org_id=thread.seller_org_id,
                 buyer_org_id=thread.buyer_org_id, waste_code=listing.waste_code, hazardous=listing.hazardous,
@@ -462,23 +530,23 @@ def _manifest_draft(deal: Deal, user: User):
 def expire_offers(now: datetime | None = None) -> int:
     """Mark open offers past their validity as expired (a scheduled job)."""
     now = now or utcnow()
-    rows = db.session.scalars(select(Offer).where(Offer.status == "open", Offer.valid_until <= now)).all()
-    for offer in rows:
-        offer.status, offer.decided_at = "expired", now
-        audit.record("offer.expire", offer, before={"status": "open"}, after={"status": "expired"},
-                     organisation_id=offer.from_org_id)
-    return len(rows)
+    expired = 0
+    for offer in db.session.scalars(select(Offer).where(Offer.status == "open", Offer.valid_until <= now)).all():
+        try:
+            OFFER.step(offer, "expire", system=True, values={"decided_at": now}, organisation_id=offer.from_org_id)
+            expired += 1
+        except Conflict:  # answered since it was read: the answer stands
+            continue
+    return expired
 
 
 # --- deals ------------------------------------------------------------------------------------
 
-def _set_status(deal: Deal, status: str, action: str, user: User | None, org_id: int | None, **changes) -> Deal:
-    before = audit.snapshot(deal, DEAL_AUDITED)
-    deal.status = status
-    for name, value in changes.items():
-        setattr(deal, name, value)
-    audit.record(f"deal.{action}", deal, before=before, after=audit.snapshot(deal, DEAL_AUDITED),
-                 organisation_id=org_id, actor=user)
+def _step(deal: Deal, action: str, user: User | None, org: Organisation | None, *, fields: dict | None = None,
+          **changes) -> Deal:
+    """One step of the deal's workflow; a step without a user is the manifest's, taken by the system."""
+    DEAL.step(deal, action, user, org, fields=fields, values=changes, system=user is None,
+              organisation_id=getattr(org, "id", None) or deal.seller_org_id)
     return deal
 
 
@@ -495,31 +563,21 @@ def cancel_deal(deal: Deal, user: User, org: Organisation | None = None, reason:
     been submitted only the manifest's own cancellation (by the generator) cancels the deal."""
     require_view_deal(user, deal)
     org = acting_party(user, deal.party_org_ids, org)
-    if deal.status not in OPEN_DEAL_STATES:
-        raise Conflict(_l("This deal can no longer be cancelled."), code="deal_closed")
-    reason = (reason or "").strip()
-    if not reason:
-        message = _l("Give the reason for cancelling.")
-        raise DomainError(message, fields={"reason": message})
+    reason = (reason or "").strip()[:1000]
+    _cancel(deal, "cancel", reason, user, org)
     manifest = _manifest(deal)
-    if manifest is not None and manifest.state not in ("draft", "cancelled"):
-        raise Conflict(_l("The manifest has been submitted: the generator cancels the manifest, and the deal "
-                          "follows it."), code="manifest_submitted")
-    if not deal.hazardous and deal.status == "in_progress" and org.id != deal.seller_org_id:
-        raise Conflict(_l("The waste is on its way: only the seller may cancel now."), code="in_progress")
-    _cancel(deal, reason[:1000], user, org.id)
     if manifest is not None and manifest.state == "draft" and org.id == deal.seller_org_id:
         from portal.regulatory.manifests.states import apply_action
 
-        apply_action(manifest, "cancel", user, org, reason=reason[:1000])
+        apply_action(manifest, "cancel", user, org, reason=reason)
     notify_organisation(other_party(deal.party_org_ids, org), _("Deal cancelled: %(title)s", title=deal.listing.title),
                         reason[:500])
     return deal
 
 
-def _cancel(deal: Deal, reason: str, user: User | None, org_id: int | None) -> None:
+def _cancel(deal: Deal, action: str, reason: str, user: User | None, org: Organisation | None) -> None:
+    _step(deal, action, user, org, fields={"reason": reason}, cancel_reason=reason, cancelled_at=utcnow())
     release_quantity(deal.listing, deal.quantity_g)
-    _set_status(deal, "cancelled", "cancel", user, org_id, cancel_reason=reason, cancelled_at=utcnow())
     _follow_payment(deal)
 
 
@@ -539,31 +597,21 @@ def start_deal(deal: Deal, user: User, org: Organisation | None = None) -> Deal:
     """The seller reports that general waste is on its way (hazardous deals follow their manifest)."""
     require_view_deal(user, deal)
     org = acting_party(user, [deal.seller_org_id], org)
-    if deal.hazardous:
-        raise Conflict(_l("A hazardous waste deal follows its manifest."), code="follows_manifest")
-    if deal.status != "accepted":
-        raise Conflict(_l("Only an accepted deal can start."), code="invalid_transition")
-    return _set_status(deal, "in_progress", "start", user, org.id)
+    return _step(deal, "start", user, org)
 
 
 def confirm_receipt(deal: Deal, user: User, org: Organisation | None, received_g: int) -> Deal:
     """The buyer confirms what arrived of general waste; the received quantity settles the amount."""
     require_view_deal(user, deal)
     org = acting_party(user, [deal.buyer_org_id], org)
-    if deal.hazardous:
-        raise Conflict(_l("A hazardous waste deal is settled by the manifest's receipt."), code="follows_manifest")
-    if deal.status not in OPEN_DEAL_STATES:
-        raise Conflict(_l("This deal is already closed."), code="deal_closed")
-    if not isinstance(received_g, int) or isinstance(received_g, bool) or not 0 < received_g <= deal.quantity_g:
-        message = _("Between 1 g and the agreed %(quantity)s.", quantity=format_quantity(deal.quantity_g))
-        raise DomainError(message, fields={"received": message})
-    _settle(deal, received_g, user, org.id)
+    _settle(deal, "confirm_receipt", received_g, user, org)
     return deal
 
 
-def _settle(deal: Deal, received_g: int, user: User | None, org_id: int | None) -> None:
-    _set_status(deal, "completed", "complete", user, org_id, final_quantity_g=received_g,
-                final_amount_fen=amount_for(received_g, deal.price_fen, deal.price_unit), completed_at=utcnow())
+def _settle(deal: Deal, action: str, received_g, user: User | None, org: Organisation | None) -> None:
+    amount = amount_for(received_g, deal.price_fen, deal.price_unit) if isinstance(received_g, int) else None
+    _step(deal, action, user, org, fields={"received_g": received_g}, final_quantity_g=received_g,
+          final_amount_fen=amount, completed_at=utcnow())
     _follow_payment(deal)
 
 
@@ -574,14 +622,14 @@ def settle_deal_from_manifest(manifest) -> Deal | None:
         return deal
     state = manifest.state
     if state in ("received", "partly_received", "treated"):
-        _settle(deal, manifest.received_total_g or 0, None, deal.buyer_org_id)
+        _settle(deal, "settle", manifest.received_total_g or 0, None, deal.buyer)
         notify_organisation(deal.seller, _("Deal settled: %(title)s", title=deal.listing.title),
                             _("The receiver confirmed %(quantity)s; the final amount is settled.",
                               quantity=format_quantity(deal.final_quantity_g) or "0 g"))
     elif state in ("refused", "cancelled"):
-        _cancel(deal, _("The manifest was %(state)s.", state=state), None, deal.seller_org_id)
+        _cancel(deal, "follow_cancellation", _("The manifest was %(state)s.", state=state), None, deal.seller)
     elif state != "draft" and deal.status == "accepted":
-        _set_status(deal, "in_progress", "start", None, deal.seller_org_id)
+        _step(deal, "follow_manifest", None, deal.seller)
     return deal
 
 

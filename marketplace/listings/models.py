@@ -9,6 +9,7 @@ from portal.accounts.models import Organisation, User
 from portal.extensions import db
 from portal.regulatory.models import Division, WasteCode
 from portal.types import UTCDateTime, utcnow
+from portal.workflow import status_check
 
 STREAMS = ("industrial", "hazardous", "medical", "construction", "household", "agricultural")
 # streams whose waste often has no catalogue code; the others must name one
@@ -26,6 +27,7 @@ class Listing(db.Model):
 
     __tablename__ = "listings"
     __table_args__ = (
+        status_check(LISTING_STATUSES),
         CheckConstraint("quantity_g >= 0", name="quantity_not_negative"),
         CheckConstraint("reserved_g >= 0 AND reserved_g <= quantity_g", name="reserved_within_quantity"),
     )
@@ -101,6 +103,7 @@ class Demand(db.Model):
     """A wanted post: what a receiver takes, how much, at what price and how far it collects."""
 
     __tablename__ = "demands"
+    __table_args__ = (status_check(DEMAND_STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

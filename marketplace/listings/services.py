@@ -1,5 +1,4 @@
 """Business rules of listings, demand posts and saved searches. Services never commit."""
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -16,14 +15,17 @@ from portal.outbox import send_message
 from portal.regulatory.catalogue import lookup_waste_code
 from portal.regulatory.models import Division, WasteCategory, WasteCode
 from portal.types import utcnow
+from portal.workflow import SYSTEM, Transition, Workflow
 
 from ..search.outbox import record_change
 from ..search.synonyms import indexed_text
 from ..signals import demand_published, listing_published
+from .forms import STATUS_LABELS
 from .models import (
     CURRENCIES,
     DEMAND_STATUSES,
     FORMS,
+    LISTING_STATUSES,
     STREAMS,
     SUPPLY,
     UNCODED_STREAMS,
@@ -39,39 +41,44 @@ AUDITED = ("title", "waste_code", "stream", "hazardous", "quantity_g", "reserved
            "price_unit", "currency", "district_code", "status", "valid_from", "valid_until")
 
 
-@dataclass(frozen=True)
-class Transition:
-    to: str
-    by: str  # "member": a member of the owning organisation; "system": jobs and deals only
+def _member(document, user, _org) -> bool:
+    """A member of the owning organisation (listings and demand posts)."""
+    return auth.is_member(user, document.organisation_id)
 
 
-# (state, action) → transition: the listing lifecycle as data
-LISTING_TRANSITIONS = {
-    ("draft", "publish"): Transition("published", "member"),
-    ("paused", "publish"): Transition("published", "member"),
-    ("expired", "publish"): Transition("published", "member"),
-    ("published", "pause"): Transition("paused", "member"),
-    ("draft", "withdraw"): Transition("withdrawn", "member"),
-    ("published", "withdraw"): Transition("withdrawn", "member"),
-    ("paused", "withdraw"): Transition("withdrawn", "member"),
-    ("expired", "withdraw"): Transition("withdrawn", "member"),
-    ("published", "sell_out"): Transition("sold_out", "system"),
-    ("sold_out", "restock"): Transition("published", "system"),
-    ("published", "expire"): Transition("expired", "system"),
-    ("paused", "expire"): Transition("expired", "system"),
-}
+def _publishable(listing: Listing, _user, _org, _fields) -> None:
+    """A verified organisation, a validity not yet ended and something left to offer."""
+    auth.require_verified(listing.organisation)
+    if listing.valid_until is not None and listing.valid_until < china_today():
+        message = _l("The listing's validity has ended; extend it before publishing.")
+        raise DomainError(message, fields={"valid_until": message})
+    if listing.available_g <= 0:
+        raise Conflict(_l("Nothing is left to offer."), fields={"quantity": _l("nothing available")})
+
+
+# the listing lifecycle as data: "member" is a member of the owning organisation, SYSTEM jobs and deals
+LISTING = Workflow("listing", Listing, LISTING_STATUSES, [
+    *(Transition(state, "publish", "published", "member", _publishable) for state in ("draft", "paused", "expired")),
+    Transition("published", "pause", "paused", "member"),
+    *(Transition(state, "withdraw", "withdrawn", "member") for state in ("draft", "published", "paused", "expired")),
+    Transition("published", "sell_out", "sold_out", SYSTEM),
+    Transition("sold_out", "restock", "published", SYSTEM),
+    Transition("published", "expire", "expired", SYSTEM),
+    Transition("paused", "expire", "expired", SYSTEM),
+], parties={"member": _member}, label=_l("listing"), state_labels=STATUS_LABELS)
+LISTING_TRANSITIONS = LISTING.table
 EDITABLE = ("draft", "published", "paused", "expired")
-DEMAND_TRANSITIONS = {
-    ("draft", "publish"): "published", ("expired", "publish"): "published",
-    ("draft", "close"): "closed", ("published", "close"): "closed", ("expired", "close"): "closed",
-    ("published", "expire"): "expired",
-}
+DEMAND = Workflow("demand", Demand, DEMAND_STATUSES, [
+    Transition("draft", "publish", "published", "member"),
+    Transition("expired", "publish", "published", "member"),
+    *(Transition(state, "close", "closed", "member") for state in ("draft", "published", "expired")),
+    Transition("published", "expire", "expired", SYSTEM),
+], parties={"member": _member}, label=_l("demand post"), state_labels=STATUS_LABELS)
 
 
 def listing_actions(listing: Listing) -> list[str]:
     """What a member may do with the listing now (for buttons and the API)."""
-    return [action for (state, action), t in LISTING_TRANSITIONS.items()
-            if state == listing.status and t.by == "member"]
+    return [t.action for (state, _action), t in LISTING.table.items() if state == listing.status and t.party != SYSTEM]
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -355,24 +362,12 @@ def _as_input(listing: Listing) -> dict:
 
 
 def transition_listing(listing: Listing, action: str, user: User | None = None, *, system: bool = False) -> Listing:
-    """Move a listing through its lifecycle (see LISTING_TRANSITIONS)."""
-    transition = LISTING_TRANSITIONS.get((listing.status, action))
-    if transition is None or (transition.by == "system" and not system):
-        raise Conflict(_("A listing that is %(status)s cannot be %(action)s.", status=listing.status, action=action),
-                       fields={"status": _("not allowed now")})
-    first_publication = transition.to == "published" and listing.published_at is None
-    if transition.to == "published":
-        auth.require_verified(listing.organisation)
-        if listing.valid_until is not None and listing.valid_until < china_today():
-            message = _l("The listing's validity has ended; extend it before publishing.")
-            raise DomainError(message, fields={"valid_until": message})
-        if listing.available_g <= 0:
-            raise Conflict(_l("Nothing is left to offer."), fields={"quantity": _l("nothing available")})
-        listing.published_at = listing.published_at or utcnow()
-    before = listing.status
-    listing.status = transition.to
-    audit.record(f"listing.{action}", listing, before={"status": before}, after={"status": listing.status},
-                 organisation_id=listing.organisation_id, actor=user)
+    """Move a listing through its lifecycle (see LISTING)."""
+    first_publication = listing.published_at is None
+    values = {"published_at": listing.published_at or utcnow()} if action == "publish" else {}
+    step = LISTING.step(listing, action, user, None, system=system, values=values,
+                        organisation_id=listing.organisation_id)
+    first_publication = first_publication and step.to_state == "published"
     touch_listing(listing)
     if first_publication:
         notify_saved_searches(listing)
@@ -540,14 +535,8 @@ def update_demand(demand: Demand, data: dict, user: User | None = None) -> Deman
 
 
 def transition_demand(demand: Demand, action: str, user: User | None = None) -> Demand:
-    target = DEMAND_TRANSITIONS.get((demand.status, action))
-    if target is None or target not in DEMAND_STATUSES:
-        raise Conflict(_("A demand that is %(status)s cannot be %(action)s.", status=demand.status, action=action),
-                       fields={"status": _("not allowed now")})
-    before, demand.status = demand.status, target
-    audit.record(f"demand.{action}", demand, before={"status": before}, after={"status": target},
-                 organisation_id=demand.organisation_id, actor=user)
-    if target == "published":
+    step = DEMAND.step(demand, action, user, None, organisation_id=demand.organisation_id)
+    if step.to_state == "published":
         after_commit.dispatch(demand_published, demand)
     return demand
 

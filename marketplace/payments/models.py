@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import Organisation, User
 from portal.extensions import db
 from portal.types import UTCDateTime, utcnow
+from portal.workflow import status_check
 
 from ..deals.models import Deal
 
@@ -50,6 +51,7 @@ class PayeeProfile(db.Model):
 
 class Payment(db.Model):
     __tablename__ = "payments"
+    __table_args__ = (status_check(PAYMENT_STATUSES), status_check(TRANSFER_STATUSES, "transfer_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
@@ -107,6 +109,7 @@ class Refund(db.Model):
     """Money going back to the payer: the goods part and the platform fee on it, kept apart."""
 
     __tablename__ = "payment_refunds"
+    __table_args__ = (status_check(REFUND_STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)

@@ -16,26 +16,79 @@ from portal import audit, auth
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.types import utcnow
+from portal.workflow import SYSTEM, Transition, Workflow
 
 from ..deals.models import Deal
 from ..listings.models import UNITS
-from .models import PayeeProfile, Payment, Refund
+from .models import PAYMENT_STATUSES, REFUND_STATUSES, PayeeProfile, Payment, Refund
 from .providers import get_provider, stripe_enabled
 
 PAYABLE_DEAL_STATUSES = ("accepted", "in_progress", "completed")
 ACTIVE = ("pending", "proof_uploaded", "processing")
 AUDITED = ("status", "provider", "amount_fen", "fee_fen", "refunded_fen", "transfer_status", "transfer_fen")
 
-# Offline payments as data: (state, action) → (next state, who may act). "payee" includes platform
-# operators (admins), who settle disputes between the parties.
-OFFLINE_TRANSITIONS = {
-    ("pending", "upload_proof"): ("proof_uploaded", "payer"),
-    ("proof_uploaded", "upload_proof"): ("proof_uploaded", "payer"),
-    ("disputed", "upload_proof"): ("proof_uploaded", "payer"),
-    ("proof_uploaded", "confirm"): ("confirmed", "payee"),
-    ("disputed", "confirm"): ("confirmed", "payee"),
-    ("proof_uploaded", "dispute"): ("disputed", "payee"),
-}
+
+
+def _payer(payment: Payment, user, _org) -> bool:
+    return auth.is_member(user, payment.payer_org_id)
+
+
+def _payee(payment: Payment, user, _org) -> bool:
+    """The organisation receiving the payment, or a platform operator (admins settle disputes)."""
+    return auth.is_member(user, payment.payee_org_id) or auth.is_admin(user)
+
+
+def _offline(payment: Payment, _user, _org, _fields) -> None:
+    if payment.provider != "offline":
+        raise Conflict(_l("This payment is made online; its state comes from the payment service."))
+
+
+def _disputed_with_reason(payment: Payment, user, org, fields: dict) -> dict:
+    _offline(payment, user, org, fields)
+    if not (fields.get("reason") or "").strip():
+        message = _l("Please say what is wrong with the payment.")
+        raise DomainError(message, fields={"reason": message})
+    return {"reason": fields["reason"].strip()}
+
+
+def _stripe_rows(target: str, sources: tuple[str, ...]) -> list[Transition]:
+    return [Transition(source, f"stripe_{target}", target, SYSTEM) for source in sources]
+
+
+# A payment's life as data. Offline: the payer uploads proof, the payee confirms or disputes it. Online:
+# Stripe's events move it (SYSTEM rows; a checkout completed after its deal was cancelled is recorded, then
+# refunded in full). The deal's cancellation cancels an unpaid payment and refunds a paid one.
+PAYMENT = Workflow("payment", Payment, PAYMENT_STATUSES, [
+    *(Transition(state, "upload_proof", "proof_uploaded", "payer", _offline)
+      for state in ("pending", "proof_uploaded", "disputed")),
+    Transition("proof_uploaded", "confirm", "confirmed", "payee", _offline),
+    Transition("disputed", "confirm", "confirmed", "payee", _offline),
+    Transition("proof_uploaded", "dispute", "disputed", "payee", _disputed_with_reason),
+    Transition("pending", "choose_method", "pending", "payer"),
+    Transition("failed", "choose_method", "pending", "payer"),
+    *_stripe_rows("processing", ("pending",)),
+    *_stripe_rows("confirmed", ("pending", "processing", "failed", "cancelled")),
+    *_stripe_rows("failed", ("pending", "processing")),
+    *_stripe_rows("disputed", ("confirmed",)),
+    *_stripe_rows("refunded", ("confirmed", "disputed")),
+    *(Transition(state, "cancel", "cancelled", SYSTEM) for state in (*ACTIVE, "failed")),
+    *(Transition(state, "refund", "refunded", SYSTEM) for state in ("confirmed", "disputed")),
+], parties={"payer": _payer, "payee": _payee}, label=_l("payment"),
+    refusals={"payer": _l("Only the paying organisation may do this."),
+              "payee": _l("Only the organisation receiving the payment, or a platform operator, may do this.")})
+
+
+def _refund_payer(refund: Refund, user, _org) -> bool:
+    return auth.is_member(user, refund.payment.payer_org_id) or auth.is_admin(user)
+
+
+# A refund is created by the provider as due (offline: the payee owes it) or pending (Stripe); the payer
+# confirms an offline one, Stripe's charge.refunded event completes an online one.
+REFUND = Workflow("refund", Refund, REFUND_STATUSES, [
+    Transition("due", "confirm_received", "succeeded", "payer"),
+    Transition("pending", "stripe_succeeded", "succeeded", SYSTEM),
+], parties={"payer": _refund_payer}, label=_l("refund"),
+    refusals={"payer": _l("Only the paying organisation may do this.")})
 
 
 # --- money ---------------------------------------------------------------------------------------
@@ -86,15 +139,12 @@ def _require_role(user, payment: Payment, role: str) -> None:
         raise Forbidden(_l("Only the organisation receiving the payment, or a platform operator, may do this."))
 
 
-def _offline_step(user, payment: Payment, action: str) -> str:
+def _offline_step(user, payment: Payment, action: str, audit_action: str, *, fields: dict | None = None,
+                  **values) -> None:
     require_view_payment(user, payment)
-    if payment.provider != "offline":
-        raise Conflict(_l("This payment is made online; its state comes from the payment service."))
-    step = OFFLINE_TRANSITIONS.get((payment.status, action))
-    if step is None:
-        raise Conflict(_l("This payment cannot be changed this way in its current state."))
-    _require_role(user, payment, step[1])
-    return step[0]
+    before = audit.snapshot(payment, AUDITED)
+    PAYMENT.step(payment, action, user, fields=fields, values=values, organisation_id=payment.payee_org_id,
+                 audit_action=audit_action, audit_after={"before": before})
 
 
 # --- payee profile -------------------------------------------------------------------------------
@@ -173,14 +223,10 @@ def start_payment(user, deal: Deal, provider: str):
     if provider != payment.provider or payment.status == "failed":
         if payment.status not in ("pending", "failed"):
             raise Conflict(_l("The payment is already under way and cannot change its method now."))
-        before = audit.snapshot(payment, AUDITED)
         fee_bp = current_app.config.get("PLATFORM_FEE_BP", 0) if provider == "stripe" else 0
-        payment.provider, payment.fee_bp, payment.status = provider, fee_bp, "pending"
-        payment.fee_fen = fee_on(payment.amount_fen, fee_bp)
-        payment.checkout_session_id = payment.checkout_url = None
-        payment.attempt += 1
-        audit.record("payment.method", payment, before=before, after=audit.snapshot(payment, AUDITED),
-                     organisation_id=payment.payee_org_id)
+        PAYMENT.step(payment, "choose_method", user, organisation_id=payment.payee_org_id, audit_action="payment.method",
+                     values={"provider": provider, "fee_bp": fee_bp, "fee_fen": fee_on(payment.amount_fen, fee_bp),
+                             "checkout_session_id": None, "checkout_url": None, "attempt": payment.attempt + 1})
     db.session.flush()
     return payment, get_provider(provider).start(payment)
 
@@ -196,36 +242,24 @@ def instructions_for(payment: Payment):
 def upload_proof(user, payment: Payment, stream, filename: str) -> Payment:
     from .files import store_proof
 
-    next_state = _offline_step(user, payment, "upload_proof")
+    require_view_payment(user, payment)
+    PAYMENT.check(payment, "upload_proof", user)
     stored = store_proof(stream)
-    before = audit.snapshot(payment, AUDITED)
-    payment.proof_file, payment.proof_name = stored, (filename or stored)[-200:]
-    payment.proof_uploaded_at, payment.status = utcnow(), next_state
-    audit.record("payment.proof_uploaded", payment, before=before, after=audit.snapshot(payment, AUDITED),
-                 organisation_id=payment.payer_org_id)
+    _offline_step(user, payment, "upload_proof", "payment.proof_uploaded", proof_file=stored,
+                  proof_name=(filename or stored)[-200:], proof_uploaded_at=utcnow())
     return payment
 
 
 def confirm_payment(user, payment: Payment) -> Payment:
-    next_state = _offline_step(user, payment, "confirm")
-    before = audit.snapshot(payment, AUDITED)
-    payment.status, payment.confirmed_at, payment.confirmed_by_id = next_state, utcnow(), user.id
-    payment.dispute_reason = None
-    audit.record("payment.confirmed", payment, before=before, after=audit.snapshot(payment, AUDITED),
-                 organisation_id=payment.payee_org_id)
+    _offline_step(user, payment, "confirm", "payment.confirmed", confirmed_at=utcnow(), confirmed_by_id=user.id,
+                  dispute_reason=None)
     follow_deal(payment.deal)  # money that arrives after the receipt is settled on the received quantity
     return payment
 
 
 def dispute_payment(user, payment: Payment, reason: str) -> Payment:
-    next_state = _offline_step(user, payment, "dispute")
-    if not reason.strip():
-        message = _l("Please say what is wrong with the payment.")
-        raise DomainError(message, fields={"reason": message})
-    before = audit.snapshot(payment, AUDITED)
-    payment.status, payment.dispute_reason = next_state, reason.strip()
-    audit.record("payment.disputed", payment, before=before, after=audit.snapshot(payment, AUDITED),
-                 organisation_id=payment.payee_org_id)
+    _offline_step(user, payment, "dispute", "payment.disputed", fields={"reason": reason},
+                  dispute_reason=(reason or "").strip())
     return payment
 
 
@@ -270,17 +304,15 @@ def cancel_payment(deal: Deal) -> Payment | None:
         return payment
     before = audit.snapshot(payment, AUDITED)
     if payment.status in ("confirmed", "disputed") and payment.transfer_status != "released":
+        PAYMENT.step(payment, "refund", system=True, organisation_id=payment.payee_org_id,
+                     audit_action="payment.cancelled", audit_after={"before": before})
         remaining_fee = payment.fee_fen - sum(r.fee_fen for r in payment.refunds)
         remaining = payment.amount_fen - sum(r.amount_fen for r in payment.refunds)
         if remaining + remaining_fee > 0:
             _refund(payment, "cancellation", remaining, remaining_fee)
-        payment.status = "refunded"
     elif payment.status in ACTIVE or payment.status == "failed":
-        payment.status = "cancelled"
-    else:
-        return payment
-    audit.record("payment.cancelled", payment, before=before, after=audit.snapshot(payment, AUDITED),
-                 organisation_id=payment.payee_org_id)
+        PAYMENT.step(payment, "cancel", system=True, organisation_id=payment.payee_org_id,
+                     audit_action="payment.cancelled", audit_after={"before": before})
     return payment
 
 
@@ -321,14 +353,9 @@ def release_transfer(user, payment: Payment) -> Payment:
 def confirm_refund_received(user, refund: Refund) -> Refund:
     """An offline refund is owed by the payee; the payer confirms when the money is back."""
     require_view_payment(user, refund.payment)
-    if not (auth.is_member(user, refund.payment.payer_org_id) or auth.is_admin(user)):
-        raise Forbidden(_l("Only the paying organisation may do this."))
-    if refund.status != "due":
-        raise Conflict(_l("This refund is not waiting for confirmation."))
-    refund.status, refund.completed_at = "succeeded", utcnow()
+    REFUND.step(refund, "confirm_received", user, values={"completed_at": utcnow()},
+                organisation_id=refund.payment.payer_org_id, audit_action="payment.refund_received")
     refund.payment.refunded_fen += refund.total_fen
-    audit.record("payment.refund_received", refund, after={"status": refund.status},
-                 organisation_id=refund.payment.payer_org_id)
     return refund
 
 

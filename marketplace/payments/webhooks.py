@@ -15,23 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
+from portal.errors import Conflict
 from portal.extensions import csrf, db
 from portal.types import utcnow
 
 from .models import PayeeProfile, Payment, Refund, StripeEvent
-from .services import AUDITED, follow_deal
+from .services import AUDITED, PAYMENT, REFUND, follow_deal
 
 bp = Blueprint("payment_webhooks", __name__)
 
-# the states a payment may reach from an event, and the states it may come from
-STRIPE_TRANSITIONS = {
-    "processing": {"pending"},
-    # a checkout completed after its deal was cancelled is recorded, then refunded in full (follow_deal)
-    "confirmed": {"pending", "processing", "failed", "cancelled"},
-    "failed": {"pending", "processing"},
-    "disputed": {"confirmed"},
-    "refunded": {"confirmed", "disputed"},
-}
 
 
 def _bad_request(reason: str):
@@ -96,16 +88,17 @@ def _payment_by(*, session_id=None, intent_id=None, metadata=None) -> Payment | 
 
 
 def _move(payment: Payment, status: str, event: dict, **changes) -> str:
-    if payment.provider != "stripe" or payment.status not in STRIPE_TRANSITIONS[status]:
+    """Take the payment's stripe_<status> step (see PAYMENT); an event that no longer fits its state is stale."""
+    if payment.provider != "stripe":
         return "stale"
-    before = audit.snapshot(payment, AUDITED)
-    payment.status = status
-    for name, value in changes.items():
-        setattr(payment, name, value)
     if status == "confirmed":
-        payment.confirmed_at = utcnow()
-    audit.record(f"payment.stripe.{status}", payment, before=before, after=audit.snapshot(payment, AUDITED),
-                 organisation_id=payment.payee_org_id, object_id=payment.id)
+        changes["confirmed_at"] = utcnow()
+    before = audit.snapshot(payment, AUDITED)
+    try:
+        PAYMENT.step(payment, f"stripe_{status}", system=True, values=changes, organisation_id=payment.payee_org_id,
+                     audit_action=f"payment.stripe.{status}", audit_after={"before": before})
+    except Conflict:
+        return "stale"
     return "applied"
 
 
@@ -141,8 +134,12 @@ def _charge_refunded(charge: dict, event: dict):
     payment.charge_id = payment.charge_id or charge.get("id")
     for data in (charge.get("refunds") or {}).get("data") or []:
         refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == data.get("id")))
-        if refund is not None and data.get("status") == "succeeded" and refund.status != "succeeded":
-            refund.status, refund.completed_at = "succeeded", utcnow()
+        if refund is not None and data.get("status") == "succeeded" and refund.status == "pending":
+            try:
+                REFUND.step(refund, "stripe_succeeded", system=True, values={"completed_at": utcnow()},
+                            organisation_id=payment.payer_org_id)
+            except Conflict:  # another delivery completed it meanwhile
+                pass
     # amount_refunded only grows, so the largest value seen is the current one whatever the order
     payment.refunded_fen = max(payment.refunded_fen, int(charge.get("amount_refunded") or 0))
     if charge.get("refunded"):

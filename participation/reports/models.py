@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import Department
 from portal.extensions import db
 from portal.types import UTCDateTime, utcnow
+from portal.workflow import status_check
 
 
 def _enum(cls):
@@ -64,24 +65,6 @@ class Moderation(enum.StrEnum):
     HIDDEN = "hidden"
 
 
-# The lifecycle as data: (state, action) → (next state, who may take it, what the action needs).
-# "staff" is a regulator of the report's department whose jurisdiction covers its district;
-# "reporter" is whoever holds the secret follow-up link. A next state of None keeps the state.
-TRANSITIONS: dict[tuple[Status, str], tuple[Status | None, str, tuple[str, ...]]] = {
-    (Status.SUBMITTED, "accept"): (Status.ACCEPTED, "staff", ()),
-    (Status.ACCEPTED, "assign"): (Status.ASSIGNED, "staff", ()),
-    (Status.ASSIGNED, "start"): (Status.IN_PROGRESS, "staff", ()),
-    (Status.ACCEPTED, "start"): (Status.IN_PROGRESS, "staff", ()),
-    (Status.IN_PROGRESS, "resolve"): (Status.RESOLVED, "staff", ("note", "photo")),
-    (Status.ASSIGNED, "resolve"): (Status.RESOLVED, "staff", ("note", "photo")),
-    (Status.ASSIGNED, "return"): (Status.ACCEPTED, "staff", ("note",)),
-    (Status.IN_PROGRESS, "return"): (Status.ACCEPTED, "staff", ("note",)),
-    (Status.RESOLVED, "dispute"): (Status.IN_PROGRESS, "reporter", ("note", "photo")),
-    (Status.RESOLVED, "rate"): (None, "reporter", ("rating",)),
-    **{(state, "reject"): (Status.REJECTED, "staff", ("note",)) for state in OPEN_STATUSES},
-    **{(state, "duplicate"): (Status.DUPLICATE, "staff", ("duplicate_of",)) for state in OPEN_STATUSES},
-    **{(state, "transfer"): (Status.SUBMITTED, "staff", ("department",)) for state in OPEN_STATUSES},
-}
 STAFF_ACTIONS = ("accept", "assign", "start", "resolve", "return", "reject", "duplicate", "transfer")
 
 ACTION_LABELS = {
@@ -103,6 +86,7 @@ ACTION_LABELS = {
 
 class Report(db.Model):
     __tablename__ = "reports"
+    __table_args__ = (status_check(Status),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(8), unique=True)

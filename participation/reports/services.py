@@ -16,19 +16,19 @@ from sqlalchemy import func, or_, select
 from portal import audit, auth
 from portal.accounts.models import Department, Regulator
 from portal.admin.forms import DEPARTMENT_LABELS
-from portal.errors import Conflict, DomainError, Forbidden, NotFound
+from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.outbox import send_message
 from portal.regulatory import geo
 from portal.regulatory.models import CITY_CODE, Division
 from portal.types import utcnow
+from portal.workflow import Transition, Workflow
 
 from .models import (
     DEFAULT_DEADLINES,
     DEFAULT_ROUTES,
     OPEN_STATUSES,
     STATUS_LABELS,
-    TRANSITIONS,
     Category,
     Moderation,
     Report,
@@ -321,66 +321,114 @@ def get_for_staff(user, report_id: int) -> Report:
 
 # --- the lifecycle ---------------------------------------------------------------------------------
 
+# Whoever holds a report's secret follow-up link acts as its reporter (no account is needed).
+REPORTER = object()
+
+
+def _staff(report: Report, user, _org) -> bool:
+    """A regulator of the report's department whose jurisdiction covers its district."""
+    return user is not REPORTER and auth.can_handle_case(user, report.department, report.district_code)
+
+
+def _reporter(_report: Report, actor, _org) -> bool:
+    return actor is REPORTER
+
+
+def _needs(*names: str):
+    """A guard requiring the named inputs of the step (a note, a photo, a rating …)."""
+    def guard(_report: Report, _actor, _org, fields: dict) -> dict:
+        missing = {name: _l("Required for this step.") for name in names if not fields.get(name)}
+        if missing:
+            raise DomainError(_l("Some required information is missing."), fields=missing)
+        return {}
+    guard.__name__ = "needs_" + "_".join(names)
+    return guard
+
+
+def _duplicate_guard(report: Report, actor, org, fields: dict) -> dict:
+    _needs("duplicate_of")(report, actor, org, fields)
+    original = get_by_code(fields["duplicate_of"])
+    if original.id == report.id:
+        raise DomainError(_l("A report cannot duplicate itself."), fields={"duplicate_of": _l("A report cannot duplicate itself.")})
+    return {"original": original}
+
+
+def _transfer_guard(report: Report, actor, org, fields: dict) -> dict:
+    _needs("department")(report, actor, org, fields)
+    try:
+        target = Department(fields["department"])
+    except ValueError:
+        raise DomainError(_l("Unknown department."), fields={"department": _l("Unknown department.")}) from None
+    if target == report.department:
+        raise DomainError(_l("The report is already with this department."),
+                          fields={"department": _l("The report is already with this department.")})
+    return {"department": target}
+
+
+def _rating_guard(report: Report, actor, org, fields: dict) -> dict:
+    _needs("rating")(report, actor, org, fields)
+    if not 1 <= int(fields["rating"]) <= 5:
+        raise DomainError(_l("Rate from 1 to 5."), fields={"rating": _l("Rate from 1 to 5.")})
+    return {"rating": int(fields["rating"])}
+
+
+# The lifecycle as data: (state, action) → next state, who may take it, the guard naming what it needs.
+# A next state of None keeps the state.
+REPORT = Workflow("report", Report, tuple(Status), [
+    Transition("submitted", "accept", "accepted", "staff"),
+    Transition("accepted", "assign", "assigned", "staff"),
+    Transition("assigned", "start", "in_progress", "staff"),
+    Transition("accepted", "start", "in_progress", "staff"),
+    Transition("in_progress", "resolve", "resolved", "staff", _needs("note", "photo")),
+    Transition("assigned", "resolve", "resolved", "staff", _needs("note", "photo")),
+    Transition("assigned", "return", "accepted", "staff", _needs("note")),
+    Transition("in_progress", "return", "accepted", "staff", _needs("note")),
+    Transition("resolved", "dispute", "in_progress", "reporter", _needs("note", "photo")),
+    Transition("resolved", "rate", None, "reporter", _rating_guard),
+    *(Transition(state, "reject", "rejected", "staff", _needs("note")) for state in OPEN_STATUSES),
+    *(Transition(state, "duplicate", "duplicate", "staff", _duplicate_guard) for state in OPEN_STATUSES),
+    *(Transition(state, "transfer", "submitted", "staff", _transfer_guard) for state in OPEN_STATUSES),
+], parties={"staff": _staff, "reporter": _reporter}, label=_l("report"), state_labels=STATUS_LABELS,
+    refusals={"staff": _l("Only the responsible department may handle this report."),
+              "reporter": _l("Only the reporter, through the follow-up link, takes this step.")})
+TRANSITIONS = REPORT.table
+
+
 def allowed_actions(report: Report, role: str) -> list[str]:
-    return [action for (state, action), (_next, who, _needs) in TRANSITIONS.items()
-            if state == report.status and who == role]
-
-
-def _require(needs: tuple, values: dict) -> None:
-    missing = {name: _l("Required for this step.") for name in needs if not values.get(name)}
-    if missing:
-        raise DomainError(_l("Some required information is missing."), fields=missing)
+    return [t.action for (state, _action), t in REPORT.table.items() if state == report.status and t.party == role]
 
 
 def apply_action(report: Report, action: str, role: str, *, user=None, note: str | None = None,
                  photo: CleanPhoto | None = None, rating: int | None = None, duplicate_of: str | None = None,
                  department: str | None = None, assignee_id: int | None = None) -> Report:
-    """Move a report along its lifecycle as the table TRANSITIONS allows, with audit, timeline and notice."""
-    transition = TRANSITIONS.get((report.status, action))
-    if transition is None or transition[1] != role:
-        raise Conflict(_l("This step is not possible for the report in its current state."))
-    if role == "staff" and not auth.can_handle_case(user, report.department, report.district_code):
-        raise Forbidden(_l("Only the responsible department may handle this report."))
-    next_status, _who, needs = transition
+    """Move a report along its lifecycle as the table REPORT allows, with audit, timeline and notice.
+    role is "staff" (user is the regulator) or "reporter" (the holder of the follow-up link)."""
     note = (note or "").strip() or None
-    _require(needs, {"note": note, "photo": photo, "rating": rating, "duplicate_of": duplicate_of,
-                     "department": department})
-    before = audit.snapshot(report, ("status", "department", "rating", "duplicate_of_id"))
+    fields = {"note": note, "photo": photo, "rating": rating, "duplicate_of": duplicate_of, "department": department}
+    actor = REPORTER if role == "reporter" else user
+    now = utcnow()
+    row = REPORT.table.get((report.status.value, action))
+    changes_status = row is not None and row.target is not None
+    step = REPORT.step(report, action, actor, fields=fields, values={"updated_at": now}, organisation_id=None,
+                       audit_after={"department": department, "duplicate_of": duplicate_of, "rating": rating})
     public_note = note
     if action == "duplicate":
-        original = get_by_code(duplicate_of)
-        if original.id == report.id:
-            raise DomainError(_l("A report cannot duplicate itself."), fields={"duplicate_of": _l("A report cannot duplicate itself.")})
-        report.duplicate_of = original
-        public_note = _("Merged into report %(code)s.", code=original.tracking_code)
+        report.duplicate_of = step.sealed["original"]
+        public_note = _("Merged into report %(code)s.", code=step.sealed["original"].tracking_code)
     elif action == "transfer":
-        try:
-            target = Department(department)
-        except ValueError:
-            raise DomainError(_l("Unknown department."), fields={"department": _l("Unknown department.")}) from None
-        if target == report.department:
-            raise DomainError(_l("The report is already with this department."),
-                              fields={"department": _l("The report is already with this department.")})
-        report.department = target
-        report.assignee_id = None
+        report.department, report.assignee_id = step.sealed["department"], None
     elif action == "rate":
-        if not 1 <= int(rating) <= 5:
-            raise DomainError(_l("Rate from 1 to 5."), fields={"rating": _l("Rate from 1 to 5.")})
-        report.rating = int(rating)
+        report.rating = step.sealed["rating"]
     elif action == "assign":
         report.assignee_id = assignee_id or getattr(user, "id", None)
     if photo is not None:
         _attach(report, photo, "after" if action == "resolve" else "dispute")
-    if next_status is not None:
-        report.status = next_status
-        report.status_note = public_note if action != "rate" else report.status_note
-    now = utcnow()
-    report.updated_at = now
+    if changes_status:
+        report.status_note = public_note
     report.closed_at = now if report.status not in OPEN_STATUSES else None
     _event(report, action, public_note if action not in ("rate",) else None)
-    audit.record(f"report_{action}", report, before=before,
-                 after=audit.snapshot(report, ("status", "department", "rating", "duplicate_of_id")))
-    if next_status is not None and role == "staff":
+    db.session.flush()
+    if changes_status and role == "staff":
         _notify(report, _("Your report %(code)s is now: %(status)s. %(note)s Details: %(url)s",
                           code=report.tracking_code, status=STATUS_LABELS[report.status], note=public_note or "",
                           url=status_url(report)))
@@ -412,7 +460,7 @@ def bulk_apply(user, report_ids: list[int], action: str) -> tuple[int, int]:
     for report_id in report_ids:
         report = get_for_staff(user, report_id)
         if action == "accept":
-            if (report.status, "accept") not in TRANSITIONS:
+            if (report.status.value, "accept") not in REPORT.table:
                 skipped += 1
                 continue
             apply_action(report, "accept", "staff", user=user)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..types import UTCDateTime, utcnow
+from ..workflow import status_check
 
 
 class Role(enum.StrEnum):
@@ -75,6 +76,7 @@ class Organisation(db.Model):
     """An enterprise or institution, identified by its 统一社会信用代码 (USCC)."""
 
     __tablename__ = "organisations"
+    __table_args__ = (status_check(OrgStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)

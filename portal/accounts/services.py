@@ -14,12 +14,13 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
 
-from .. import audit
+from .. import audit, auth
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..jobs import enqueue
 from ..outbox import send_message
 from ..types import utcnow
+from ..workflow import Transition, Workflow
 from . import uscc
 from .models import ApiToken, Invitation, Membership, Organisation, OrgStatus, Role, User
 
@@ -277,14 +278,37 @@ def _notify_org_admins(org: Organisation, subject: str, body: str) -> None:
             send_message(m.user.email, subject, body, user=m.user)
 
 
+def _reviewer(org: Organisation, user, _org) -> bool:
+    return auth.can_review_org(user, org)
+
+
+def _manager(org: Organisation, user, _org) -> bool:
+    return auth.can_manage_org(user, org)
+
+
+def _with_reason(_org_under_review: Organisation, _user, _org, fields: dict) -> dict:
+    reason = (fields.get("reason") or "").strip()
+    if not reason:
+        message = _l("Give the reason, so that the applicant can correct the application.")
+        raise DomainError(message, fields={"reason": message})
+    return {"reason": reason}
+
+
+# An organisation's registration: reviewed by a regulator of its district (or an admin), corrected and
+# submitted again by its managers after a return. A reviewer may also withdraw a verification.
+ORGANISATION = Workflow("organisation", Organisation, tuple(OrgStatus), [
+    Transition("pending", "verify", "verified", "reviewer"),
+    Transition("rejected", "verify", "verified", "reviewer"),
+    *(Transition(state, "reject", "rejected", "reviewer", _with_reason) for state in tuple(OrgStatus)),
+    Transition("rejected", "resubmit", "pending", "manager"),
+], parties={"reviewer": _reviewer, "manager": _manager}, label=_l("organisation"),
+    refusals={"reviewer": _l("Only a regulator of the organisation's district verifies it."),
+              "manager": _l("Only the organisation's administrators may do this.")})
+
+
 def verify_organisation(org: Organisation, reviewer: User) -> Organisation:
-    if org.status == OrgStatus.VERIFIED:
-        raise Conflict(_l("This organisation is verified already."))
-    before = audit.snapshot(org, ("status", "rejection_reason"))
-    org.status, org.rejection_reason = OrgStatus.VERIFIED, None
-    org.reviewed_at, org.reviewed_by_id = utcnow(), reviewer.id
-    audit.record("organisation.verified", org, before=before, after=audit.snapshot(org, ("status",)),
-                 actor=reviewer, organisation_id=org.id)
+    ORGANISATION.step(org, "verify", reviewer, audit_action="organisation.verified", organisation_id=org.id,
+                      values={"rejection_reason": None, "reviewed_at": utcnow(), "reviewed_by_id": reviewer.id})
     _notify_org_admins(org, _("Your organisation has been verified"),
                        _("%(name)s is now verified on wufei.", name=org.name))
     return org
@@ -292,24 +316,16 @@ def verify_organisation(org: Organisation, reviewer: User) -> Organisation:
 
 def reject_organisation(org: Organisation, reviewer: User, reason: str) -> Organisation:
     reason = (reason or "").strip()
-    if not reason:
-        message = _l("Give the reason, so that the applicant can correct the application.")
-        raise DomainError(message, fields={"reason": message})
-    before = audit.snapshot(org, ("status", "rejection_reason"))
-    org.status, org.rejection_reason = OrgStatus.REJECTED, reason
-    org.reviewed_at, org.reviewed_by_id = utcnow(), reviewer.id
-    audit.record("organisation.rejected", org, before=before,
-                 after=audit.snapshot(org, ("status", "rejection_reason")), actor=reviewer, organisation_id=org.id)
+    ORGANISATION.step(org, "reject", reviewer, fields={"reason": reason}, audit_action="organisation.rejected",
+                      organisation_id=org.id,
+                      values={"rejection_reason": reason, "reviewed_at": utcnow(), "reviewed_by_id": reviewer.id})
     _notify_org_admins(org, _("Your organisation's registration was returned"),
                        _("Reason: %(reason)s\nPlease correct the details and submit again.", reason=reason))
     return org
 
 
-def resubmit_organisation(org: Organisation) -> Organisation:
-    if org.status != OrgStatus.REJECTED:
-        raise Conflict(_l("Only a returned registration can be submitted again."))
-    org.status = OrgStatus.PENDING
-    audit.record("organisation.resubmitted", org, organisation_id=org.id)
+def resubmit_organisation(org: Organisation, user: User) -> Organisation:
+    ORGANISATION.step(org, "resubmit", user, audit_action="organisation.resubmitted", organisation_id=org.id)
     return org
 
 

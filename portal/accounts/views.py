@@ -356,7 +356,7 @@ def edit_organisation(org_id: int):
 def resubmit_organisation(org_id: int):
     org = _managed_org(org_id)
     if ConfirmForm().validate_on_submit():
-        attempt(lambda: services.resubmit_organisation(org),
+        attempt(lambda: services.resubmit_organisation(org, current_user),
                  _("The registration has been submitted again for verification."))
     return redirect(_org_page(org))
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ...types import UTCDateTime, utcnow
+from ...workflow import status_check
 
 SEVERITIES = ("info", "warning", "critical")
 STATUSES = ("open", "acknowledged", "closed")
@@ -13,6 +14,7 @@ STATUSES = ("open", "acknowledged", "closed")
 
 class Alert(db.Model):
     __tablename__ = "alerts"
+    __table_args__ = (status_check(STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50), index=True)

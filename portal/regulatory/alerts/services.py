@@ -6,17 +6,19 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ... import audit
 from ...accounts.models import Membership, Organisation, Role
 from ...auth import is_admin, jurisdiction_covers, regulator_of
-from ...errors import Conflict, DomainError, NotFound
+from ...errors import DomainError, NotFound
 from ...extensions import db
 from ...outbox import send_message
 from ...types import utcnow
-from .models import SEVERITIES, Alert, AlertParty
+from ...workflow import Transition, Workflow
+from .forms import STATUS_CHOICES
+from .models import SEVERITIES, STATUSES, Alert, AlertParty
 
 # Modules whose import registers scanners; later issues add theirs here.
 SCANNER_MODULES = ["portal.regulatory.batches.scanners", "portal.regulatory.manifests.alerts"]
@@ -122,29 +124,36 @@ def get_alert(user, alert_id: int) -> Alert:
     return alert
 
 
-def _require_handler(user, alert: Alert) -> None:
-    if not (is_admin(user) or jurisdiction_covers(user, alert.district_code)):
-        raise DomainError(_("Only regulators handle alerts."), code="forbidden", status=403)
+def _handler(alert: Alert, user, _org) -> bool:
+    """A regulator whose jurisdiction covers the alert's district, or a platform admin."""
+    return is_admin(user) or jurisdiction_covers(user, alert.district_code)
+
+
+def _resolution(_alert: Alert, _user, _org, fields: dict) -> dict:
+    note = fields.get("note")
+    if not isinstance(note, str) or not note.strip():
+        message = _("Say how the alert was resolved.")
+        raise DomainError(message, fields={"note": message})
+    return {"note": note.strip()}
+
+
+ALERT = Workflow("alert", Alert, STATUSES, [
+    Transition("open", "acknowledge", "acknowledged", "handler"),
+    Transition("open", "close", "closed", "handler", _resolution),
+    Transition("acknowledged", "close", "closed", "handler", _resolution),
+], parties={"handler": _handler}, label=_l("alert"), state_labels=dict(STATUS_CHOICES[1:]),
+    refusals={"handler": _l("Only regulators handle alerts.")})
 
 
 def acknowledge_alert(user, alert: Alert) -> Alert:
-    _require_handler(user, alert)
-    if alert.status != "open":
-        raise Conflict(_("Only open alerts can be acknowledged."))
-    alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", utcnow(), user.id
-    audit.record("alert.acknowledge", alert, after={"status": alert.status}, organisation_id=alert.organisation_id)
+    ALERT.step(alert, "acknowledge", user, values={"acknowledged_at": utcnow(), "acknowledged_by_id": user.id},
+               organisation_id=alert.organisation_id)
     return alert
 
 
 def close_alert(user, alert: Alert, note: str) -> Alert:
-    _require_handler(user, alert)
-    if alert.status == "closed":
-        raise Conflict(_("This alert is already closed."))
-    if not (note or "").strip():
-        message = _("Say how the alert was resolved.")
-        raise DomainError(message, fields={"note": message})
-    before = {"status": alert.status}
-    alert.status, alert.closed_at, alert.closed_by_id, alert.note = "closed", utcnow(), user.id, note.strip()
-    audit.record("alert.close", alert, before=before, after={"status": "closed", "note": alert.note},
-                 organisation_id=alert.organisation_id)
+    note = note.strip() if isinstance(note, str) else note
+    ALERT.step(alert, "close", user, fields={"note": note},
+               values={"closed_at": utcnow(), "closed_by_id": user.id, "note": note},
+               organisation_id=alert.organisation_id)
     return alert

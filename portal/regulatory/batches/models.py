@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...accounts.models import Organisation
 from ...extensions import db
 from ...types import UTCDateTime, utcnow
+from ...workflow import status_check
 from ..models import Division, WasteCode
 
 SITE_KINDS = ("generation", "storage", "treatment")
@@ -69,6 +70,7 @@ class Batch(db.Model):
     """A 产生批次: one waste code generated at one site on one day, packed into containers."""
 
     __tablename__ = "batches"
+    __table_args__ = (status_check(BATCH_STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -107,6 +109,7 @@ class Container(db.Model):
     """A 包装容器 with its 37-digit HJ 1276-2022 数字识别码."""
 
     __tablename__ = "containers"
+    __table_args__ = (status_check(CONTAINER_STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)

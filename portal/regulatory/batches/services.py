@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -12,15 +13,26 @@ from sqlalchemy.orm import joinedload
 from ... import audit
 from ...accounts.models import Organisation
 from ...accounts.uscc import is_valid as is_valid_uscc
-from ...auth import require_member_of, require_verified, require_view_org_data
+from ...auth import is_member, require_member_of, require_verified, require_view_org_data
 from ...clock import china_today
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
 from ...inputs import MAX_RECORD_GRAMS, event_date_error
+from ...workflow import SYSTEM, Transition, Workflow
 from ..catalogue import normalise_code, require_waste_code
 from ..ledger.models import LedgerEvent
 from ..ledger.services import append_event
-from .models import FORMS, SITE_KINDS, STREAMS, Batch, Container, Site, StorageFacility
+from .models import (
+    BATCH_STATUSES,
+    CONTAINER_STATUSES,
+    FORMS,
+    SITE_KINDS,
+    STREAMS,
+    Batch,
+    Container,
+    Site,
+    StorageFacility,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GRAMS_PER_UNIT = {"t": Decimal(1_000_000), "kg": Decimal(1000), "g": Decimal(1)}
@@ -353,6 +365,53 @@ def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str,
 
 # --- storage -----------------------------------------------------------------------------------
 
+def _owner(container: Container, actor, _org) -> bool:
+    return is_member(actor, container.batch.organisation_id)
+
+
+def _holder(container: Container, actor, org) -> bool:
+    """A member of the organisation holding the container: its producer, or the collector that received it."""
+    return org is not None and is_member(actor, org.id) and _held_by(container, org)
+
+
+def _storable(container: Container, _actor, _org, fields: dict) -> None:
+    facility, batch = fields["facility"], container.batch
+    if facility.organisation_id != batch.organisation_id:
+        raise _invalid("facility", _("Choose one of your storage facilities."))
+    if batch.is_hazardous and not facility.hazardous_allowed:
+        raise _invalid("facility", _("This facility may not store hazardous waste."))
+    if not batch.is_hazardous and batch.stream not in facility.stream_list:
+        raise _invalid("facility", _("This facility may not store this waste stream."))
+
+
+def _in_facility(container: Container, _actor, _org, fields: dict) -> None:
+    if container.facility_id != fields["facility"].id:
+        raise _invalid("facility", _("This facility does not hold that container."), code="not_in_stock")
+
+
+_AT_HOLDER = ("created", "stored", "retrieved", "received")
+# A container's custody as data: its holder stores, retrieves and merges it; the manifest's steps move it
+# (SYSTEM rows: picked up → in transit, received, treated).
+CONTAINER = Workflow("container", Container, CONTAINER_STATUSES, [
+    Transition("created", "store", "stored", "owner", _storable),
+    Transition("retrieved", "store", "stored", "owner", _storable),
+    Transition("stored", "retrieve", "retrieved", "owner", _in_facility),
+    *(Transition(state, "merge", "merged", "holder") for state in ("created", "retrieved", "received")),
+    *(Transition(state, "pick_up", "in_transit", SYSTEM) for state in _AT_HOLDER),
+    Transition("in_transit", "receive", "received", SYSTEM),
+    Transition("received", "treat", "treated", SYSTEM),
+], parties={"owner": _owner, "holder": _holder}, label=_l("container"),
+    refusals={"owner": _l("Only members of the organisation may change this.")})
+# A batch follows its containers: merged once all of them are, and along the manifests that carry them
+# (a batch split over several manifests may be in transit and received at once: it shows the latest step).
+BATCH = Workflow("batch", Batch, BATCH_STATUSES, [
+    *(Transition(state, "merge", "merged", SYSTEM) for state in ("open", "received")),
+    *(Transition(state, "pick_up", "in_transit", SYSTEM) for state in ("open", "in_transit", "received")),
+    *(Transition(state, "receive", "received", SYSTEM) for state in ("in_transit", "received")),
+    *(Transition(state, "treat", "treated", SYSTEM) for state in ("received", "treated")),
+], parties={}, label=_l("batch"))
+
+
 def _require_container_writer(actor, container: Container) -> Batch:
     batch = container.batch
     require_member_of(actor, batch.organisation_id, batch_district(batch))
@@ -368,16 +427,8 @@ def store_container(container: Container, facility: StorageFacility, *, actor,
                     occurred_at: datetime | None = None) -> LedgerEvent:
     """入库: put a container into one of its producer's (or holder's) storage facilities."""
     batch = _require_container_writer(actor, container)
-    if facility.organisation_id != batch.organisation_id:
-        raise _invalid("facility", _("Choose one of your storage facilities."))
-    if container.status not in ("created", "retrieved"):
-        raise Conflict(_("This container is not available for storage."),
-                       fields={"container": _("Its status is %(status)s.", status=container.status)})
-    if batch.is_hazardous and not facility.hazardous_allowed:
-        raise _invalid("facility", _("This facility may not store hazardous waste."))
-    if not batch.is_hazardous and batch.stream not in facility.stream_list:
-        raise _invalid("facility", _("This facility may not store this waste stream."))
-    container.status, container.facility_id = "stored", facility.id
+    CONTAINER.step(container, "store", actor, fields={"facility": facility}, values={"facility_id": facility.id},
+                   organisation_id=batch.organisation_id, audit_after={"facility_id": facility.id})
     return append_event(batch, "stored", actor=actor, organisation=batch.organisation_id, container=container,
                         quantity_g=container.quantity_g, occurred_at=occurred_at, **_facility_place(facility),
                         data={"facility_id": facility.id, "site_id": facility.site_id, "container": container.code})
@@ -387,9 +438,8 @@ def retrieve_container(container: Container, facility: StorageFacility, *, actor
                        occurred_at: datetime | None = None) -> LedgerEvent:
     """出库: take a container out of the facility that holds it."""
     batch = _require_container_writer(actor, container)
-    if container.status != "stored" or container.facility_id != facility.id:
-        raise _invalid("facility", _("This facility does not hold that container."), code="not_in_stock")
-    container.status, container.facility_id = "retrieved", None
+    CONTAINER.step(container, "retrieve", actor, fields={"facility": facility}, values={"facility_id": None},
+                   organisation_id=batch.organisation_id, audit_after={"facility_id": facility.id})
     return append_event(batch, "retrieved", actor=actor, organisation=batch.organisation_id, container=container,
                         quantity_g=container.quantity_g, occurred_at=occurred_at, **_facility_place(facility),
                         data={"facility_id": facility.id, "site_id": facility.site_id, "container": container.code})
@@ -486,12 +536,12 @@ def merge_containers(collector_org: Organisation, containers: list[Container], *
     append_event(batch, "split", actor=actor, organisation=collector_org, container=merged, quantity_g=total,
                  occurred_at=occurred_at, **place, data={"container": merged.code, "from": "merge"})
     for c in containers:
-        c.status = "merged"
+        CONTAINER.step(c, "merge", actor, collector_org, organisation_id=collector_org.id)
         append_event(c.batch, "merged", actor=actor, organisation=collector_org, container=c, quantity_g=c.quantity_g,
                      occurred_at=occurred_at, **place,
                      data={"merged_into_batch": batch.id, "merged_into_container": merged.code})
-        if all(sibling.status == "merged" for sibling in c.batch.containers):
-            c.batch.status = "merged"
+        if all(sibling.status == "merged" for sibling in c.batch.containers) and c.batch.status != "merged":
+            BATCH.step(c.batch, "merge", system=True, organisation_id=c.batch.organisation_id)
     audit.record("batch.merge", batch, after={"sources": [c.code for c in containers], "container": merged.code},
                  organisation_id=collector_org.id)
     return batch

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...accounts.models import Organisation, User
 from ...extensions import db
 from ...types import UTCDateTime, utcnow
+from ...workflow import status_check
 
 KINDS = ("monthly", "annual")
 STATUSES = ("draft", "submitted", "returned", "accepted")
@@ -18,7 +19,7 @@ FIGURES = ("generated", "stock", "transferred_out", "treated")
 
 class Declaration(db.Model):
     __tablename__ = "declarations"
-    __table_args__ = (UniqueConstraint("organisation_id", "kind", "period_start"),)
+    __table_args__ = (status_check(STATUSES), UniqueConstraint("organisation_id", "kind", "period_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -15,17 +15,11 @@ from ...extensions import db
 from ...inputs import MAX_RECORD_GRAMS
 from ...outbox import send_message
 from ...types import utcnow
+from ...workflow import Transition, Workflow
 from ..manifests.models import Manifest, ManifestLine
 from ..register import month_bounds, monthly_register, parse_month, this_month
 from .models import FIGURES, KINDS, STATUSES, Declaration, DeclarationFigure
 
-# the state machine as data: (status, action) → (next status, the party that takes the action)
-TRANSITIONS = {
-    ("draft", "submit"): ("submitted", "enterprise"),
-    ("returned", "submit"): ("submitted", "enterprise"),
-    ("submitted", "accept"): ("accepted", "regulator"),
-    ("submitted", "return"): ("returned", "regulator"),
-}
 EDITABLE = ("draft", "returned")
 KIND_LABELS = {"monthly": _l("Monthly"), "annual": _l("Annual")}
 STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "returned": _l("Returned"),
@@ -150,32 +144,38 @@ def get_declaration(user, declaration_id: int) -> Declaration:
 
 
 def allowed_actions(user, declaration: Declaration) -> list[str]:
-    result = []
-    for (status, action), (_next, party) in TRANSITIONS.items():
-        if status == declaration.status and _is_party(user, declaration, party):
-            result.append(action)
-    return result
+    return DECLARATION.allowed_actions(declaration, user)
 
 
-def _is_party(user, declaration: Declaration, party: str) -> bool:
-    if party == "enterprise":
-        return auth.is_org_office(user, declaration.organisation_id)
+def _enterprise(declaration: Declaration, user, _org) -> bool:
+    return auth.is_org_office(user, declaration.organisation_id)
+
+
+def _regulator(declaration: Declaration, user, _org) -> bool:
     return auth.jurisdiction_covers(user, declaration.district_code)
 
 
-def _transition(user, declaration: Declaration, action: str) -> str:
-    row = TRANSITIONS.get((declaration.status, action))
-    party = next(p for (_s, a), (_n, p) in TRANSITIONS.items() if a == action)
-    if not _is_party(user, declaration, party):
-        raise Forbidden(_("Only the enterprise's administrators and staff submit its declarations.")
-                        if party == "enterprise" else
-                        _("Only a regulator of the enterprise's district reviews its declarations."))
-    if row is None:
-        allowed = allowed_actions(user, declaration)
-        raise Conflict(_("This is not possible while the declaration is %(status)s.",
-                         status=STATUS_LABELS[declaration.status]),
-                       fields={"allowed_actions": ", ".join(allowed), "status": declaration.status})
-    return row[0]
+def _with_reason(_declaration: Declaration, _user, _org, fields: dict) -> dict:
+    reason = fields.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _invalid("reason", _("Enter text."))
+    reason = (reason or "").strip() or None
+    if not reason:
+        raise _invalid("reason", _("Give the reason for returning the declaration."))
+    return {"reason": reason}
+
+
+# the state machine as data: (status, action) → next status, the party that takes the action, guard
+DECLARATION = Workflow("declaration", Declaration, STATUSES, [
+    Transition("draft", "submit", "submitted", "enterprise"),
+    Transition("returned", "submit", "submitted", "enterprise"),
+    Transition("submitted", "accept", "accepted", "regulator"),
+    Transition("submitted", "return", "returned", "regulator", _with_reason),
+], parties={"enterprise": _enterprise, "regulator": _regulator}, label=_l("declaration"),
+    state_labels=STATUS_LABELS,
+    refusals={"enterprise": _l("Only the enterprise's administrators and staff submit its declarations."),
+              "regulator": _l("Only a regulator of the enterprise's district reviews its declarations.")})
+TRANSITIONS = DECLARATION.table
 
 
 # --- the enterprise ------------------------------------------------------------------------------
@@ -274,15 +274,14 @@ def difference_text(difference: dict) -> str:
 def submit_declaration(actor, declaration: Declaration, entries: list | None = None,
                        note: str | None = None) -> Declaration:
     """Submit (or resubmit after a return), recording the mass-balance differences for the regulator."""
-    next_status = _transition(actor, declaration, "submit")
+    DECLARATION.check(declaration, "submit", actor)
     if entries or note is not None:
         update_figures(actor, declaration, entries or [], note)
-    before = {"status": declaration.status}
     declaration.differences = balance_differences(declaration)
-    declaration.status, declaration.submitted_at, declaration.submitted_by_id = next_status, utcnow(), actor.id
-    declaration.return_reason = None
-    audit.record("declaration.submit", declaration, actor=actor, organisation_id=declaration.organisation_id,
-                 before=before, after={"status": next_status, "differences": len(declaration.differences)})
+    DECLARATION.step(declaration, "submit", actor, values={"submitted_at": utcnow(), "submitted_by_id": actor.id,
+                                                           "return_reason": None},
+                     organisation_id=declaration.organisation_id,
+                     audit_after={"differences": len(declaration.differences)})
     return declaration
 
 
@@ -292,17 +291,10 @@ def review_declaration(actor, declaration: Declaration, decision: str, reason: s
     """Accept, or return with a reason the enterprise sees. The caller commits."""
     if decision not in ("accept", "return"):
         raise _invalid("decision", _("Choose accept or return."))
-    next_status = _transition(actor, declaration, decision)
-    if reason is not None and not isinstance(reason, str):
-        raise _invalid("reason", _("Enter text."))
-    reason = (reason or "").strip() or None
-    if decision == "return" and not reason:
-        raise _invalid("reason", _("Give the reason for returning the declaration."))
-    before = {"status": declaration.status}
-    declaration.status, declaration.reviewed_at, declaration.reviewed_by_id = next_status, utcnow(), actor.id
-    declaration.return_reason = reason if decision == "return" else None
-    audit.record(f"declaration.{decision}", declaration, actor=actor, organisation_id=declaration.organisation_id,
-                 before=before, after={"status": next_status, "reason": reason})
+    step = DECLARATION.step(declaration, decision, actor, fields={"reason": reason},
+                            values={"reviewed_at": utcnow(), "reviewed_by_id": actor.id},
+                            organisation_id=declaration.organisation_id)
+    declaration.return_reason = step.sealed.get("reason")
     _tell_enterprise(declaration)
     return declaration
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...accounts.models import Organisation
 from ...extensions import db
 from ...types import UTCDateTime, utcnow
+from ...workflow import status_check
 
 STATUSES = ("active", "suspended", "revoked")
 STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "revoked": _l("Revoked")}
@@ -21,6 +22,7 @@ class Licence(db.Model):
     """One licence of one plant (一厂一档). Capacity used is never stored: it is derived from the ledger."""
 
     __tablename__ = "licences"
+    __table_args__ = (status_check(STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)

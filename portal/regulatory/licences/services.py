@@ -21,9 +21,10 @@ from ...clock import china_today
 from ...errors import Conflict, DomainError, Forbidden
 from ...extensions import db
 from ...i18n import quantity as format_quantity
+from ...workflow import Transition, Workflow
 from ..catalogue import default_edition, lookup_waste_code
 from ..models import WasteCategory, WasteCode
-from .models import KINDS, STATUSES, Licence, LicenceScope
+from .models import KINDS, STATUS_LABELS, STATUSES, Licence, LicenceScope
 
 CHINA = ZoneInfo("Asia/Shanghai")
 GRAMS_PER_TONNE = 1_000_000
@@ -37,14 +38,30 @@ _SEPARATORS = re.compile(r"[\s,;，、；]+")
 LICENCE_FIELDS = ("number", "organisation_id", "issuing_authority", "issued_on", "valid_from", "valid_until",
                   "status", "kind", "annual_capacity_g", "notes")
 
-# (status, action) → next status: the licence's state machine as data
-TRANSITIONS = {
-    ("active", "suspend"): "suspended",
-    ("suspended", "reinstate"): "active",
-    ("active", "revoke"): "revoked",
-    ("suspended", "revoke"): "revoked",
-}
-ACTIONS = ("suspend", "reinstate", "revoke")
+
+
+def _regulator(licence: Licence, user, _org) -> bool:
+    """A regulator whose jurisdiction covers the holder, or a platform admin."""
+    return can_review_org(user, licence.organisation)
+
+
+def _reasoned(_licence: Licence, _user, _org, fields: dict) -> dict:
+    reason = (fields.get("reason") or "").strip()
+    if not reason:
+        message = _l("Give the reason for this decision.")
+        raise DomainError(message, fields={"reason": message})
+    return {"reason": reason}
+
+
+# the licence's state machine as data; revocation is final
+LICENCE = Workflow("licence", Licence, STATUSES, [
+    Transition("active", "suspend", "suspended", "regulator", _reasoned),
+    Transition("suspended", "reinstate", "active", "regulator", _reasoned),
+    Transition("active", "revoke", "revoked", "regulator", _reasoned),
+    Transition("suspended", "revoke", "revoked", "regulator", _reasoned),
+], parties={"regulator": _regulator}, label=_l("licence"), state_labels=STATUS_LABELS)
+TRANSITIONS = LICENCE.table
+ACTIONS = LICENCE.actions
 
 # The order in which one licence is checked; a refusal later in the list came closer to being allowed,
 # so with several licences the reason given is the one of the licence that came closest.
@@ -194,17 +211,8 @@ def change_licence_status(user, licence: Licence, action: str, reason: str) -> L
     """Suspend, reinstate or revoke, always with a reason; revocation is final."""
     require_regulate(user, licence.organisation)
     reason = (reason or "").strip()
-    if not reason:
-        message = _l("Give the reason for this decision.")
-        raise DomainError(message, fields={"reason": message})
-    target = TRANSITIONS.get((licence.status, action))
-    if target is None:
-        raise Conflict(_("A licence that is %(status)s cannot be changed this way.", status=licence.status_label),
-                       code="invalid_transition")
-    before = {"status": licence.status, "status_reason": licence.status_reason}
-    licence.status, licence.status_reason = target, reason
-    audit.record(f"licence.{action}", licence, actor=user, organisation_id=licence.organisation_id,
-                 before=before, after={"status": target, "status_reason": reason})
+    LICENCE.step(licence, action, user, None, fields={"reason": reason}, values={"status_reason": reason},
+                 organisation_id=licence.organisation_id)
     return licence
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...accounts.models import Organisation, User
 from ...extensions import db
 from ...types import UTCDateTime, utcnow
+from ...workflow import status_check
 
 STATES = ("draft", "submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
           "refused", "treated", "cancelled")
@@ -24,6 +25,7 @@ class Manifest(db.Model):
     """One manifest per vehicle trip and per 移出人 (generator)."""
 
     __tablename__ = "manifests"
+    __table_args__ = (status_check(STATES, "state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # YYYY + 41 + 12 + 6-digit serial, allocated at submission; drafts have none
@@ -187,6 +189,7 @@ class ManifestRevision(db.Model):
     """A change to sealed fields, proposed by one party with before/after and applied once all approve."""
 
     __tablename__ = "manifest_revisions"
+    __table_args__ = (status_check(REVISION_STATUSES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id", ondelete="CASCADE"), index=True)

@@ -15,12 +15,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ... import audit, auth
 from ...accounts.models import Organisation
 from ...clock import china_date, china_today
-from ...errors import Conflict, DomainError, NotFound
+from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...inputs import MAX_RECORD_GRAMS
 from ...types import utcnow
 from ..batches.models import Batch, Container
-from ..batches.services import container_by_code, parse_container_code
+from ..batches.services import BATCH, CONTAINER, container_by_code, parse_container_code
 from ..catalogue import lookup_waste_code, normalise_code
 from ..ledger.services import append_event
 from ..models import CITY_CODE
@@ -204,14 +204,22 @@ def append_line_events(manifest: Manifest, event_type: str, *, actor, organisati
                            **(data or {})})
 
 
+CUSTODY_ACTIONS = {"in_transit": "pick_up", "received": "receive", "treated": "treat"}
+
+
 def set_custody_status(manifest: Manifest, status: str, *, lines=None) -> None:
-    """Move the containers (and their batches) of the given lines along: in_transit, received, treated."""
+    """Move the containers (and their batches) of the given lines along: in_transit, received, treated —
+    each a step of the container's and the batch's workflow, claimed conditionally."""
+    action = CUSTODY_ACTIONS[status]
     for line in lines if lines is not None else manifest.lines:
         containers = [line.container] if line.container is not None else [
             c for c in line.batch.containers if c.status != "merged"]
         for container in containers:
-            container.status, container.facility_id = status, None
-        line.batch.status = status
+            CONTAINER.step(container, action, system=True, values={"facility_id": None},
+                           organisation_id=line.batch.organisation_id, audit_after={"manifest_id": manifest.id})
+        if line.batch.status != "merged":
+            BATCH.step(line.batch, action, system=True, organisation_id=line.batch.organisation_id,
+                       audit_after={"manifest_id": manifest.id})
 
 
 # --- drafts --------------------------------------------------------------------------------------
@@ -355,13 +363,22 @@ def _require_receiver(org: Organisation) -> Organisation:
     return org
 
 
+def _require_generator(generator_org: Organisation, receiver_org: Organisation, actor, deal_ref) -> None:
+    """Only a generator's member creates its manifests, whichever door (page, API, deal) the request came
+    through; the buyer accepting a deal opens the seller's draft for it."""
+    if not (auth.is_member(actor, generator_org.id) or (deal_ref and auth.is_member(actor, receiver_org.id))):
+        raise NotFound(_("Not found."))
+    if not generator_org.is_generator:
+        message = _("Only a generator creates transfer manifests.")
+        raise Forbidden(message, fields={"generator": message})
+
+
 def create_manifest_draft(*, generator_org: Organisation, receiver_org, carriers, lines, actor, deal_ref=None,
                           **plan) -> Manifest:
     """A draft (no number yet) from the generator's batches or containers. The marketplace calls this when
     a deal on hazardous waste is accepted, so the actor may also be a member of the receiver."""
     receiver_org = _require_receiver(_organisation(receiver_org, "receiver_id"))
-    if not (auth.is_member(actor, generator_org.id) or (deal_ref and auth.is_member(actor, receiver_org.id))):
-        raise NotFound(_("Not found."))
+    _require_generator(generator_org, receiver_org, actor, deal_ref)
     today = china_today()
     manifest = Manifest(generator=generator_org, generator_org_id=generator_org.id, receiver=receiver_org,
                         receiver_org_id=receiver_org.id, origin_district_code=generator_org.district_code,

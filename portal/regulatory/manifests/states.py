@@ -1,42 +1,48 @@
-"""The manifest's state machine as data, and the one function that takes a step.
+"""The manifest's state machine as data (one portal.workflow table), and the function that takes a step.
 
-TRANSITIONS maps (state, action) to (next state, party allowed, guard). The next state None means the step
-leaves the state as it is (revisions); a callable decides it from the sealed fields (receipt outcome).
+Each row is (state, action) → next state, party allowed, guard. The next state None means the step leaves the
+state as it is (revisions); a callable decides it from the sealed fields (receipt outcome). A step changes
+the manifest, its lines and signatures, so it is claimed under SELECT … FOR UPDATE rather than by one UPDATE.
 """
+from dataclasses import replace
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ... import audit, auth
+from ... import auth
 from ...accounts.models import Role
 from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...types import utcnow
+from ...workflow import Transition, Workflow
 from . import steps
 from .alerts import check_weight
-from .models import Manifest, ManifestSignature
+from .models import STATES, Manifest, ManifestSignature
 from .services import seal_hash
 from .signals import manifest_stepped
 
 _REVISABLE_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
                      "refused", "treated")
 
-TRANSITIONS = {
-    ("draft", "submit"): ("submitted", "generator", steps.guard_submit),
-    ("draft", "cancel"): ("cancelled", "generator", steps.guard_cancel),
-    ("submitted", "cancel"): ("cancelled", "generator", steps.guard_cancel),
-    ("submitted", "pick_up"): ("in_transit", "first_carrier", steps.guard_scan),
-    ("in_transit", "hand_over"): ("handed_over", "next_carrier", steps.guard_scan),
-    ("handed_over", "hand_over"): ("handed_over", "next_carrier", steps.guard_scan),
-    ("in_transit", "deliver"): ("delivered", "last_carrier", steps.guard_scan),
-    ("handed_over", "deliver"): ("delivered", "last_carrier", steps.guard_scan),
-    ("delivered", "receive"): (steps.next_state_receive, "receiver", steps.guard_receive),
-    ("received", "treat"): ("treated", "receiver", steps.guard_treat),
-    ("partly_received", "treat"): ("treated", "receiver", steps.guard_treat),
-    **{(state, "revise"): (None, "any_party", steps.guard_revise) for state in _REVISABLE_STATES},
-    **{(state, "approve_revision"): (None, "any_party", steps.guard_approve_revision) for state in _REVISABLE_STATES},
-    **{(state, "reject_revision"): (None, "any_party", steps.guard_reject_revision) for state in _REVISABLE_STATES},
-}
+ROWS = [
+    Transition("draft", "submit", "submitted", "generator", steps.guard_submit),
+    Transition("draft", "cancel", "cancelled", "generator", steps.guard_cancel),
+    Transition("submitted", "cancel", "cancelled", "generator", steps.guard_cancel),
+    Transition("submitted", "pick_up", "in_transit", "first_carrier", steps.guard_scan),
+    Transition("in_transit", "hand_over", "handed_over", "next_carrier", steps.guard_scan),
+    Transition("handed_over", "hand_over", "handed_over", "next_carrier", steps.guard_scan),
+    Transition("in_transit", "deliver", "delivered", "last_carrier", steps.guard_scan),
+    Transition("handed_over", "deliver", "delivered", "last_carrier", steps.guard_scan),
+    Transition("delivered", "receive", steps.next_state_receive, "receiver", steps.guard_receive,
+               outcomes=("received", "partly_received", "refused")),
+    Transition("received", "treat", "treated", "receiver", steps.guard_treat),
+    Transition("partly_received", "treat", "treated", "receiver", steps.guard_treat),
+    *(Transition(state, "revise", None, "any_party", steps.guard_revise) for state in _REVISABLE_STATES),
+    *(Transition(state, "approve_revision", None, "any_party", steps.guard_approve_revision)
+      for state in _REVISABLE_STATES),
+    *(Transition(state, "reject_revision", None, "any_party", steps.guard_reject_revision)
+      for state in _REVISABLE_STATES),
+]
 
 EFFECTS = {
     "submit": steps.effect_submit, "cancel": steps.effect_cancel, "pick_up": steps.effect_pick_up,
@@ -69,7 +75,7 @@ DRIVER_ACTIONS = ("pick_up", "hand_over", "deliver")
 
 def party_of(action: str) -> str:
     """Every row of one action names the same party."""
-    return next(party for (_state, a), (_next, party, _guard) in TRANSITIONS.items() if a == action)
+    return next(t.party for (_state, a), t in TRANSITIONS.items() if a == action)
 
 
 def party_org_ids(manifest: Manifest, party: str) -> set[int]:
@@ -90,12 +96,18 @@ def party_org_ids(manifest: Manifest, party: str) -> set[int]:
     return set(manifest.party_org_ids)
 
 
-def _may_ever(manifest: Manifest, action: str, org_id: int) -> bool:
+def _may_ever(manifest: Manifest, action: str, _actor, org) -> bool:
     """Could this organisation take this action at some point: is it that kind of party?"""
     party = party_of(action)
     if party.endswith("carrier"):
-        return any(c.organisation_id == org_id for c in manifest.carriers)
-    return org_id in party_org_ids(manifest, party)
+        return any(c.organisation_id == org.id for c in manifest.carriers)
+    return org.id in party_org_ids(manifest, party)
+
+
+def _party(name: str):
+    def is_party(manifest: Manifest, _actor, org) -> bool:
+        return org is not None and org.id in party_org_ids(manifest, name)
+    return is_party
 
 
 def _role(user, org_id: int):
@@ -109,7 +121,8 @@ def allowed_actions(manifest: Manifest, user, org=None) -> list[str]:
         return []
     org_ids = [org.id] if org is not None else [m.organisation_id for m in user.memberships]
     result = []
-    for (state, action), (_next, party, _guard) in TRANSITIONS.items():
+    for (state, action), row in TRANSITIONS.items():
+        party = row.party
         if state != manifest.state:
             continue
         eligible = party_org_ids(manifest, party) & set(org_ids)
@@ -126,13 +139,6 @@ def allowed_actions(manifest: Manifest, user, org=None) -> list[str]:
     return result
 
 
-def _lock(manifest: Manifest) -> Manifest:
-    """Re-read the manifest under SELECT … FOR UPDATE, so two steps on one manifest serialise."""
-    db.session.flush()
-    return db.session.execute(select(Manifest).where(Manifest.id == manifest.id).with_for_update()
-                              .execution_options(populate_existing=True)).scalar_one()
-
-
 def _refuse_out_of_order(manifest: Manifest, action: str, actor, org) -> DomainError:
     allowed = allowed_actions(manifest, actor, org)
     fields = {"allowed_actions": ", ".join(allowed), "state": manifest.state}
@@ -141,6 +147,28 @@ def _refuse_out_of_order(manifest: Manifest, action: str, actor, org) -> DomainE
     return Conflict(_("This step is not possible while the manifest is %(state)s. Possible now: %(allowed)s.",
                       state=STATE_LABELS[manifest.state], allowed=", ".join(allowed) or "—"),
                     fields=fields, code="invalid_transition")
+
+
+def _known_fields_first(row: Transition) -> Transition:
+    """A step's fields are checked by name before its guard, so that a typo is refused, not ignored."""
+    def guard(manifest: Manifest, actor, org, fields: dict) -> dict:
+        unknown = sorted(set(fields) - ACTION_FIELDS[row.action])
+        if unknown:
+            raise DomainError(_("Unknown fields: %(names)s.", names=", ".join(unknown)),
+                              fields={name: _("Unknown field.") for name in unknown})
+        return row.guard(manifest, actor, org, fields)
+    guard.__name__ = row.guard.__name__
+    return replace(row, guard=guard)
+
+
+_PARTIES = ("generator", "receiver", "first_carrier", "next_carrier", "last_carrier", "any_party")
+MANIFEST = Workflow("manifest", Manifest, STATES, [_known_fields_first(row) for row in ROWS], column="state",
+                    claim="lock",
+                    parties={name: _party(name) for name in _PARTIES},
+                    label=_l("manifest"), state_labels=STATE_LABELS, may_ever=_may_ever,
+                    conflict=_refuse_out_of_order,
+                    refusals=dict.fromkeys(_PARTIES, _l("Your organisation is not the party that takes this step.")))
+TRANSITIONS = MANIFEST.table
 
 
 def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> ManifestSignature:
@@ -152,30 +180,18 @@ def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> Manif
         raise Forbidden(_("Only a member of a party to this manifest may sign its steps."))
     if action not in DRIVER_ACTIONS and _role(actor, org.id) == Role.DRIVER:
         raise Forbidden(_("Drivers sign pickups, handovers and deliveries only."))
-    manifest = _lock(manifest)
-    row = TRANSITIONS.get((manifest.state, action))
-    if row is None:
-        if not _may_ever(manifest, action, org.id):
-            raise Forbidden(_("Your organisation is not the party that takes this step."))
-        raise _refuse_out_of_order(manifest, action, actor, org)
-    next_state, party, guard = row
-    if org.id not in party_org_ids(manifest, party):
-        raise Forbidden(_("Your organisation is not the party that takes this step."))
-    unknown = sorted(set(fields) - ACTION_FIELDS[action])
-    if unknown:
-        raise DomainError(_("Unknown fields: %(names)s.", names=", ".join(unknown)),
-                          fields={name: _("Unknown field.") for name in unknown})
-    sealed = guard(manifest, actor, org, fields)
-    now = utcnow()
-    from_state = manifest.state
-    EFFECTS[action](manifest, actor, org, sealed, now)
-    to_state = from_state if next_state is None else next_state(manifest, sealed) if callable(next_state) else next_state
-    manifest.state = to_state
-    signature = _sign(manifest, action, from_state, to_state, actor, org, sealed, now)
-    audit.record(f"manifest.{action}", manifest, actor=actor, organisation_id=org.id,
-                 before={"state": from_state}, after={"state": to_state, "signature": signature.hash})
-    _follow_step(manifest, action, from_state, to_state)
-    return signature
+    signatures, moves = [], []
+
+    def effect_and_signature(locked: Manifest, sealed: dict, from_state: str, to_state: str) -> dict:
+        now = utcnow()
+        EFFECTS[action](locked, actor, org, sealed, now)
+        signatures.append(_sign(locked, action, from_state, to_state, actor, org, sealed, now))
+        moves.append((from_state, to_state))
+        return {"signature": signatures[0].hash}
+
+    MANIFEST.step(manifest, action, actor, org, fields=fields, effect=effect_and_signature)
+    _follow_step(manifest, action, *moves[0])
+    return signatures[0]
 
 
 def _follow_step(manifest: Manifest, action: str, from_state: str, to_state: str) -> None:

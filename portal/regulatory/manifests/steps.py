@@ -7,19 +7,27 @@ import re
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...accounts.models import Organisation
 from ...auth import require_verified
 from ...clock import china_today
 from ...errors import Conflict, DomainError
 from ...types import utcnow
+from ...workflow import SYSTEM, Transition, Workflow
 from ..licences.services import require_receipt
 from . import services
-from .models import RECEIPT_OUTCOMES, Manifest, ManifestRevision
+from .models import RECEIPT_OUTCOMES, REVISION_STATUSES, Manifest, ManifestRevision
 from .services import invalid
 
 _METHOD = re.compile(r"^([RD])(\d{1,2})$")
 _METHOD_MAX = {"R": 15, "D": 18}
+# A revision is decided inside the manifest's approve/reject steps, which hold the manifest's lock and check
+# the parties; its own rows are therefore the system's.
+REVISION = Workflow("manifest_revision", ManifestRevision, REVISION_STATUSES, [
+    Transition("proposed", "apply", "applied", SYSTEM),
+    Transition("proposed", "reject", "rejected", SYSTEM),
+], parties={}, label=_l("manifest revision"))
 REVISABLE_PLAN = services.MANIFEST_FIELDS
 REVISABLE_CARRIER = services.CARRIER_FIELDS
 REVISABLE_LINE = ("quantity_g", "received_g", "refused_g")
@@ -361,9 +369,8 @@ def guard_reject_revision(manifest: Manifest, actor, org, fields: dict) -> dict:
 
 
 def effect_reject_revision(manifest: Manifest, actor, org, sealed: dict, now: datetime) -> None:
-    revision = manifest.open_revision
-    revision.status, revision.decided_at = "rejected", now
-    revision.rejected_by_org_id, revision.rejection_reason = org.id, sealed["reason"]
+    REVISION.step(manifest.open_revision, "reject", system=True, organisation_id=org.id,
+                  values={"decided_at": now, "rejected_by_org_id": org.id, "rejection_reason": sealed["reason"]})
 
 
 def _apply_if_approved(manifest: Manifest, revision: ManifestRevision, actor, org, sealed: dict,
@@ -380,7 +387,7 @@ def _apply_if_approved(manifest: Manifest, revision: ManifestRevision, actor, or
         setattr(row, name, value)
         if kind == "lines" and name == "received_g" and manifest.received_at is not None:
             corrected[row.id] = value
-    revision.status, revision.decided_at = "applied", now
+    REVISION.step(revision, "apply", system=True, organisation_id=org.id, values={"decided_at": now})
     manifest.revision += 1
     sealed.update(applied=True, content=services.manifest_content(manifest))
     if corrected:

@@ -72,7 +72,7 @@ def _acting_org(manifest: Manifest, action: str) -> Organisation | None:
     """The user's organisation that is the party for this action now, else the one it acts for."""
     row = TRANSITIONS.get((manifest.state, action))
     if row is not None:
-        parties = party_org_ids(manifest, row[1])
+        parties = party_org_ids(manifest, row.party)
         for m in current_user.memberships:
             if m.organisation_id in parties:
                 return m.organisation

@@ -70,10 +70,11 @@ def test_storage_moves_and_their_refusals(app, client, gen, factory):
     stored = client.post("/api/v1/storage-moves", json=move, headers=gen["headers"])
     assert stored.status_code == 201 and stored.json["event_type"] == "stored"
     before = _counts(app)
-    # out of a facility that does not hold it: the second container was never stored
+    # out of storage before it was ever stored: a step out of order, 409 naming what is possible now
     second = {**move, "container": batch["containers"][1]["code"], "direction": "out"}
     response = client.post("/api/v1/storage-moves", json=second, headers=gen["headers"])
-    assert response.status_code == 422 and "facility" in response.json["error"]["fields"]
+    assert response.status_code == 409 and response.json["error"]["fields"]["state"] == "created"
+    assert "store" in response.json["error"]["fields"]["allowed_actions"]
     # a code of the right shape whose waste code segment does not match any container of ours
     wrong_code = code[:18] + "90004149" + code[26:]
     response = client.post("/api/v1/storage-moves", json={**move, "container": wrong_code}, headers=gen["headers"])

@@ -127,3 +127,15 @@ def test_tokens_of_strangers_see_nothing(parties, client, factory):
     token = factory.token(factory.member(stranger), stranger)
     assert client.get(f"/api/v1/manifests/{m['id']}", headers=auth(token)).status_code == 404
     assert db.session.get(Manifest, m["id"]) is not None
+
+
+def test_only_a_generator_creates_a_manifest_through_the_api(parties, client, factory):
+    p = parties
+    t = tokens(p, factory)
+    for party in ("receiver", "carrier1"):
+        response = client.post("/api/v1/manifests", json={**p.draft_values(), "lines": [], "deal_ref": "deal:1"},
+                               headers=auth(t[party]))
+        assert response.status_code == 403, (party, response.json)
+        assert response.json["error"]["code"] == "forbidden"
+    assert db.session.query(Manifest).count() == 0
+    assert client.post("/api/v1/manifests", json=p.draft_values(), headers=auth(t["generator"])).status_code == 201

@@ -31,8 +31,9 @@ def run_to_delivered(p, m):
 
 
 def test_the_table_is_data_with_one_party_per_action():
-    assert TRANSITIONS[("draft", "submit")][:2] == ("submitted", "generator")
-    assert TRANSITIONS[("submitted", "pick_up")][1] == "first_carrier"
+    assert (TRANSITIONS[("draft", "submit")].target, TRANSITIONS[("draft", "submit")].party) == ("submitted",
+                                                                                                 "generator")
+    assert TRANSITIONS[("submitted", "pick_up")].party == "first_carrier"
     assert ("in_transit", "cancel") not in TRANSITIONS
 
 
