@@ -120,7 +120,7 @@ def test_lock_and_unlock_are_audited_and_stop_sign_in(app, admin_client, admin, 
     (entry,) = _entries(app, "user.locked")
     assert entry.actor_id == admin.id and entry.object_type == "users" and entry.object_id == str(user_id)
     assert entry.before["locked_until"] is None and entry.after["locked_until"] is not None
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         with pytest.raises(DomainError, match="Wrong e-mail"):  # as for any refusal: no hint the account exists
             accounts.authenticate("owner@example.cn", PASSWORD)
     assert admin_client.post(f"/admin/users/{user_id}/unlock").status_code == 302
