@@ -10,19 +10,17 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, extract, func, insert, select
 
 from ..audit import record, snapshot
-from ..clock import china_date, china_today
+from ..clock import CHINA, china_date, china_today
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from .models import KIND_LABELS, CalendarDay, DayKind, DaySource
 
 DATA_FILE = Path(__file__).parent / "data" / "cn_holidays.csv"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # About ten years of working days: far beyond any legal deadline, and a bound on the day-by-day loops.
 MAX_WORKING_DAYS = 2500
 AUDITED = ("day", "kind", "name", "source")
@@ -129,7 +127,7 @@ def deadline(start: datetime, n: int) -> datetime:
     """The end (23:59:59.999999, Asia/Shanghai) of the n-th working day after the day of start, in UTC.
     A deadline has passed when now > deadline(…)."""
     last_day = add_working_days(china_date(start), n)
-    return datetime.combine(last_day, time.max, tzinfo=SHANGHAI).astimezone(UTC)
+    return datetime.combine(last_day, time.max, tzinfo=CHINA).astimezone(UTC)
 
 
 # --- coverage -----------------------------------------------------------------------------------

@@ -20,12 +20,11 @@ first container code, the manifests on a batch, a declaration's period) and noth
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from ..accounts.models import Organisation, User
-from ..clock import china_today
+from ..clock import CHINA, china_today
 from ..extensions import db
 from .batches import services as batches
 from .batches.models import Batch, Site, StorageFacility
@@ -39,7 +38,6 @@ from .manifests.models import Manifest, ManifestLine
 from .manifests.states import apply_action
 
 ANCHOR = date(2026, 10, 1)
-CHINA = ZoneInfo("Asia/Shanghai")
 TONNE = 1_000_000
 
 GENERATOR, RECEIVER, CARRIER = "gold_smelter", "hw_facility", "hw_transport"

@@ -9,7 +9,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
@@ -22,13 +21,13 @@ from wtforms.validators import DataRequired, Regexp
 
 from ..accounts.models import Organisation
 from ..auth import current_org, login_required, orgs_visible_to, require_view_org
+from ..clock import CHINA, china_today
 from ..errors import DomainError
 from ..extensions import db
 from .batches.models import Batch, Container
 from .ledger.models import LedgerEvent
 from .models import WasteCategory, WasteCode
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # column → (event type, whose register counts it): 'owner' is the batch's producer, 'actor' the
 # organisation that recorded the event (the one that stored, received or treated the waste)
 COLUMNS = {
@@ -96,11 +95,11 @@ def parse_month(value: str) -> date:
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """The month in China time, as UTC instants [start, end)."""
     following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return tuple(datetime(d.year, d.month, 1, tzinfo=SHANGHAI).astimezone(UTC) for d in (month, following))
+    return tuple(datetime(d.year, d.month, 1, tzinfo=CHINA).astimezone(UTC) for d in (month, following))
 
 
 def this_month() -> date:
-    today = datetime.now(UTC).astimezone(SHANGHAI).date()
+    today = china_today()
     return today.replace(day=1)
 
 

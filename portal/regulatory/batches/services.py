@@ -2,7 +2,6 @@
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,7 +33,6 @@ from .models import (
     StorageFacility,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 GRAMS_PER_UNIT = {"t": Decimal(1_000_000), "kg": Decimal(1000), "g": Decimal(1)}
 MAX_CONTAINERS = 999  # the HJ 1276 sequence has three digits
 _CODE = re.compile(r"^(?P<uscc>[0-9A-HJ-NPQRTUWXY]{18})(?P<waste>[0-9A-Z]{8})(?P<day>\d{8})(?P<seq>\d{3})$")

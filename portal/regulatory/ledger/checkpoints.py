@@ -6,10 +6,10 @@ verify_roots() and, with --anchor FILE, read_export(). Nothing here commits: the
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from ...clock import CHINA
 from ...extensions import db
 from ...types import utcnow
 from ..batches.models import Batch
@@ -17,8 +17,6 @@ from . import anchors
 from .anchors import Anchor
 from .models import LedgerCheckpoint, LedgerRoot
 from .services import Problem, verify_batches
-
-CHINA = ZoneInfo("Asia/Shanghai")  # a root is the root of a day in China
 
 
 @dataclass

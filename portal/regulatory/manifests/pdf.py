@@ -4,7 +4,6 @@ Paragraph reads its text as markup (<img src>, <b>, entities): every value that 
 through _plain first, so a name such as `<img src="/etc/hostname"/>` prints as typed and embeds nothing."""
 import io
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from reportlab.lib import colors
@@ -15,11 +14,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from ... import fonts
+from ...clock import CHINA
 from ...i18n import quantity
 from ..labels.render import qr_matrix
 from .models import Manifest
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # the document is the Chinese form whatever the reader's interface language
 STATE_ZH = {"draft": "草稿", "submitted": "已提交", "in_transit": "运输中", "handed_over": "已交接", "delivered": "已送达",
             "received": "已接收", "partly_received": "部分接收", "refused": "拒收", "treated": "已利用处置",
@@ -51,7 +50,7 @@ class QrCode(Flowable):
 
 
 def _when(value) -> str:
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def _plain(value) -> str:
