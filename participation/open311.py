@@ -112,15 +112,6 @@ def unrouted_open311_request():
     return None
 
 
-@bp.before_request
-def refuse_nul_characters():
-    """400 for a NUL anywhere in the parameters: PostgreSQL cannot store or even compare a string holding one."""
-    values = [*(v for _k, v in request.args.items(multi=True)), *(v for _k, v in request.form.items(multi=True)),
-              *(request.view_args or {}).values()]
-    if any("\x00" in value for value in values if isinstance(value, str)):
-        raise Open311Error(400, _("A parameter contains a NUL character."))
-
-
 def _check_jurisdiction() -> None:
     given = request.values.get("jurisdiction_id")
     if given and given != current_app.config["OPEN311_JURISDICTION_ID"]:
