@@ -60,6 +60,8 @@ def _form_field(form, name: str):
     match = _API_FIELD.match(name)
     if match:
         kind, index, sub = match.group(1), int(match.group(2)), match.group(3)
+        if sub == "planned_method":  # the page plans one method for all its lines
+            return form.planned_method
         sub = {"received_g": "received", "refused_g": "refused", "batch_id": "", "container": ""}.get(sub, sub)
         if kind in form and index < len(form[kind].entries):
             entry = form[kind].entries[index]
@@ -143,6 +145,7 @@ def _manifest_form(org: Organisation, manifest: Manifest | None) -> ManifestForm
         form.receiver_id.data = manifest.receiver_org_id
         form.batches.data = [line.batch_id for line in on_manifest if line.container_id is None]
         form.containers.data = [line.container.code for line in on_manifest if line.container_id is not None]
+        form.planned_method.data = next((line.planned_method for line in on_manifest if line.planned_method), None)
         for entry, carrier in zip(form.carriers.entries, manifest.carriers, strict=False):
             entry.form.process(None, obj=carrier)
             entry.form.organisation_id.choices = carrier_choices
@@ -157,6 +160,8 @@ def _form_values(form: ManifestForm) -> dict:
                  "driver_name": e.form.driver_name.data, "driver_phone": e.form.driver_phone.data,
                  "escort_name": e.form.escort_name.data} for e in form.carriers.entries if e.form.organisation_id.data]
     lines = [{"batch_id": b} for b in form.batches.data or []] + [{"container": c} for c in form.containers.data or []]
+    method = (form.planned_method.data or "").strip() or None
+    lines = [{**line, "planned_method": method} for line in lines]
     plan = {name: form[name].data for name in services.MANIFEST_FIELDS}
     return {"carriers": carriers, "lines": lines, **plan}
 
