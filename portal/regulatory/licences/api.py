@@ -128,11 +128,11 @@ def list_licences(query: LicenceQuery):
 
 @api.get("/licences/<int:licence_id>")
 @token_required
-@endpoint("One licence with its capacity used and remaining this year", tags=["licences"], response=LicenceDetail)
+@endpoint("One licence with its capacity used and remaining this year (licences are public to verified "
+          "enterprises)", tags=["licences"], response=LicenceDetail)
 def get_licence(licence_id: int):
     licence = db.session.get(Licence, licence_id)
-    if licence is None or not auth.can_view_org_data(current_user, licence.organisation_id,
-                                                     licence.organisation.district_code):
+    if licence is None or not auth.can_read_licences_of(current_user, licence.organisation):
         raise NotFound(_("Licence not found."))
     capacity = services.licence_capacity(licence)
     return jsonify({**serialize_licence(licence), "capacity": {
@@ -151,8 +151,7 @@ def check_licence(query: CheckQuery):
     org_id, code, day = query.org, query.code, query.date or china_today()
     grams = int(query.quantity_kg * 1000)
     org = db.session.get(Organisation, org_id)
-    asking = auth.current_org()
-    if org is None or not (auth.can_view_org(current_user, org) or (asking is not None and asking.is_verified)):
+    if org is None or not auth.can_read_licences_of(current_user, org):
         raise NotFound(_("Organisation not found."))
     try:
         decision = services.check_receipt(org, code, grams, day, query.method)

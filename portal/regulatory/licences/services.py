@@ -412,6 +412,30 @@ def require_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date
     return decision
 
 
+@dataclass
+class ReceiverChoice:
+    organisation: Organisation
+    refusal: Decision | None = None  # the first code the receiver may not take, with the licence's reason
+
+
+def choose_receivers(grams_by_code: dict[str, int], on_date: date, method: str | None = None,
+                     limit: int = 500) -> tuple[list[Organisation], list[ReceiverChoice]]:
+    """The verified receivers whose licences cover every code with its quantity (and the method, when
+    given), and those left out with the reason; with nothing chosen yet every verified receiver is offered."""
+    receivers = db.session.scalars(select(Organisation).where(
+        Organisation.is_receiver.is_(True), Organisation.status == "verified").order_by(Organisation.name)
+        .limit(limit)).all()
+    offered, left_out = [], []
+    for org in receivers:
+        refusal = next((decision for code, grams in sorted(grams_by_code.items()) if grams > 0
+                        if not (decision := check_receipt(org, code, grams, on_date, method)).allowed), None)
+        if refusal is None:
+            offered.append(org)
+        else:
+            left_out.append(ReceiverChoice(org, refusal))
+    return offered, left_out
+
+
 def licensed_methods(org: Organisation, waste_code: str, on_date: date) -> list[str] | None:
     """The R/D methods org's licences in force on on_date permit for waste_code; None when the code is not
     hazardous waste (no licence needed)."""
