@@ -182,6 +182,18 @@ def current_org() -> Organisation | None:
     return m.organisation
 
 
+def acts_for_verified_org() -> bool:
+    """The user acts for an organisation the regulator has verified (the session's or the token's)."""
+    org = current_org()
+    return org is not None and org.is_verified
+
+
+def can_read_licences_of(user, org: Organisation) -> bool:
+    """Licences are public information: regulators, admins, the holder and any verified enterprise read them
+    and ask whether they cover a receipt."""
+    return can_view_org(user, org) or acts_for_verified_org()
+
+
 def current_org_or_403() -> Organisation:
     org = current_org()
     if org is None:

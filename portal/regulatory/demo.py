@@ -241,13 +241,14 @@ def _carriers(kind: str, carrier: Organisation) -> list[dict]:
     return [{**leg, "organisation_id": carrier.id} for leg in CARRIERS[kind]]
 
 
-def _submitted_draft(batch: Batch, orgs: dict, users: dict, carriers: str, **plan) -> Manifest:
-    """Draft and submit a manifest for the whole batch, labels printed and containers taken out of storage."""
+def _submitted_draft(batch: Batch, orgs: dict, users: dict, carriers: str, method: str, **plan) -> Manifest:
+    """Draft and submit a manifest for the whole batch, treated by method (within the receiver's licence),
+    labels printed and containers taken out of storage."""
     smelter, generator = users[SMELTER_LOGIN], orgs[GENERATOR]
     record_labelled(list(batch.containers), actor=smelter, file_format="pdf")
     manifest = manifests.create_manifest_draft(
         generator_org=generator, receiver_org=orgs[RECEIVER], carriers=_carriers(carriers, orgs[CARRIER]),
-        lines=[{"batch": batch}], actor=smelter, emergency_measures=EMERGENCY, **plan)
+        lines=[{"batch": batch, "planned_method": method}], actor=smelter, emergency_measures=EMERGENCY, **plan)
     apply_action(manifest, "submit", smelter, generator)
     _retrieve_all(batch, smelter)
     return manifest
@@ -263,7 +264,7 @@ def _ensure_treated_manifest(batch: Batch, orgs: dict, users: dict) -> bool:
         return False
     today = china_today()
     carrier, receiver = orgs[CARRIER], orgs[RECEIVER]
-    manifest = _submitted_draft(batch, orgs, users, "relay", planned_pickup_on=today, planned_delivery_on=today,
+    manifest = _submitted_draft(batch, orgs, users, "relay", "R4", planned_pickup_on=today, planned_delivery_on=today,
                                 via_points="G310 国道 → 三门峡安达危货停车场（湖滨区货运路）换车 → 陕州区大营镇")
     codes = _codes(batch)
     apply_action(manifest, "pick_up", users[DRIVER_LOGIN], carrier, scanned=codes,
@@ -283,7 +284,7 @@ def _ensure_manifest_in_transit(batch: Batch, orgs: dict, users: dict) -> bool:
     if _on_a_manifest(batch):
         return False
     today = china_today()
-    manifest = _submitted_draft(batch, orgs, users, "single", planned_pickup_on=today,
+    manifest = _submitted_draft(batch, orgs, users, "single", "R9", planned_pickup_on=today,
                                 planned_delivery_on=today + timedelta(days=1))
     apply_action(manifest, "pick_up", users[DRIVER_LOGIN], orgs[CARRIER], scanned=_codes(batch),
                  place="灵宝豫金冶炼有限公司 危险废物贮存库")

@@ -73,7 +73,7 @@ class LicenceRef(Output):
 class ReceiptDecision(Output):
     allowed: bool
     reason_code: Literal["allowed", "licence_not_required", "no_licence", "expired", "suspended", "revoked",
-                         "code_out_of_scope", "capacity_exceeded"]
+                         "code_out_of_scope", "method_out_of_scope", "capacity_exceeded"]
     message: str
     licence: LicenceRef | None
     methods: list[str]
@@ -95,6 +95,9 @@ class CheckQuery(Input):
     quantity_kg: Annotated[Decimal, Field(gt=0, le=10**12, decimal_places=3, allow_inf_nan=False)] = Field(
         description="Quantity in kilograms (up to 3 decimals)")
     date: dt.date | None = Field(None, description="Day of receipt, YYYY-MM-DD (default: today in China)")
+    method: str | None = Field(None, max_length=3, pattern=r"^[RDrd]\d{1,2}$", description=(
+        "The planned utilisation (R1–R15) or disposal (D1–D18) method; method_out_of_scope when the licence "
+        "does not permit it for the code"))
 
 
 def serialize_licence(licence: Licence) -> dict:
@@ -125,11 +128,11 @@ def list_licences(query: LicenceQuery):
 
 @api.get("/licences/<int:licence_id>")
 @token_required
-@endpoint("One licence with its capacity used and remaining this year", tags=["licences"], response=LicenceDetail)
+@endpoint("One licence with its capacity used and remaining this year (licences are public to verified "
+          "enterprises)", tags=["licences"], response=LicenceDetail)
 def get_licence(licence_id: int):
     licence = db.session.get(Licence, licence_id)
-    if licence is None or not auth.can_view_org_data(current_user, licence.organisation_id,
-                                                     licence.organisation.district_code):
+    if licence is None or not auth.can_read_licences_of(current_user, licence.organisation):
         raise NotFound(_("Licence not found."))
     capacity = services.licence_capacity(licence)
     return jsonify({**serialize_licence(licence), "capacity": {
@@ -148,11 +151,10 @@ def check_licence(query: CheckQuery):
     org_id, code, day = query.org, query.code, query.date or china_today()
     grams = int(query.quantity_kg * 1000)
     org = db.session.get(Organisation, org_id)
-    asking = auth.current_org()
-    if org is None or not (auth.can_view_org(current_user, org) or (asking is not None and asking.is_verified)):
+    if org is None or not auth.can_read_licences_of(current_user, org):
         raise NotFound(_("Organisation not found."))
     try:
-        decision = services.check_receipt(org, code, grams, day)
+        decision = services.check_receipt(org, code, grams, day, query.method)
     except DomainError as exc:
         exc.fields = {"code" if name == "waste_code" else name: message for name, message in exc.fields.items()}
         raise

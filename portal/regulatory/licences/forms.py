@@ -10,7 +10,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ...inputs import EventDateRange, PlanDateRange
 from .models import KIND_LABELS, STATUS_LABELS
@@ -62,3 +62,5 @@ class CheckForm(FlaskForm):
     quantity_kg = DecimalField(_l("Quantity (kg)"), places=3, validators=[
         DataRequired(), NumberRange(min=0.001, max=10_000_000_000, message=_l("Enter a quantity above zero."))])
     date = DateField(_l("Date"), validators=[DataRequired(), PlanDateRange()])
+    method = StringField(_l("Method (R/D code, optional)"), validators=[
+        Optional(), Regexp(r"^\s*[RrDd]\d{1,2}\s*$", message=_l("Give a code such as R9 or D10."))])

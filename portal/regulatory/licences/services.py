@@ -65,7 +65,18 @@ ACTIONS = LICENCE.actions
 
 # The order in which one licence is checked; a refusal later in the list came closer to being allowed,
 # so with several licences the reason given is the one of the licence that came closest.
-REASONS = ("no_licence", "revoked", "suspended", "expired", "code_out_of_scope", "capacity_exceeded", "allowed")
+REASONS = ("no_licence", "revoked", "suspended", "expired", "code_out_of_scope", "method_out_of_scope",
+           "capacity_exceeded", "allowed")
+
+
+def normalise_method(value, field_name: str = "method") -> str:
+    """An R/D code as the licence and register guidelines write it (R9, D10); anything else is refused."""
+    text = str(value or "").strip().upper()
+    match = _METHOD.match(text)
+    if match is None or not 1 <= int(match.group(2)) <= _METHOD_MAX[match.group(1)]:
+        message = _("Give a utilisation (R1–R15) or disposal (D1–D18) method.")
+        raise DomainError(message, fields={field_name: message})
+    return f"{match.group(1)}{int(match.group(2))}"
 
 
 # --- scope text ----------------------------------------------------------------------------------
@@ -366,9 +377,12 @@ class Decision:
                 "methods": self.methods, "remaining_g": self.remaining_g}
 
 
-def check_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: date) -> Decision:
-    """May org receive quantity_g grams of waste_code on on_date? The reason says why not."""
+def check_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: date,
+                  method: str | None = None) -> Decision:
+    """May org receive quantity_g grams of waste_code on on_date (to treat it by method, when given)?
+    The reason says why not."""
     entry = _require_hazardous_entry(waste_code)
+    method = normalise_method(method) if method is not None else None
     if not isinstance(quantity_g, int) or isinstance(quantity_g, bool) or quantity_g <= 0:
         message = _l("The quantity must be a whole number of grams above zero.")
         raise DomainError(message, fields={"quantity_g": message})
@@ -380,20 +394,75 @@ def check_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: 
     if not licences:
         return Decision(False, "no_licence",
                         _("%(org)s holds no hazardous waste business licence.", org=org.name))
-    decisions = [_check_one(licence, entry, quantity_g, on_date) for licence in licences]
+    decisions = [_check_one(licence, entry, quantity_g, on_date, method) for licence in licences]
     return max(decisions, key=lambda d: REASONS.index(d.reason_code))  # max() keeps the first of equals
 
 
-def may_receive(org: Organisation, waste_code: str, quantity_g: int, on_date: date) -> bool:
-    return check_receipt(org, waste_code, quantity_g, on_date).allowed
+def may_receive(org: Organisation, waste_code: str, quantity_g: int, on_date: date,
+                method: str | None = None) -> bool:
+    return check_receipt(org, waste_code, quantity_g, on_date, method).allowed
 
 
-def require_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: date) -> Decision:
+def require_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: date,
+                    method: str | None = None) -> Decision:
     """check_receipt() for callers that must stop: a refusal raises DomainError(code=reason_code)."""
-    decision = check_receipt(org, waste_code, quantity_g, on_date)
+    decision = check_receipt(org, waste_code, quantity_g, on_date, method)
     if not decision.allowed:
         raise DomainError(decision.message, code=decision.reason_code)
     return decision
+
+
+@dataclass
+class ReceiverChoice:
+    organisation: Organisation
+    refusal: Decision | None = None  # the first code the receiver may not take, with the licence's reason
+
+
+def choose_receivers(grams_by_code: dict[str, int], on_date: date, method: str | None = None,
+                     limit: int = 500) -> tuple[list[Organisation], list[ReceiverChoice]]:
+    """The verified receivers whose licences cover every code with its quantity (and the method, when
+    given), and those left out with the reason; with nothing chosen yet every verified receiver is offered."""
+    receivers = db.session.scalars(select(Organisation).where(
+        Organisation.is_receiver.is_(True), Organisation.status == "verified").order_by(Organisation.name)
+        .limit(limit)).all()
+    offered, left_out = [], []
+    for org in receivers:
+        refusal = next((decision for code, grams in sorted(grams_by_code.items()) if grams > 0
+                        if not (decision := check_receipt(org, code, grams, on_date, method)).allowed), None)
+        if refusal is None:
+            offered.append(org)
+        else:
+            left_out.append(ReceiverChoice(org, refusal))
+    return offered, left_out
+
+
+def licensed_methods(org: Organisation, waste_code: str, on_date: date) -> list[str] | None:
+    """The R/D methods org's licences in force on on_date permit for waste_code; None when the code is not
+    hazardous waste (no licence needed)."""
+    entry = _require_hazardous_entry(waste_code)
+    if entry is None:
+        return None
+    licences = db.session.scalars(select(Licence).where(Licence.organisation_id == org.id)).all()
+    return _sorted_methods({m for licence in licences if _refuse_status_or_date(licence, on_date) is None
+                            for s in licence.scopes
+                            if s.waste_code == entry.code or s.category_code == entry.category.code
+                            for m in s.method_list})
+
+
+def require_method_licensed(org: Organisation, waste_code: str, method: str, on_date: date,
+                            field_name: str = "method") -> None:
+    """Treatment (or a planned treatment) by method must be within the scope org holds for waste_code;
+    capacity is not counted again here, it was drawn when the waste was received."""
+    method = normalise_method(method, field_name)
+    methods = licensed_methods(org, waste_code, on_date)
+    if methods is None or method in methods:
+        return
+    if methods:
+        message = _("%(org)s is licensed to treat %(code)s only by %(methods)s, not by %(method)s.",
+                    org=org.name, code=waste_code, methods=", ".join(methods), method=method)
+    else:
+        message = _("%(org)s holds no licence in force for %(code)s on that day.", org=org.name, code=waste_code)
+    raise DomainError(message, fields={field_name: message}, code="method_out_of_scope")
 
 
 def _require_hazardous_entry(waste_code: str) -> WasteCode | None:
@@ -405,23 +474,21 @@ def _require_hazardous_entry(waste_code: str) -> WasteCode | None:
     return entry if entry.hazardous else None
 
 
-def _check_one(licence: Licence, entry: WasteCode, quantity_g: int, on_date: date) -> Decision:
+def _check_one(licence: Licence, entry: WasteCode, quantity_g: int, on_date: date,
+               method: str | None = None) -> Decision:
     number = licence.number
-    if licence.status == "revoked":
-        return Decision(False, "revoked", _("Licence %(number)s has been revoked.", number=number), licence)
-    if licence.status == "suspended":
-        return Decision(False, "suspended", _("Licence %(number)s is suspended.", number=number), licence)
-    if on_date > licence.valid_until:
-        return Decision(False, "expired", _("Licence %(number)s expired on %(date)s.", number=number,
-                                            date=format_date(licence.valid_until)), licence)
-    if on_date < licence.valid_from:
-        return Decision(False, "expired", _("Licence %(number)s is valid only from %(date)s.", number=number,
-                                            date=format_date(licence.valid_from)), licence)
+    refusal = _refuse_status_or_date(licence, on_date)
+    if refusal is not None:
+        return refusal
     scopes = [s for s in licence.scopes if s.waste_code == entry.code or s.category_code == entry.category.code]
     if not scopes:
         return Decision(False, "code_out_of_scope", _("Licence %(number)s does not cover waste code %(code)s.",
                                                       number=number, code=entry.code), licence)
-    methods = sorted({m for s in scopes for m in s.method_list}, key=lambda m: (m[0], int(m[1:])))
+    methods = _sorted_methods({m for s in scopes for m in s.method_list})
+    if method is not None and method not in methods:
+        return Decision(False, "method_out_of_scope", _(
+            "Licence %(number)s permits %(code)s only by %(methods)s, not by %(method)s.", number=number,
+            code=entry.code, methods=", ".join(methods), method=method), licence, methods)
     limits = [(licence.annual_capacity_g, licence.scopes)] + [(s.annual_capacity_g, [s])
                                                               for s in scopes if s.annual_capacity_g]
     remaining = min(limit - received_g(licence.organisation_id, rows, on_date.year) for limit, rows in limits)
@@ -436,3 +503,21 @@ def _check_one(licence: Licence, entry: WasteCode, quantity_g: int, on_date: dat
         number=number, code=entry.code, methods=", ".join(methods), remaining=format_quantity(remaining),
         year=on_date.year), licence, methods, remaining)
 
+
+def _sorted_methods(methods) -> list[str]:
+    return sorted(methods, key=lambda m: (m[0], int(m[1:])))
+
+
+def _refuse_status_or_date(licence: Licence, on_date: date) -> Decision | None:
+    number = licence.number
+    if licence.status == "revoked":
+        return Decision(False, "revoked", _("Licence %(number)s has been revoked.", number=number), licence)
+    if licence.status == "suspended":
+        return Decision(False, "suspended", _("Licence %(number)s is suspended.", number=number), licence)
+    if on_date > licence.valid_until:
+        return Decision(False, "expired", _("Licence %(number)s expired on %(date)s.", number=number,
+                                            date=format_date(licence.valid_until)), licence)
+    if on_date < licence.valid_from:
+        return Decision(False, "expired", _("Licence %(number)s is valid only from %(date)s.", number=number,
+                                            date=format_date(licence.valid_from)), licence)
+    return None

@@ -6,13 +6,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from ... import auth
 from ...accounts.forms import county_choices
 from ...accounts.models import Organisation
 from ...auth import login_required, regulator_required
 from ...clock import china_today
-from ...errors import DomainError, NotFound
+from ...errors import DomainError, Forbidden, NotFound
 from ...extensions import db
 from ..models import CITY_CODE
 from . import (
@@ -30,8 +31,7 @@ ACTION_MESSAGES = {"suspend": _l("The licence is suspended."), "reinstate": _l("
 
 def _visible_licence(licence_id: int) -> Licence:
     licence = db.session.get(Licence, licence_id)
-    if licence is None or not auth.can_view_org_data(current_user, licence.organisation_id,
-                                                     licence.organisation.district_code):
+    if licence is None or not auth.can_read_licences_of(current_user, licence.organisation):
         raise NotFound(_("Licence not found."))
     return licence
 
@@ -183,18 +183,33 @@ def change_status(licence_id: int, action: str):
     return redirect(url_for(".detail", licence_id=licence.id))
 
 
+def _check_org_choices():
+    """Regulators ask about their jurisdiction; an enterprise about the verified receivers it may choose."""
+    if auth.is_admin(current_user) or auth.regulator_of(current_user) is not None:
+        return _org_choices()
+    receivers = db.session.scalars(select(Organisation).where(
+        Organisation.is_receiver.is_(True), Organisation.status == "verified").order_by(Organisation.name))
+    return [(o.id, f"{o.name} ({o.uscc})") for o in receivers]
+
+
 @bp.get("/check")
-@regulator_required
+@login_required
 def check():
-    """May this organisation receive this quantity of this code on this date? Asked with GET, so shareable."""
+    """May this organisation receive this quantity of this code on this date? Asked with GET, so shareable.
+    Licences are public: regulators and any verified enterprise may ask."""
+    if not (auth.is_admin(current_user) or auth.regulator_of(current_user) is not None
+            or auth.acts_for_verified_org()):
+        raise Forbidden(_("Only regulators and verified enterprises may run the licence check."))
     form = CheckForm(formdata=request.args if request.args else None)
-    form.org.choices = _org_choices()
+    form.org.choices = _check_org_choices()
     decision = None
     if request.args and form.validate():
-        org = auth.require_view_org(current_user, db.session.get(Organisation, form.org.data))
+        org = db.session.get(Organisation, form.org.data)
+        if org is None or not auth.can_read_licences_of(current_user, org):
+            raise NotFound(_("Organisation not found."))
         try:
             decision = services.check_receipt(org, form.code.data.strip(), int(form.quantity_kg.data * 1000),
-                                              form.date.data)
+                                              form.date.data, (form.method.data or "").strip() or None)
         except DomainError as exc:
             _field_errors(form, exc, "code")
     elif not request.args:

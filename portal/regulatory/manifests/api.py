@@ -56,6 +56,7 @@ class LineOut(Output):
     form: str | None
     packaging: str | None
     quantity_g: int
+    planned_method: str | None = None
     received_g: int | None
     refused_g: int | None
     refusal_reason: str | None
@@ -119,6 +120,8 @@ class CarrierInput(Input):
 class LineInput(Input):
     batch_id: Id | None = None
     container: Code | None = Field(None, description="37-character code")
+    planned_method: str | None = Field(None, max_length=3, pattern=r"^[RDrd]\d{1,2}$", description=(
+        "The planned utilisation (R1–R15) or disposal (D1–D18) method, within the receiver's licence scope"))
 
 
 class ManifestPlan(Input):
@@ -202,7 +205,7 @@ def manifest_json(m, *, detail: bool = False) -> dict:
                    "container": line.container.code if line.container is not None else None,
                    "waste_code": line.waste_code, "waste_name": line.waste_name, "hazards": line.hazards,
                    "form": line.form, "packaging": line.packaging, "quantity_g": line.quantity_g,
-                   "received_g": line.received_g, "refused_g": line.refused_g, "refusal_reason": line.refusal_reason,
+                   "planned_method": line.planned_method, "received_g": line.received_g, "refused_g": line.refused_g, "refusal_reason": line.refusal_reason,
                    "container_codes": line.container_codes} for line in m.lines],
         "planned_pickup_on": _iso(m.planned_pickup_on), "planned_delivery_on": _iso(m.planned_delivery_on),
         "origin": m.origin, "via_points": m.via_points, "destination": m.destination,

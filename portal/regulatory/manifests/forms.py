@@ -58,6 +58,8 @@ class ManifestForm(FlaskForm):
     receiver_id = SelectField(_l("Receiver (接受人)"), coerce=int, validators=[DataRequired()])
     batches = CheckboxList(_l("Whole batches"), coerce=int, validators=[Optional()])
     containers = CheckboxList(_l("Single containers"), validators=[Optional()])
+    planned_method = StringField(_l("Planned treatment method (R/D code)"), validators=[
+        Optional(), Regexp(r"^\s*[RrDd]\d{1,2}\s*$", message=_l("Give a code such as R9 or D10."))])
     carriers = FieldList(FormField(CarrierForm), min_entries=2, max_entries=2)
     planned_pickup_on = DateField(_l("Planned pickup"), validators=[DataRequired(), PlanDateRange()])
     planned_delivery_on = DateField(_l("Planned delivery"), validators=[DataRequired(), PlanDateRange()])

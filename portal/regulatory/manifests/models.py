@@ -146,6 +146,8 @@ class ManifestLine(db.Model):
     form: Mapped[str] = mapped_column(String(20))
     packaging: Mapped[str] = mapped_column(String(100))
     quantity_g: Mapped[int] = mapped_column(Integer)  # shipped
+    # R1–R15 / D1–D18 the receiver intends; must be within its licence scope for the code
+    planned_method: Mapped[str | None] = mapped_column(String(4))
     received_g: Mapped[int | None] = mapped_column(Integer)
     refused_g: Mapped[int | None] = mapped_column(Integer)
     refusal_reason: Mapped[str | None] = mapped_column(Text)

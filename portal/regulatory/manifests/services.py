@@ -23,6 +23,7 @@ from ..batches.models import Batch, Container
 from ..batches.services import BATCH, CONTAINER, container_by_code, parse_container_code
 from ..catalogue import lookup_waste_code, normalise_code
 from ..ledger.services import append_event
+from ..licences.services import normalise_method, require_method_licensed
 from ..models import CITY_CODE
 from .models import STATES, Manifest, ManifestCarrier, ManifestLine, ManifestNumberCounter
 
@@ -76,7 +77,10 @@ def manifest_content(manifest: Manifest) -> dict:
         "lines": [{"position": line.position, "batch_id": line.batch_id,
                    "container": line.container.code if line.container is not None else None,
                    "waste_code": line.waste_code, "hazards": line.hazards, "form": line.form,
-                   "packaging": line.packaging, "quantity_g": line.quantity_g} for line in manifest.lines],
+                   "packaging": line.packaging, "quantity_g": line.quantity_g,
+                   # absent rather than null when no method was planned, so earlier seals still match
+                   **({"planned_method": line.planned_method} if line.planned_method else {})}
+                  for line in manifest.lines],
         **{name: _plain(getattr(manifest, name)) for name in MANIFEST_FIELDS},
     }
 
@@ -281,6 +285,22 @@ def _line_source(item, generator: Organisation, position: int) -> tuple[Batch, C
     return batch, container
 
 
+def _planned_method(item: dict, position: int) -> str | None:
+    value = item.get("planned_method")
+    if value is None or value == "":
+        return None
+    return normalise_method(value, f"lines[{position}].planned_method")
+
+
+def require_planned_methods(manifest: Manifest) -> None:
+    """Every line's planned method must be one the receiver's licence permits for its code."""
+    on_date = max(manifest.planned_delivery_on, china_today())
+    for line in manifest.lines:
+        if line.planned_method:
+            require_method_licensed(manifest.receiver, line.waste_code, line.planned_method, on_date,
+                                    f"lines[{line.position}].planned_method")
+
+
 def _lines(raw, generator: Organisation, manifest_id: int | None) -> list[ManifestLine]:
     if raw is None:
         return []
@@ -309,7 +329,7 @@ def _lines(raw, generator: Organisation, manifest_id: int | None) -> list[Manife
                                   container_id=getattr(container, "id", None), waste_code=batch.waste_code,
                                   waste_name=entry.description, hazards=batch.hazards, form=batch.form,
                                   packaging=container.packaging if container is not None else batch.packaging,
-                                  quantity_g=quantity))
+                                  quantity_g=quantity, planned_method=_planned_method(item, position)))
     return lines
 
 
@@ -388,6 +408,7 @@ def create_manifest_draft(*, generator_org: Organisation, receiver_org, carriers
     _apply_plan(manifest, plan)
     manifest.carriers = _carriers(carriers)
     manifest.lines = _lines(lines, generator_org, None)
+    require_planned_methods(manifest)
     db.session.add(manifest)
     db.session.flush()
     audit.record("manifest.create", manifest, actor=actor, organisation_id=generator_org.id,
@@ -417,6 +438,7 @@ def update_manifest_draft(manifest: Manifest, actor, org: Organisation, *, carri
         manifest.lines = []
         db.session.flush()
         manifest.lines = new_lines
+    require_planned_methods(manifest)
     db.session.flush()
     audit.record("manifest.update", manifest, actor=actor, organisation_id=org.id, before=before,
                  after=manifest_content(manifest))

@@ -15,13 +15,11 @@ from ...clock import china_today
 from ...errors import Conflict, DomainError
 from ...types import utcnow
 from ...workflow import SYSTEM, Transition, Workflow
-from ..licences.services import require_receipt
+from ..licences.services import normalise_method, require_method_licensed, require_receipt
 from . import services
 from .models import RECEIPT_OUTCOMES, REVISION_STATUSES, Manifest, ManifestRevision
 from .services import invalid
 
-_METHOD = re.compile(r"^([RD])(\d{1,2})$")
-_METHOD_MAX = {"R": 15, "D": 18}
 # A revision is decided inside the manifest's approve/reject steps, which hold the manifest's lock and check
 # the parties; its own rows are therefore the system's.
 REVISION = Workflow("manifest_revision", ManifestRevision, REVISION_STATUSES, [
@@ -82,6 +80,7 @@ def guard_submit(manifest: Manifest, actor, org, fields: dict) -> dict:
     for line in manifest.lines:
         totals[line.waste_code] = totals.get(line.waste_code, 0) + line.quantity_g
     require_licence_covers(manifest.receiver, totals, max(manifest.planned_delivery_on, china_today()))
+    services.require_planned_methods(manifest)
     return {}
 
 
@@ -238,10 +237,7 @@ def effect_receive(manifest: Manifest, actor, org, sealed: dict, now: datetime) 
 
 
 def guard_treat(manifest: Manifest, actor, org, fields: dict) -> dict:
-    method = str(fields.get("method") or "").strip().upper()
-    match = _METHOD.match(method)
-    if match is None or not 1 <= int(match.group(2)) <= _METHOD_MAX[match.group(1)]:
-        raise invalid("method", _("Give a utilisation (R1–R15) or disposal (D1–D18) method."))
+    method = normalise_method(fields.get("method"))
     treated_on = services._date(fields, "treated_on") or china_today()
     if treated_on > china_today():
         raise invalid("treated_on", _("The treatment date cannot be in the future."))
@@ -251,7 +247,9 @@ def guard_treat(manifest: Manifest, actor, org, fields: dict) -> dict:
     quantity = services.require_grams(fields.get("quantity_g", received), "quantity_g", allow_zero=False)
     if quantity > received:
         raise invalid("quantity_g", _("More cannot be treated than was received."))
-    return {"method": f"{match.group(1)}{int(match.group(2))}", "treated_on": treated_on.isoformat(),
+    for code in sorted({line.waste_code for line in manifest.lines if line.received_g}):
+        require_method_licensed(manifest.receiver, code, method, treated_on)
+    return {"method": method, "treated_on": treated_on.isoformat(),
             "quantity_g": quantity}
 
 

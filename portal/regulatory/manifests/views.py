@@ -14,6 +14,7 @@ from ...auth import login_required
 from ...clock import china_today
 from ...errors import DomainError, Forbidden, put_errors
 from ...extensions import db
+from ..licences.services import choose_receivers, normalise_method
 from ..models import CITY_CODE
 from . import pdf, services, steps
 from .forms import FilterForm, ManifestForm, ReasonForm, ReceiveForm, ReviseForm, ScanForm, TreatForm
@@ -60,6 +61,8 @@ def _form_field(form, name: str):
     match = _API_FIELD.match(name)
     if match:
         kind, index, sub = match.group(1), int(match.group(2)), match.group(3)
+        if sub == "planned_method":  # the page plans one method for all its lines
+            return form.planned_method
         sub = {"received_g": "received", "refused_g": "refused", "batch_id": "", "container": ""}.get(sub, sub)
         if kind in form and index < len(form[kind].entries):
             entry = form[kind].entries[index]
@@ -123,10 +126,6 @@ def index():
 
 def _manifest_form(org: Organisation, manifest: Manifest | None) -> ManifestForm:
     form = ManifestForm(obj=manifest) if manifest is not None and request.method == "GET" else ManifestForm()
-    receivers = db.session.scalars(select(Organisation).where(Organisation.is_receiver.is_(True),
-                                                              Organisation.status == "verified")
-                                   .order_by(Organisation.name).limit(500))
-    form.receiver_id.choices = [(0, "—")] + [(o.id, o.name) for o in receivers]
     transporters = db.session.scalars(select(Organisation).where(Organisation.is_transporter.is_(True),
                                                                  Organisation.status == "verified")
                                       .order_by(Organisation.name).limit(500))
@@ -143,13 +142,38 @@ def _manifest_form(org: Organisation, manifest: Manifest | None) -> ManifestForm
         form.receiver_id.data = manifest.receiver_org_id
         form.batches.data = [line.batch_id for line in on_manifest if line.container_id is None]
         form.containers.data = [line.container.code for line in on_manifest if line.container_id is not None]
+        form.planned_method.data = next((line.planned_method for line in on_manifest if line.planned_method), None)
         for entry, carrier in zip(form.carriers.entries, manifest.carriers, strict=False):
             entry.form.process(None, obj=carrier)
             entry.form.organisation_id.choices = carrier_choices
     elif manifest is None and request.method == "GET":
         form.planned_pickup_on.data = form.planned_delivery_on.data = china_today()
         form.batches.data = [int(b) for b in request.args.getlist("batch", type=int)]
+    _offer_receivers(form, batches)
     return form
+
+
+def _offer_receivers(form: ManifestForm, batches: dict) -> None:
+    """Offer only the receivers whose licence covers the chosen waste, its quantity and the planned method;
+    the others are listed under the select with the licence's reason."""
+    grams: dict[str, int] = {}
+    chosen = set(form.batches.data or [])
+    codes = set(form.containers.data or [])
+    for batch in batches.values():
+        containers = [c for c in batch.containers if c.status != "merged"]
+        if batch.id in chosen:
+            quantity = sum(c.quantity_g for c in containers) or batch.quantity_g
+        else:
+            quantity = sum(c.quantity_g for c in containers if c.code in codes)
+        if quantity:
+            grams[batch.waste_code] = grams.get(batch.waste_code, 0) + quantity
+    try:
+        method = normalise_method(form.planned_method.data) if form.planned_method.data else None
+    except DomainError:
+        method = None  # the field's own validation names the mistake
+    on_date = max(form.planned_delivery_on.data or china_today(), china_today())
+    offered, form.left_out = choose_receivers(grams, on_date, method)
+    form.receiver_id.choices = [(0, "—")] + [(o.id, o.name) for o in offered]
 
 
 def _form_values(form: ManifestForm) -> dict:
@@ -157,6 +181,8 @@ def _form_values(form: ManifestForm) -> dict:
                  "driver_name": e.form.driver_name.data, "driver_phone": e.form.driver_phone.data,
                  "escort_name": e.form.escort_name.data} for e in form.carriers.entries if e.form.organisation_id.data]
     lines = [{"batch_id": b} for b in form.batches.data or []] + [{"container": c} for c in form.containers.data or []]
+    method = (form.planned_method.data or "").strip() or None
+    lines = [{**line, "planned_method": method} for line in lines]
     plan = {name: form[name].data for name in services.MANIFEST_FIELDS}
     return {"carriers": carriers, "lines": lines, **plan}
 
