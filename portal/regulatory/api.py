@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..api import api
 from ..api.core import paginate
-from ..api.schemas import ErrorDetail, Input, Output, Page, PageQuery, endpoint, first_item, link
+from ..api.schemas import Error, ErrorDetail, Input, Output, Page, PageQuery, endpoint, first_item, link
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..jurisdiction import jurisdiction_code
@@ -143,7 +143,7 @@ def get_waste_code(code: str, query: EditionQuery):
 
 @api.get("/divisions")
 @endpoint("Administrative divisions of China (2023 codes), with WGS-84 centres where known", tags=["divisions"],
-          query=DivisionQuery, response=Page[DivisionOut], responses={422: None},
+          query=DivisionQuery, response=Page[DivisionOut], responses={422: Error},
           descriptions={422: "The parent is well-formed but no division: the error names the field parent"})
 def list_divisions(query: DivisionQuery):
     if query.level == "province" and query.parent is None:
