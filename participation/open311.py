@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from portal.accounts.services import find_api_token
 from portal.errors import DomainError
 from portal.extensions import csrf, db, limiter
-from portal.regulatory.models import CITY_CODE, Division
+from portal.regulatory.models import jurisdiction_districts
 
 from .reports import services
 from .reports.models import CATEGORY_LABELS, CLOSED_STATUSES, OPEN_STATUSES, Category, Moderation, Report
@@ -279,7 +279,7 @@ def _coordinate(name: str) -> Decimal | None:
 
 def _district_named_in(address: str) -> str | None:
     """The county-level unit whose name the address mentions: an address alone cannot be put on a map here."""
-    counties = db.session.scalars(select(Division).where(Division.level == "county", Division.code != CITY_CODE))
+    counties = db.session.scalars(jurisdiction_districts())
     for division in counties:
         short = division.name.rstrip("区县市") if len(division.name) > 2 else division.name
         if division.name in address or (len(short) >= 2 and short in address):

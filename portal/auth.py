@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .accounts.models import Membership, Organisation, Role, User
 from .errors import Forbidden, NotFound
 from .extensions import db
-from .regulatory.models import CITY_CODE
+from .jurisdiction import jurisdiction_code
 
 TOTP_SESSION_KEY = "totp_ok"
 # The user's session_version when this session signed in; a session holding an older one has been ended.
@@ -36,7 +36,7 @@ def jurisdiction_covers(user, district_code: str | None) -> bool:
     regulator = regulator_of(user)
     if regulator is None:
         return False
-    return regulator.jurisdiction_code in (CITY_CODE, district_code)
+    return regulator.jurisdiction_code in (jurisdiction_code(), district_code)
 
 
 def membership(user, organisation_id: int | None) -> Membership | None:
@@ -119,7 +119,7 @@ def orgs_visible_to(user):
         return query
     regulator = regulator_of(user)
     if regulator is not None:
-        return query if regulator.jurisdiction_code == CITY_CODE else query.where(
+        return query if regulator.jurisdiction_code == jurisdiction_code() else query.where(
             Organisation.district_code == regulator.jurisdiction_code)
     ids = [m.organisation_id for m in user.memberships] if user.is_authenticated else []
     return query.where(Organisation.id.in_(ids))
@@ -163,7 +163,7 @@ def scope_to_viewer(query, user, organisation_column, district_column):
         return query
     regulator = regulator_of(user)
     if regulator is not None:
-        return query if regulator.jurisdiction_code == CITY_CODE else query.where(
+        return query if regulator.jurisdiction_code == jurisdiction_code() else query.where(
             district_column == regulator.jurisdiction_code)
     ids = [m.organisation_id for m in user.memberships] if user.is_authenticated else []
     return query.where(organisation_column.in_(ids))

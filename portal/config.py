@@ -35,6 +35,16 @@ def _trusted_proxy_hops() -> int:
     return int(raw)
 
 
+def _jurisdiction_code() -> str:
+    """JURISDICTION_CODE: the prefecture-level city the platform's regulators supervise (portal/jurisdiction.py)."""
+    from .jurisdiction import DEFAULT_JURISDICTION_CODE, valid_jurisdiction_code
+
+    code = os.environ.get("JURISDICTION_CODE", DEFAULT_JURISDICTION_CODE).strip()
+    if not valid_jurisdiction_code(code):
+        raise ValueError(f"JURISDICTION_CODE must be a 6-digit prefecture code such as 411200, not {code!r}")
+    return code
+
+
 def from_environment(instance: Path) -> dict:
     env = os.environ.get
     redis_url = env("REDIS_URL")
@@ -61,6 +71,7 @@ def from_environment(instance: Path) -> dict:
         "TRUSTED_PROXY_HOPS": _trusted_proxy_hops(),
         # signs the ledger's checkpoints and daily roots; SECRET_KEY when unset (regulatory/ledger/anchors.py)
         "LEDGER_ANCHOR_KEY": env("LEDGER_ANCHOR_KEY"),
+        "JURISDICTION_CODE": _jurisdiction_code(),
     }
 
 

@@ -20,7 +20,7 @@ from .accounts import services as accounts
 from .accounts.models import Department, Membership, Organisation, OrgStatus, Regulator, Role, User
 from .accounts.uscc import check_character
 from .extensions import db
-from .regulatory.models import CITY_CODE
+from .jurisdiction import jurisdiction_code
 from .types import utcnow
 
 DEMO_PASSWORD = "demo12345"
@@ -122,7 +122,7 @@ ORGANISATIONS = (
 
 USERS = (
     DemoUser("admin@demo.wufei.cn", "平台管理员（演示）", admin=True),
-    DemoUser("regulator@demo.wufei.cn", "张明（市生态环境局）", regulator=(Department.ECOLOGY, CITY_CODE)),
+    DemoUser("regulator@demo.wufei.cn", "张明（市生态环境局）", regulator=(Department.ECOLOGY, jurisdiction_code())),
     DemoUser("regulator.lingbao@demo.wufei.cn", "李静（灵宝市生态环境分局）",
              regulator=(Department.ECOLOGY, "411282")),
     DemoUser("generator@demo.wufei.cn", "赵金山", memberships=(("gold_mine", Role.ADMIN),)),

@@ -9,7 +9,7 @@ from .accounts.models import Organisation, OrgStatus
 from .errors import RETRY_AFTER_SECONDS
 from .extensions import db
 from .i18n import LANG_COOKIE
-from .regulatory.models import CatalogueEdition, Division, WasteCode
+from .regulatory.models import CatalogueEdition, Division, WasteCode, jurisdiction_districts
 
 bp = Blueprint("core", __name__)
 
@@ -24,7 +24,7 @@ def public_figures() -> dict:
         "generators": count(verified.where(Organisation.is_generator)),
         "transporters": count(verified.where(Organisation.is_transporter)),
         "receivers": count(verified.where(Organisation.is_receiver)),
-        "districts": count(select(Division.code).where(Division.level == "county")),
+        "districts": count(jurisdiction_districts().with_only_columns(Division.code).order_by(None)),
         "hazardous_codes": count(current_codes.where(WasteCode.hazardous)),
         "districts_with_enterprises": count(select(Organisation.district_code).where(
             Organisation.status == OrgStatus.VERIFIED).distinct()),

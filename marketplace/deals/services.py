@@ -22,9 +22,9 @@ from portal.clock import china_today
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.i18n import quantity as format_quantity
+from portal.jurisdiction import jurisdiction_code
 from portal.regulatory.licences.services import check_receipt
 from portal.regulatory.manifests.signals import manifest_stepped
-from portal.regulatory.models import CITY_CODE
 from portal.types import utcnow
 from portal.workflow import SYSTEM, Transition, Workflow
 
@@ -681,7 +681,7 @@ def deals_query(user, *, status: str | None = None, role: str | None = None):
     query = select(Deal)
     regulator = auth.regulator_of(user)
     if not auth.is_admin(user) and regulator is not None:
-        if regulator.jurisdiction_code != CITY_CODE:
+        if regulator.jurisdiction_code != jurisdiction_code():
             sellers = select(Organisation.id).where(Organisation.district_code == regulator.jurisdiction_code)
             query = query.where(Deal.seller_org_id.in_(sellers) | Deal.buyer_org_id.in_(sellers))
     elif not auth.is_admin(user):

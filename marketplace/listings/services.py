@@ -11,6 +11,7 @@ from portal.accounts.models import Organisation, User
 from portal.clock import china_today
 from portal.errors import Conflict, DomainError, Forbidden
 from portal.extensions import db
+from portal.jurisdiction import jurisdiction_code
 from portal.outbox import send_message
 from portal.regulatory.catalogue import lookup_waste_code
 from portal.regulatory.models import Division, WasteCategory, WasteCode
@@ -161,7 +162,8 @@ def _district(code, errors: _Errors, field: str = "district", required: bool = T
             errors.add(field, _("This field is required."))
         return None
     division = db.session.get(Division, str(code))
-    if division is None or division.level != "county":
+    # the marketplace is the city's: a listing's district is one of its county-level units
+    if division is None or division.level != "county" or division.parent_code != jurisdiction_code():
         errors.add(field, _("Choose a district of Sanmenxia."))
         return None
     return division.code

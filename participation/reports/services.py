@@ -18,9 +18,10 @@ from portal.accounts.models import Department, Regulator
 from portal.admin.forms import DEPARTMENT_LABELS
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
+from portal.jurisdiction import jurisdiction_code
 from portal.outbox import send_message
 from portal.regulatory import geo
-from portal.regulatory.models import CITY_CODE, Division
+from portal.regulatory.models import Division
 from portal.types import utcnow
 from portal.workflow import Transition, Workflow
 
@@ -166,7 +167,8 @@ def _locate(data: NewReport) -> str:
             raise DomainError(message, fields={"place": message})
         return district
     if data.district_code and data.address:
-        if db.session.get(Division, data.district_code) is None or data.district_code == CITY_CODE:
+        division = db.session.get(Division, data.district_code)
+        if division is None or division.parent_code != jurisdiction_code():
             raise DomainError(_l("Choose a district."), fields={"district_code": _l("Choose a district.")})
         return data.district_code
     message = _l("Put a pin on the map, use your location, or choose the district and type the address.")
@@ -307,7 +309,7 @@ def reports_for_staff(user):
     if regulator is None:
         return query.where(Report.id.is_(None))
     query = query.where(Report.department == regulator.department)
-    if regulator.jurisdiction_code != CITY_CODE:
+    if regulator.jurisdiction_code != jurisdiction_code():
         query = query.where(Report.district_code == regulator.jurisdiction_code)
     return query
 
@@ -492,7 +494,7 @@ def overdue_reports(now: datetime):
 def department_heads(department: Department, district_code: str) -> list[Regulator]:
     return list(db.session.scalars(select(Regulator).where(
         Regulator.department == department, Regulator.is_head.is_(True),
-        Regulator.jurisdiction_code.in_([CITY_CODE, district_code]))))
+        Regulator.jurisdiction_code.in_([jurisdiction_code(), district_code]))))
 
 
 def escalate_overdue(now: datetime | None = None) -> int:

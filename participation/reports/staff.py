@@ -10,7 +10,7 @@ from portal.accounts.models import Department
 from portal.auth import admin_required, regulator_required
 from portal.errors import DomainError, attempt
 from portal.extensions import db
-from portal.regulatory.models import CITY_CODE
+from portal.jurisdiction import jurisdiction_code
 from portal.types import utcnow
 
 from . import services
@@ -46,7 +46,7 @@ def labels():
 
 def _district_choices(blank):
     regulator = auth.regulator_of(current_user)
-    only = None if regulator is None or regulator.jurisdiction_code == CITY_CODE else regulator.jurisdiction_code
+    only = None if regulator is None or regulator.jurisdiction_code == jurisdiction_code() else regulator.jurisdiction_code
     return [("", blank)] + county_choices(only)
 
 

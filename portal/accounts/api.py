@@ -15,7 +15,7 @@ from ..api.schemas import Input, Output, Page, PageQuery, endpoint, first_item, 
 from ..errors import DomainError
 from ..extensions import db
 from . import services
-from .forms import LAT_RANGE, LON_RANGE, OrganisationForm
+from .forms import CHINA_LAT_RANGE, CHINA_LON_RANGE, OrganisationForm
 from .models import Membership, Organisation, OrgStatus, User
 
 
@@ -76,11 +76,12 @@ class NewOrganisation(Input):
     name: str = Field(max_length=200)
     industry: str | None = Field(None, max_length=200)
     address: str = Field(max_length=300)
-    district_code: str = Field(max_length=12, description="county-level division code, e.g. 411282")
-    lat: Decimal | None = Field(None, ge=LAT_RANGE[0], le=LAT_RANGE[1], max_digits=12, allow_inf_nan=False,
-                                description="WGS-84, within Sanmenxia")
-    lon: Decimal | None = Field(None, ge=LON_RANGE[0], le=LON_RANGE[1], max_digits=12, allow_inf_nan=False,
-                                description="WGS-84, within Sanmenxia")
+    district_code: str = Field(pattern=r"^\d{6}$", description=(
+        "6-digit county-level division code anywhere in China (GET /divisions), e.g. 411282 or 110101"))
+    lat: Decimal | None = Field(None, ge=CHINA_LAT_RANGE[0], le=CHINA_LAT_RANGE[1], max_digits=12,
+                                allow_inf_nan=False, description="WGS-84; within Sanmenxia for its districts")
+    lon: Decimal | None = Field(None, ge=CHINA_LON_RANGE[0], le=CHINA_LON_RANGE[1], max_digits=12,
+                                allow_inf_nan=False, description="WGS-84; within Sanmenxia for its districts")
     contact_name: str = Field(max_length=100)
     contact_phone: str = Field(max_length=30)
     contact_email: str | None = Field(None, max_length=254)

@@ -1,9 +1,10 @@
 """Forms of accounts and organisations. Messages are lazy so that they follow the user's language."""
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -24,9 +25,11 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from ..extensions import db
-from ..regulatory.models import Division
+from ..jurisdiction import jurisdiction_code
+from ..regulatory.models import Division, jurisdiction_districts
 from .models import OrgStatus, Role
 from .services import uscc_error
 
@@ -34,6 +37,9 @@ MOBILE = r"^1[3-9]\d{9}$"
 # Sanmenxia's bounding box, with a small margin: coordinates outside it are typos or GCJ-02 mix-ups.
 LAT_RANGE = (Decimal("33.5"), Decimal("35.1"))
 LON_RANGE = (Decimal("110.3"), Decimal("112.1"))
+# mainland China's extent, for organisations outside the city (its own box above is checked for the rest)
+CHINA_LAT_RANGE = (Decimal("3.5"), Decimal("53.6"))
+CHINA_LON_RANGE = (Decimal("73.4"), Decimal("135.1"))
 COORD_PLACES = Decimal("0.000001")
 
 
@@ -47,11 +53,43 @@ def role_choices():
 
 
 def county_choices(only: str | None = None):
-    """The county-level divisions of Sanmenxia, optionally just one of them."""
-    query = select(Division).where(Division.level == "county").order_by(Division.code)
+    """The county-level divisions of the jurisdiction (Sanmenxia), optionally just one of them."""
+    query = jurisdiction_districts()
     if only:
         query = query.where(Division.code == only)
     return [(d.code, d.name) for d in db.session.scalars(query)]
+
+
+class DivisionCodeInput(TextInput):
+    """A text input for a division code with the jurisdiction's districts offered in a <datalist>: works as a
+    plain form field without JavaScript, and browsers suggest the local districts by code and name."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("list", f"{field.id}-choices")
+        kwargs.setdefault("inputmode", "numeric")
+        # static/js/division-picker.js adds province → prefecture → county selects that fill this field
+        kwargs.update({"data-division-picker": True, "data-label-province": _("Province"),
+                       "data-label-city": _("Prefecture"), "data-label-county": _("County"),
+                       "data-label-choose": _("Choose…")})
+        options = Markup("").join(Markup('<option value="{}">{}</option>').format(code, name)
+                                  for code, name in county_choices())
+        return super().__call__(field, **kwargs) + Markup('<datalist id="{}">{}</datalist>').format(
+            escape(f"{field.id}-choices"), options)
+
+
+class DivisionCodeField(StringField):
+    """A county-level division anywhere in China, by its 6-digit statistical code (2023 table)."""
+
+    widget = DivisionCodeInput()
+
+    def pre_validate(self, form):
+        code = (self.data or "").strip()
+        self.data = code
+        if not code:
+            return
+        division = db.session.get(Division, code) if code.isdigit() and len(code) == 6 else None
+        if division is None or division.level != "county":
+            raise ValidationError(str(_l("Enter the 6-digit code of a county-level division, e.g. 110101.")))
 
 
 def _password(label):
@@ -133,11 +171,11 @@ class OrganisationForm(FlaskForm):
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
     industry = StringField(_l("Industry"), validators=[Optional(), Length(max=200)])
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
-    district_code = SelectField(_l("District"), validators=[DataRequired()])
+    district_code = DivisionCodeField(_l("District"), validators=[DataRequired()])
     lat = DecimalField(_l("Latitude (WGS-84)"), validators=[Optional(), NumberRange(
-        *LAT_RANGE, message=_l("The latitude must lie within Sanmenxia (33.5 to 35.1)."))])
+        *CHINA_LAT_RANGE, message=_l("The latitude must lie within China (3.5 to 53.6)."))])
     lon = DecimalField(_l("Longitude (WGS-84)"), validators=[Optional(), NumberRange(
-        *LON_RANGE, message=_l("The longitude must lie within Sanmenxia (110.3 to 112.1)."))])
+        *CHINA_LON_RANGE, message=_l("The longitude must lie within China (73.4 to 135.1)."))])
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
     contact_phone = StringField(_l("Contact telephone"), validators=[
         DataRequired(), Length(max=30), Regexp(r"^[0-9+\- ]{7,30}$", message=_l("Digits, spaces, + and - only."))])
@@ -151,13 +189,22 @@ class OrganisationForm(FlaskForm):
     FIELDS = ("uscc", "name", "industry", "address", "district_code", "lat", "lon", "contact_name",
               "contact_phone", "contact_email", "is_generator", "is_transporter", "is_collector", "is_receiver")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.district_code.choices = county_choices()
-
     def validate_uscc(self, field):
         if message := uscc_error(field.data or ""):
             raise ValidationError(str(message))
+
+    def _in_the_city(self) -> bool:
+        """True unless a valid district outside the city was given: the city's own box applies then."""
+        division = db.session.get(Division, self.district_code.data) if self.district_code.data else None
+        return division is None or division.parent_code == jurisdiction_code()
+
+    def validate_lat(self, field):
+        if field.data is not None and self._in_the_city() and not LAT_RANGE[0] <= field.data <= LAT_RANGE[1]:
+            raise ValidationError(str(_l("The latitude must lie within Sanmenxia (33.5 to 35.1).")))
+
+    def validate_lon(self, field):
+        if field.data is not None and self._in_the_city() and not LON_RANGE[0] <= field.data <= LON_RANGE[1]:
+            raise ValidationError(str(_l("The longitude must lie within Sanmenxia (110.3 to 112.1).")))
 
     def values(self) -> dict:
         """The cleaned values, ready for the services."""

@@ -14,7 +14,7 @@ from .. import auth
 from ..auth import login_required, regulator_required
 from ..errors import DomainError, NotFound, attempt
 from ..extensions import db, limiter
-from ..regulatory.models import CITY_CODE
+from ..jurisdiction import jurisdiction_code
 from ..views import safe_next
 from . import services
 from .forms import (
@@ -470,7 +470,7 @@ def accept_invitation(secret: str):
 def _review_filters() -> ReviewFilterForm:
     form = ReviewFilterForm(formdata=request.args)
     regulator = auth.regulator_of(current_user)
-    only = None if auth.is_admin(current_user) or regulator.jurisdiction_code == CITY_CODE \
+    only = None if auth.is_admin(current_user) or regulator.jurisdiction_code == jurisdiction_code() \
         else regulator.jurisdiction_code
     form.district.choices = [("", _("All districts"))] + county_choices(only)
     form.validate()

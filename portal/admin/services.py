@@ -5,14 +5,14 @@ Every change is audited with the values before and after. Services never commit;
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from .. import audit
 from ..accounts import services as accounts
 from ..accounts.models import Department, Regulator, User
 from ..errors import Conflict, DomainError
 from ..extensions import db
-from ..regulatory.models import CITY_CODE, Division
+from ..jurisdiction import jurisdiction_code
+from ..regulatory.models import Division, jurisdiction_districts
 from ..types import utcnow
 
 # An administrator's lock lasts until another administrator lifts it; a century is "until unlocked".
@@ -91,8 +91,8 @@ def end_user_sessions(user: User, actor: User) -> User:
 
 def jurisdiction_choices() -> list[Division]:
     """The city and its county-level units: the jurisdictions a regulator can have."""
-    return list(db.session.scalars(select(Division).where(
-        (Division.code == CITY_CODE) | (Division.level == "county")).order_by(Division.code)))
+    city = db.session.get(Division, jurisdiction_code())
+    return [city, *db.session.scalars(jurisdiction_districts())] if city else []
 
 
 def make_regulator(user: User, actor: User, department: str, jurisdiction_code: str,

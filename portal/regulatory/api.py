@@ -1,4 +1,4 @@
-"""JSON API of the regulatory core's reference data: the waste catalogue and Sanmenxia's divisions.
+"""JSON API of the regulatory core's reference data: the waste catalogue and the divisions of China.
 
 Public (no token): the same information is printed in the official catalogue and statistical codes."""
 from typing import Annotated, Literal
@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from ..api import api
 from ..api.core import paginate
-from ..api.schemas import ErrorDetail, Input, Output, Page, PageQuery, endpoint, first_item, link
+from ..api.schemas import Error, ErrorDetail, Input, Output, Page, PageQuery, endpoint, first_item, link
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..jurisdiction import jurisdiction_code
 from .catalogue import exemptions_for, lookup_waste_code, search_waste_codes
 from .geo import district_at, gcj02_to_wgs84
-from .models import CITY_CODE, Division, WasteCode
+from .models import Division, WasteCode
 
 
 class CategoryOut(Output):
@@ -56,13 +57,9 @@ class Point(Output):
 class DivisionOut(Output):
     code: str = Field(examples=["411282"])
     name: str
-    level: Literal["city", "county", "township"]
+    level: Literal["province", "city", "county", "township"]
     parent_code: str | None
     center: Point | None = Field(description="WGS-84")
-
-
-class Divisions(Output):
-    items: list[DivisionOut]
 
 
 class Located(Output):
@@ -89,9 +86,12 @@ class EditionQuery(Input):
         "Catalogue edition slug (default: the editions in force, hazardous first)"))
 
 
-class DivisionQuery(Input):
-    parent: str = Field(CITY_CODE, max_length=12, description=(
-        "Parent division code: 411200 (default) lists the county-level units, a county code lists its townships"))
+class DivisionQuery(PageQuery):
+    parent: str | None = Field(None, pattern=r"^\d{6}$", description=(
+        "6-digit code of the parent division: a province (110000) lists its prefectures, a prefecture (110100) "
+        "its county-level units, a county of the platform's city its townships. Default: the platform's city "
+        "(411200 unless configured otherwise). A well-formed code that is no division answers 422."))
+    level: Literal["province"] | None = Field(None, description="province: list the provinces (without parent)")
 
 
 class LocateQuery(Input):
@@ -142,15 +142,19 @@ def get_waste_code(code: str, query: EditionQuery):
 
 
 @api.get("/divisions")
-@endpoint("Administrative divisions with their WGS-84 centres", tags=["divisions"], query=DivisionQuery,
-          response=Divisions)
+@endpoint("Administrative divisions of China (2023 codes), with WGS-84 centres where known", tags=["divisions"],
+          query=DivisionQuery, response=Page[DivisionOut], responses={422: Error},
+          descriptions={422: "The parent is well-formed but no division: the error names the field parent"})
 def list_divisions(query: DivisionQuery):
-    parent = query.parent
+    if query.level == "province" and query.parent is None:
+        return paginate(select(Division).where(Division.level == "province").order_by(Division.code),
+                        serialize_division)
+    parent = query.parent or jurisdiction_code()
     if db.session.get(Division, parent) is None:
         message = _("Unknown division code.")
         raise DomainError(message, fields={"parent": message})
-    rows = db.session.scalars(select(Division).where(Division.parent_code == parent).order_by(Division.code))
-    return jsonify(items=[serialize_division(d) for d in rows])
+    return paginate(select(Division).where(Division.parent_code == parent).order_by(Division.code),
+                    serialize_division)
 
 
 @api.get("/divisions/locate")

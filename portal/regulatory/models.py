@@ -2,12 +2,11 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-
-CITY_CODE = "411200"
+from ..jurisdiction import jurisdiction_code
 
 
 class Division(db.Model):
@@ -25,7 +24,13 @@ class Division(db.Model):
 
     def covers(self, district_code: str | None) -> bool:
         """True when this division is, or contains, the county-level unit given."""
-        return self.code == CITY_CODE or self.code == district_code
+        return self.code == jurisdiction_code() or self.code == district_code
+
+
+def jurisdiction_districts():
+    """A query of the county-level units of the configured city, in code order."""
+    return select(Division).where(Division.level == "county", Division.parent_code == jurisdiction_code()) \
+        .order_by(Division.code)
 
 
 class CatalogueEdition(db.Model):

@@ -1,4 +1,5 @@
-"""Loads the reference data shipped in portal/regulatory/data: divisions and the versioned catalogues.
+"""Loads the reference data shipped in portal/regulatory/data: divisions (the national table and
+Sanmenxia's townships) and the versioned catalogues.
 
 Idempotent: rows are matched by their natural keys (division code, edition slug, category and waste code
 within an edition, the full text of an exemption row), inserted when missing and updated when the shipped
@@ -82,16 +83,38 @@ def _coordinate(lat: str, lon: str) -> tuple[Decimal | None, Decimal | None]:
     return Decimal(repr(w_lat)).quantize(_MICRO), Decimal(repr(w_lon)).quantize(_MICRO)
 
 
+def _national_division_rows() -> dict[str, dict]:
+    """The national table with its shortened codes widened to six digits (see data/README.md)."""
+    rows: dict[str, dict] = {}
+
+    def add(code: str, name: str, level: str, parent: str | None) -> None:
+        rows[code] = {"code": code, "name": name, "level": level, "parent_code": parent,
+                      "center_lat": None, "center_lon": None}
+
+    for r in _rows("china_provinces.csv"):
+        add(r["code"] + "0000", r["name"], "province", None)
+    for r in _rows("china_cities.csv"):
+        add(r["code"] + "00", r["name"], "city", r["provinceCode"] + "0000")
+    for r in _rows("china_areas.csv"):
+        parent = r["cityCode"] + "00"
+        if r["code"] == parent:  # 东莞, 中山, 儋州 have no counties: one county-level row under the province
+            parent = r["provinceCode"] + "0000"
+        add(r["code"], r["name"], "county", parent)
+    return rows
+
+
 def _division_rows() -> list[dict]:
+    national = _national_division_rows()
     rows = []
     for r in _rows("sanmenxia_divisions_county.csv"):
+        national.pop(r["code"], None)  # Sanmenxia's own rows carry the centres
         lat, lon = _coordinate(r["center_lat"], r["center_lon"])
         rows.append({"code": r["code"], "name": r["name"], "level": r["level"],
                      "parent_code": r["parent_code"], "center_lat": lat, "center_lon": lon})
     for r in _rows("sanmenxia_divisions_township.csv"):
         rows.append({"code": r["code"], "name": r["name"], "level": "township",
                      "parent_code": r["county_code"], "center_lat": None, "center_lon": None})
-    return rows
+    return rows + list(national.values())
 
 
 def _edition(slug: str) -> tuple[CatalogueEdition, int]:

@@ -79,12 +79,41 @@ def test_wrong_uscc_check_character_is_refused_and_nothing_saved(app, client, fa
 def test_registration_refuses_bad_fields(app, client, factory):
     login(client, factory.user(locale="en"))
     response = client.post("/accounts/organisations/register", data=org_form(
-        lat="39.9", lon="abc", district_code="110101", contact_email="nope", uscc="SHORT"))
+        lat="39.9", lon="abc", district_code="999999", contact_email="nope", uscc="SHORT"))
     assert response.status_code == 422
     for field in ("lat", "lon", "district_code", "contact_email", "uscc"):
         assert f'id="{field}-error"' in response.text
     assert "within Sanmenxia" in response.text
     assert _db(app, select(func.count(Organisation.id))) == 0
+
+
+@pytest.mark.parametrize("code", ["110100", "110000", "411202001", "11010", "东城区"])
+def test_district_must_be_a_county_level_code(client, factory, code):
+    login(client, factory.user(locale="en"))
+    response = client.post("/accounts/organisations/register", data=org_form(district_code=code))
+    assert response.status_code == 422 and 'id="district_code-error"' in response.text
+
+
+def test_organisation_registered_in_beijing_dongcheng(app, client, factory):
+    """A receiver outside the city registers with its own district; the city's regulators verify it."""
+    applicant = factory.user(locale="en")
+    login(client, applicant)
+    response = client.post("/accounts/organisations/register", data=org_form(
+        name="北京环境处置有限公司", address="北京市东城区东长安街1号", district_code=" 110101 ", lat="39.9042", lon="116.4074",
+        is_generator="", is_receiver="y"))
+    assert response.status_code == 302
+    with app.app_context():
+        org = db.session.scalar(select(Organisation))
+        assert org.district_code == "110101" and org.district.name == "东城区" and org.is_receiver
+        org_id = org.id
+    client.post("/accounts/logout")
+    login(client, factory.regulator(jurisdiction=LINGBAO))
+    assert "北京环境处置有限公司" not in client.get("/accounts/review").text
+    client.post("/accounts/logout")
+    login(client, factory.regulator(jurisdiction="411200"))
+    assert "北京环境处置有限公司" in client.get("/accounts/review").text
+    assert client.post(f"/accounts/organisations/{org_id}/verify").status_code == 302
+    assert _db(app, select(Organisation.status)) == OrgStatus.VERIFIED
 
 
 def test_duplicate_uscc_is_refused(app, client, factory):
@@ -409,6 +438,19 @@ def test_api_registers_an_organisation(app, client, factory):
         assert [m.user_id for m in org.memberships] == [user.id]
 
 
+def test_api_registers_an_organisation_in_beijing_and_keeps_the_city_box_for_its_districts(client, factory):
+    secret = factory.token(factory.user(locale="en"))
+    body = {"uscc": make_uscc(), "name": "北京再生资源有限公司", "address": "北京市东城区东长安街1号",
+            "district_code": "110101", "lat": 39.9042, "lon": 116.4074, "contact_name": "王工",
+            "contact_phone": "010-88888888", "is_receiver": True}
+    response = client.post("/api/v1/organisations", json=body, headers=_bearer(secret))
+    assert response.status_code == 201, response.json
+    assert response.json["district_code"] == "110101" and response.json["district_name"] == "东城区"
+    in_lingbao = {**body, "uscc": make_uscc(), "district_code": LINGBAO}
+    response = client.post("/api/v1/organisations", json=in_lingbao, headers=_bearer(secret))
+    assert response.status_code == 422 and set(response.json["error"]["fields"]) == {"lat", "lon"}
+
+
 def test_api_refuses_a_wrong_uscc_and_saves_nothing(app, client, factory):
     secret = factory.token(factory.user(locale="en"))
     body = {"uscc": wrong_uscc(), "name": "x", "address": "y", "district_code": LINGBAO,
@@ -421,13 +463,13 @@ def test_api_refuses_a_wrong_uscc_and_saves_nothing(app, client, factory):
 
 def test_api_names_every_bad_field(app, client, factory):
     secret = factory.token(factory.user(locale="en"))
-    response = client.post("/api/v1/organisations", json={"uscc": make_uscc(), "lat": 50, "is_generator": "yes",
+    response = client.post("/api/v1/organisations", json={"uscc": make_uscc(), "lat": 60, "is_generator": "yes",
                                                           "name": ["not", "a", "string"]},
                            headers=_bearer(secret))
     assert response.status_code == 400  # values of the wrong JSON type
     fields = response.json["error"]["fields"]
     assert {"lat", "is_generator", "name", "address", "district_code", "contact_name"} <= set(fields)
-    response = client.post("/api/v1/organisations", json={"uscc": make_uscc(), "lat": 50}, headers=_bearer(secret))
+    response = client.post("/api/v1/organisations", json={"uscc": make_uscc(), "lat": 60}, headers=_bearer(secret))
     assert response.status_code == 422 and {"lat", "name", "address"} <= set(response.json["error"]["fields"])
     assert client.post("/api/v1/organisations", data="[]", content_type="application/json",
                        headers=_bearer(secret)).status_code == 400

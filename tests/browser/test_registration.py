@@ -55,7 +55,7 @@ def test_enterprise_registers_and_a_wrong_check_character_is_refused(app, page):
     page.get_by_label("Unified social credit code").fill(wrong_check_character(uscc))
     page.get_by_label("Name of the organisation").fill("灵宝测试黄金冶炼有限公司")
     page.get_by_label("Address").fill("灵宝市函谷路88号")
-    page.get_by_label("District").select_option(label="灵宝市")
+    page.get_by_label("District").fill(LINGBAO)
     page.get_by_label("Contact person").fill("王经理")
     page.get_by_label("Contact telephone").fill("0398-8601234")
     page.get_by_label("Generates waste").check()
@@ -74,6 +74,24 @@ def test_enterprise_registers_and_a_wrong_check_character_is_refused(app, page):
     expect(page.get_by_role("heading", name="灵宝测试黄金冶炼有限公司")).to_contain_text("Awaiting verification")
     expect(page.get_by_text(re.compile("Awaiting verification by a regulator"))).to_be_visible()
     assert organisations(app) == [(uscc, LINGBAO, OrgStatus.PENDING)]
+
+
+def test_a_district_anywhere_in_china_is_picked_province_prefecture_county(app, page):
+    sign_up(page, "王北京", "wang@beijing-disposal.example.cn")
+    expect(page.get_by_role("heading", name="Register an enterprise")).to_be_visible()
+    page.get_by_label("Unified social credit code").fill(make_uscc())
+    page.get_by_label("Name of the organisation").fill("北京测试处置有限公司")
+    page.get_by_label("Address").fill("北京市东城区东长安街1号")
+    page.get_by_label("Province").select_option(label="北京市")
+    page.get_by_label("Prefecture").select_option(label="市辖区")
+    page.get_by_label("County").select_option(label="东城区")
+    expect(page.get_by_label("District")).to_have_value("110101")
+    page.get_by_label("Contact person").fill("王北京")
+    page.get_by_label("Contact telephone").fill("010-88886666")
+    page.get_by_label("Licensed receiver (utilisation or disposal)").check()
+    page.get_by_role("button", name="Submit for verification").click()
+    expect(page.get_by_role("heading", name="北京测试处置有限公司")).to_contain_text("Awaiting verification")
+    assert [district for _, district, _ in organisations(app)] == ["110101"]
 
 
 def test_regulator_of_the_district_verifies_and_the_enterprise_sees_the_badge(app, factory, open_page):

@@ -111,3 +111,32 @@ def test_endpoints_are_public_and_documented(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     for path in ("/waste-codes", "/waste-codes/{code}", "/divisions", "/divisions/locate"):
         assert "security" not in paths[path]["get"]
+
+
+def test_districts_of_beijing_anywhere_in_china(client):
+    body = client.get("/api/v1/divisions?parent=110100").get_json()
+    by_code = {d["code"]: d for d in body["items"]}
+    assert by_code["110101"]["name"] == "东城区" and by_code["110101"]["level"] == "county"
+    assert body["total"] == 16 and all(d["parent_code"] == "110100" for d in body["items"])
+    prefectures = client.get("/api/v1/divisions?parent=410000&page_size=100").get_json()
+    assert {"411200", "410100"} <= {d["code"] for d in prefectures["items"]}
+    assert all(d["level"] == "city" for d in prefectures["items"])
+
+
+def test_divisions_are_paginated(client):
+    first = client.get("/api/v1/divisions?parent=410000&page_size=5").get_json()
+    second = client.get("/api/v1/divisions?parent=410000&page_size=5&page=2").get_json()
+    assert first["total"] == second["total"] == 18 and first["pages"] == 4
+    assert len(first["items"]) == 5 and not {d["code"] for d in first["items"]} & {d["code"] for d in second["items"]}
+
+
+def test_provinces_are_listed_by_level(client):
+    body = client.get("/api/v1/divisions?level=province&page_size=100").get_json()
+    assert body["total"] == 31 and body["items"][0] == {
+        "code": "110000", "name": "北京市", "level": "province", "parent_code": None, "center": None}
+
+
+@pytest.mark.parametrize("parent", ["1101", "11010a", "1101000", "411202001"])
+def test_parent_must_be_a_six_digit_code(client, parent):
+    response = client.get(f"/api/v1/divisions?parent={parent}")
+    assert response.status_code == 422 and "parent" in response.get_json()["error"]["fields"]

@@ -61,8 +61,10 @@ def test_require_waste_code_names_the_field(ctx):
 
 
 def test_divisions_of_sanmenxia(ctx):
-    assert _count(Division, Division.level == "city") == 1
-    counties = db.session.scalars(select(Division).where(Division.level == "county")).all()
+    city = db.session.get(Division, "411200")
+    assert (city.name, city.level, city.parent_code) == ("三门峡市", "city", "410000")
+    counties = db.session.scalars(select(Division).where(Division.level == "county",
+                                                         Division.parent_code == "411200")).all()
     assert sorted(d.code for d in counties) == ["411202", "411203", "411221", "411224", "411271", "411281",
                                                 "411282"]
     assert _count(Division, Division.level == "township") == 81
@@ -88,7 +90,34 @@ def test_reloading_changes_and_duplicates_nothing(ctx):
     assert again["changed"] == 0 and before["changed"] == 0
     assert {k: v for k, v in again.items() if k != "changed"} == {k: v for k, v in before.items() if k != "changed"}
     assert again["waste_codes"] == 467 + 17
-    assert again["divisions"] == 1 + 7 + 81
+    # 31 provinces, 342 prefectures of which 3 without counties are stored as county-level units, 2,978
+    # county-level units, Sanmenxia's 81 townships
+    assert again["divisions"] == 31 + 339 + 2978 + 81
+
+
+def test_national_divisions_widen_the_shortened_codes(ctx):
+    beijing_districts = db.session.get(Division, "110100")
+    assert (beijing_districts.name, beijing_districts.level, beijing_districts.parent_code) == (
+        "市辖区", "city", "110000")
+    dongcheng = db.session.get(Division, "110101")
+    assert (dongcheng.name, dongcheng.level, dongcheng.parent_code) == ("东城区", "county", "110100")
+    assert db.session.get(Division, "110000").level == "province"
+    dongguan = db.session.get(Division, "441900")
+    assert (dongguan.level, dongguan.parent_code) == ("county", "440000")
+    assert _count(Division, Division.parent_code == Division.code) == 0
+
+
+def test_sanmenxia_rows_keep_their_centres_over_the_national_table(ctx):
+    lingbao = db.session.get(Division, "411282")
+    assert lingbao.parent_code == "411200" and lingbao.center_lat is not None
+    assert _count(Division, Division.parent_code == "411200", Division.level == "county") == 7
+
+
+def test_reloading_restores_a_deleted_national_row(ctx):
+    db.session.delete(db.session.get(Division, "110101"))
+    db.session.flush()
+    counts = load_reference_data()
+    assert counts["changed"] == 1 and db.session.get(Division, "110101").name == "东城区"
 
 
 def test_reloading_repairs_an_edited_row(ctx):

@@ -107,10 +107,10 @@ def alerts_visible_to(user):
         return query
     regulator = regulator_of(user)
     if regulator is not None:
-        from ..models import CITY_CODE
+        from ...jurisdiction import jurisdiction_code
 
         query = query.where(Alert.department == regulator.department.value)
-        return query if regulator.jurisdiction_code == CITY_CODE else query.where(
+        return query if regulator.jurisdiction_code == jurisdiction_code() else query.where(
             Alert.district_code == regulator.jurisdiction_code)
     ids = [m.organisation_id for m in user.memberships] if user.is_authenticated else []
     concerned = select(AlertParty.alert_id).where(AlertParty.organisation_id.in_(ids))

@@ -10,7 +10,7 @@ from ...accounts.forms import county_choices
 from ...auth import login_required
 from ...errors import DomainError, Forbidden, attempt
 from ...extensions import db
-from ..models import CITY_CODE
+from ...jurisdiction import jurisdiction_code
 from . import services
 from .forms import STATUS_CHOICES, AlertFilterForm, CloseAlertForm
 from .models import Alert
@@ -53,7 +53,7 @@ def inbox():
     kinds = db.session.scalars(select(visible_rows.c.kind).distinct()).all()
     form.kind.choices = [("", _("Any"))] + [(k, alert_kind_label(k)) for k in sorted(kinds)]
     regulator = auth.regulator_of(current_user)
-    only = None if regulator is None or regulator.jurisdiction_code == CITY_CODE else regulator.jurisdiction_code
+    only = None if regulator is None or regulator.jurisdiction_code == jurisdiction_code() else regulator.jurisdiction_code
     form.district.choices = [("", _("All districts"))] + county_choices(only)
     page = None
     if form.validate():

@@ -151,11 +151,12 @@ def _site_values(values: dict) -> dict:
     if "kind" in out and out["kind"] not in SITE_KINDS:
         raise _invalid("kind", _("Choose generation, storage or treatment."))
     if "district_code" in out:
-        from ..models import CITY_CODE, Division
+        from ..models import Division
 
         division = db.session.get(Division, out["district_code"] or "")
-        if division is None or division.level != "county" or division.code == CITY_CODE:
-            raise _invalid("district_code", _("Choose a district of Sanmenxia."))
+        # a receiver outside the city keeps its storage where it is: any county-level unit of China
+        if division is None or division.level != "county":
+            raise _invalid("district_code", _("Choose a county-level division."))
     for axis, limit in (("lat", 90), ("lon", 180)):
         if out.get(axis) not in (None, ""):
             try:

@@ -12,8 +12,8 @@ from ...auth import login_required
 from ...clock import china_today
 from ...errors import DomainError, attempt, put_errors
 from ...extensions import db
+from ...jurisdiction import jurisdiction_code
 from ..ledger.services import events_for, verify_batch
-from ..models import CITY_CODE
 from . import services
 from .forms import (
     CONTAINER_STATUS_LABELS,
@@ -47,7 +47,7 @@ def _overseer() -> bool:
 
 def _district_choices():
     regulator = auth.regulator_of(current_user)
-    only = None if regulator is None or regulator.jurisdiction_code == CITY_CODE else regulator.jurisdiction_code
+    only = None if regulator is None or regulator.jurisdiction_code == jurisdiction_code() else regulator.jurisdiction_code
     return [("", _("All districts"))] + county_choices(only)
 
 

@@ -13,7 +13,7 @@ from ...accounts.models import Organisation
 from ...auth import login_required, regulator_required
 from ...errors import DomainError, Forbidden
 from ...extensions import db
-from ..models import CITY_CODE
+from ...jurisdiction import jurisdiction_code
 from . import services
 from .forms import FiguresForm, ListFilterForm, NewDeclarationForm, QueueFilterForm, ReviewForm
 from .models import FIGURES, Declaration
@@ -183,7 +183,7 @@ def review(declaration_id: int):
 def queue():
     form = QueueFilterForm(formdata=request.args)
     regulator = auth.regulator_of(current_user)
-    only = None if regulator is None or regulator.jurisdiction_code == CITY_CODE else regulator.jurisdiction_code
+    only = None if regulator is None or regulator.jurisdiction_code == jurisdiction_code() else regulator.jurisdiction_code
     form.district.choices = [("", _("All districts"))] + county_choices(only)
     organisations = db.session.scalars(auth.orgs_visible_to(current_user).where(
         Organisation.id.in_(select(Declaration.organisation_id))).order_by(Organisation.name)).all()

@@ -15,7 +15,7 @@ from ...auth import login_required, regulator_required
 from ...clock import china_today
 from ...errors import DomainError, Forbidden, NotFound
 from ...extensions import db
-from ..models import CITY_CODE
+from ...jurisdiction import jurisdiction_code
 from . import (
     reminders,  # noqa: F401  (registers the expiry scanner with the alerts)
     services,
@@ -53,7 +53,7 @@ def _field_errors(form, exc: DomainError, default: str) -> None:
 
 def _district_choices(blank: str):
     regulator = auth.regulator_of(current_user)
-    only = None if regulator is None or regulator.jurisdiction_code == CITY_CODE else regulator.jurisdiction_code
+    only = None if regulator is None or regulator.jurisdiction_code == jurisdiction_code() else regulator.jurisdiction_code
     return [("", blank)] + county_choices(only)
 
 

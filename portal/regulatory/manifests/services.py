@@ -18,16 +18,15 @@ from ...clock import china_date, china_today
 from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...inputs import MAX_RECORD_GRAMS
+from ...jurisdiction import jurisdiction_code, manifest_region
 from ...types import utcnow
 from ..batches.models import Batch, Container
 from ..batches.services import BATCH, CONTAINER, container_by_code, parse_container_code
 from ..catalogue import lookup_waste_code, normalise_code
 from ..ledger.services import append_event
 from ..licences.services import normalise_method, require_method_licensed
-from ..models import CITY_CODE
 from .models import STATES, Manifest, ManifestCarrier, ManifestLine, ManifestNumberCounter
 
-PROVINCE_PREFECTURE = "4112"  # 河南 41, 三门峡 12
 MAX_SERIAL = 999_999
 MAX_CARRIERS = 5
 # a scale reading above 150 % of what was shipped is a typing error, not a weighing difference
@@ -102,8 +101,9 @@ def content_sealed(manifest: Manifest) -> bool:
 # --- numbers -------------------------------------------------------------------------------------
 
 def allocate_number(now: datetime | None = None) -> str:
-    """The next 14-digit number YYYY+41+12+serial, from a counter row locked until the caller commits."""
-    prefix = f"{china_date(now or utcnow()).year}{PROVINCE_PREFECTURE}"
+    """The next 14-digit number YYYY + province + prefecture of the jurisdiction (4112 for Sanmenxia) + serial,
+    from a counter row locked until the caller commits."""
+    prefix = f"{china_date(now or utcnow()).year}{manifest_region()}"
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(insert(ManifestNumberCounter).values(prefix=prefix, last_serial=0)
@@ -484,7 +484,7 @@ def manifests_query(user, *, org_ids: list[int] | None = None, role: str | None 
     query = select(Manifest).order_by(Manifest.created_at.desc(), Manifest.id.desc())
     regulator = auth.regulator_of(user)
     if auth.is_admin(user) or regulator is not None:
-        if regulator is not None and not auth.is_admin(user) and regulator.jurisdiction_code != CITY_CODE:
+        if regulator is not None and not auth.is_admin(user) and regulator.jurisdiction_code != jurisdiction_code():
             code = regulator.jurisdiction_code
             query = query.where(or_(Manifest.origin_district_code == code, Manifest.destination_district_code == code))
         if regulator is not None and not auth.is_admin(user):

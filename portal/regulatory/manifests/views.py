@@ -14,8 +14,8 @@ from ...auth import login_required
 from ...clock import china_today
 from ...errors import DomainError, Forbidden, put_errors
 from ...extensions import db
+from ...jurisdiction import jurisdiction_code
 from ..licences.services import choose_receivers, normalise_method
-from ..models import CITY_CODE
 from . import pdf, services, steps
 from .forms import FilterForm, ManifestForm, ReasonForm, ReceiveForm, ReviseForm, ScanForm, TreatForm
 from .models import Manifest
@@ -97,7 +97,7 @@ def _step(manifest: Manifest, action: str, **fields):
 
 def _district_choices():
     regulator = auth.regulator_of(current_user)
-    only = None if regulator is None or regulator.jurisdiction_code == CITY_CODE else regulator.jurisdiction_code
+    only = None if regulator is None or regulator.jurisdiction_code == jurisdiction_code() else regulator.jurisdiction_code
     return [("", _("All districts"))] + county_choices(only)
 
 
