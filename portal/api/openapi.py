@@ -102,6 +102,12 @@ def build_openapi(app) -> dict:
     }
 
 
+# An over-long request line never reaches the application: the HTTP server in front of it (gunicorn, the proxy,
+# the standard library's server in tests) refuses it with a page of its own. Documented so clients expect it.
+URI_TOO_LONG = {"description": "URI too long, refused by the HTTP server in front of the application",
+                "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 def _operation(rule, method: str, operation: Operation, path_parameters: list, refs: dict, definitions: dict):
     parameters = list(path_parameters)
     if operation.query is not None:
@@ -117,6 +123,7 @@ def _operation(rule, method: str, operation: Operation, path_parameters: list, r
         if status in operation.links:
             responses[str(status)]["links"] = operation.links[status]
     responses["default"] = _response(Error, refs, "Error", "application/json")
+    responses["414"] = URI_TOO_LONG
     document = {"operationId": rule.endpoint.replace(".", "_") + "_" + method.lower(),
                 "summary": operation.summary, "tags": operation.tags, "parameters": parameters,
                 "responses": responses}
