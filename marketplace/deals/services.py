@@ -9,7 +9,6 @@ cancels the deal: settled on the received quantity (the shortfall refunded), or 
 """
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,7 +17,7 @@ from sqlalchemy import select, update
 
 from portal import audit, auth
 from portal.accounts.models import Organisation, User
-from portal.clock import china_today
+from portal.clock import CHINA, china_today
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.i18n import quantity as format_quantity
@@ -35,7 +34,6 @@ from ..payments.providers.stripe_provider import ProviderError
 from ..payments.services import follow_deal
 from .models import DEAL_STATUSES, OFFER_STATUSES, PARTIES, Deal, Message, Offer, Rating, Thread
 
-CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_VALIDITY_DAYS = 7
 MAX_VALIDITY_DAYS = 90
 MAX_NOTE = 2000

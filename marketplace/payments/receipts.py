@@ -10,6 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from portal import fonts
+from portal.clock import CHINA
 from portal.i18n import quantity
 
 # one embedded font for both languages: an English receipt still names Chinese organisations
@@ -56,7 +57,7 @@ def receipt_pdf(payment, *, side: str, lang: str, issued_at) -> bytes:
     c.setFont(FONT, 18)
     c.drawString(25 * mm, y, t["title_" + side])
     y -= 14 * mm
-    when = lambda dt: dt.astimezone(_shanghai()).strftime("%Y-%m-%d %H:%M") if dt else "—"  # noqa: E731
+    when = lambda dt: dt.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if dt else "—"  # noqa: E731
     rows = [
         (t["reference"], payment.reference), (t["deal"], str(deal.id)),
         (t["payer"], payment.payer.name), (t["payee"], payment.payee.name),
@@ -82,8 +83,3 @@ def receipt_pdf(payment, *, side: str, lang: str, issued_at) -> bytes:
     c.save()
     return out.getvalue()
 
-
-def _shanghai():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Shanghai")

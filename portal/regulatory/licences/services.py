@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from sqlalchemy import func, or_, select
 from ... import audit
 from ...accounts.models import Organisation
 from ...auth import can_review_org, orgs_visible_to
-from ...clock import china_today
+from ...clock import CHINA, china_today
 from ...errors import Conflict, DomainError, Forbidden
 from ...extensions import db
 from ...i18n import quantity as format_quantity
@@ -26,7 +25,6 @@ from ..catalogue import default_edition, lookup_waste_code
 from ..models import WasteCategory, WasteCode
 from .models import KINDS, STATUS_LABELS, STATUSES, Licence, LicenceScope
 
-CHINA = ZoneInfo("Asia/Shanghai")
 GRAMS_PER_TONNE = 1_000_000
 # 利用方式 R1–R15 and 处置方式 D1–D18 as coded in the licence and register guidelines
 _METHOD = re.compile(r"^([RD])(\d{1,2})$")
