@@ -20,11 +20,7 @@ def _harness():
     return module
 
 
-def test_schemathesis_finds_no_server_error_and_no_undocumented_response(app, monkeypatch):
-    # The SQL search backend: today a listing's search-index drain runs inside its request and holds SQLite's
-    # write lock while it waits for Meilisearch, which the next fuzzed request would meet as "database is
-    # locked" (the drain leaves the request in the outage work of this issue). The search suite covers both.
-    monkeypatch.setitem(app.config, "SEARCH_BACKEND", "sql")
+def test_schemathesis_finds_no_server_error_and_no_undocumented_response(app):
     harness = _harness()
     with app.app_context():
         seed_demo()
