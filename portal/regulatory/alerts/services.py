@@ -14,6 +14,7 @@ from ...accounts.models import Membership, Organisation, Role
 from ...auth import is_admin, jurisdiction_covers, regulator_of
 from ...errors import DomainError, NotFound
 from ...extensions import db
+from ...jurisdiction import jurisdiction_code
 from ...outbox import send_message
 from ...types import utcnow
 from ...workflow import Transition, Workflow
@@ -107,8 +108,6 @@ def alerts_visible_to(user):
         return query
     regulator = regulator_of(user)
     if regulator is not None:
-        from ...jurisdiction import jurisdiction_code
-
         query = query.where(Alert.department == regulator.department.value)
         return query if regulator.jurisdiction_code == jurisdiction_code() else query.where(
             Alert.district_code == regulator.jurisdiction_code)

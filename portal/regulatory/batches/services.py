@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from ... import audit
 from ...accounts.models import Organisation
 from ...accounts.uscc import is_valid as is_valid_uscc
-from ...auth import is_member, require_member_of, require_verified, require_view_org_data
+from ...auth import is_member, require_member_of, require_verified, require_view_org_data, scope_to_viewer
 from ...clock import china_today
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
@@ -21,6 +21,7 @@ from ...workflow import SYSTEM, Transition, Workflow
 from ..catalogue import normalise_code, require_waste_code
 from ..ledger.models import LedgerEvent
 from ..ledger.services import append_event
+from ..models import Division
 from .models import (
     BATCH_STATUSES,
     CONTAINER_STATUSES,
@@ -151,8 +152,6 @@ def _site_values(values: dict) -> dict:
     if "kind" in out and out["kind"] not in SITE_KINDS:
         raise _invalid("kind", _("Choose generation, storage or treatment."))
     if "district_code" in out:
-        from ..models import Division
-
         division = db.session.get(Division, out["district_code"] or "")
         # a receiver outside the city keeps its storage where it is: any county-level unit of China
         if division is None or division.level != "county":
@@ -591,8 +590,6 @@ def batches_query(user, *, organisation_id: int | None = None, waste_code: str |
                   status: str | None = None, site_id: int | None = None, date_from: date | None = None,
                   date_to: date | None = None, district: str | None = None):
     """A select() of the batches the user may see, newest first, with the list filters applied."""
-    from ...auth import scope_to_viewer
-
     district_col = func.coalesce(Site.district_code, Organisation.district_code)
     query = (select(Batch).join(Organisation, Batch.organisation_id == Organisation.id)
              .outerjoin(Site, Batch.site_id == Site.id).order_by(Batch.created_at.desc(), Batch.id.desc()))
@@ -616,8 +613,6 @@ def batches_query(user, *, organisation_id: int | None = None, waste_code: str |
 
 
 def sites_query(user, *, organisation_id: int | None = None, district: str | None = None):
-    from ...auth import scope_to_viewer
-
     query = scope_to_viewer(select(Site).order_by(Site.name, Site.id), user, Site.organisation_id,
                             Site.district_code)
     if organisation_id is not None:
@@ -628,8 +623,6 @@ def sites_query(user, *, organisation_id: int | None = None, district: str | Non
 
 
 def scoped_stock_query(user, *, organisation_id: int | None = None, district: str | None = None, **filters):
-    from ...auth import scope_to_viewer
-
     query = scope_to_viewer(stock_query(organisation_id=organisation_id, **filters), user,
                             StorageFacility.organisation_id, Site.district_code)
     if district:
