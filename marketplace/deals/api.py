@@ -1,6 +1,6 @@
 """JSON API of offers and deals, acting for the token's organisation."""
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import g, jsonify, url_for
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from . import services
 from .models import DEAL_STATUSES, OFFER_STATUSES, PARTIES, Deal, Offer
 
 Unit = Literal["t", "kg"]
+Method = Annotated[str, Field(max_length=3, pattern=r"^[RDrd]\d{1,2}$", description="R1–R15 or D1–D18")]
 Party = Literal[PARTIES]
 
 
@@ -36,6 +37,7 @@ class OfferOut(Output):
     price: int = Field(description="fen per price_unit; negative = the seller pays a gate fee")
     price_unit: Unit
     currency: str
+    planned_method: str | None = Field(description="hazardous: the R/D method the buyer will treat the waste by")
     amount: int = Field(description="fen for the whole quantity")
     delivery_from: date | None
     delivery_until: date | None
@@ -55,6 +57,9 @@ class OfferInput(Input):
     price: Fen = Field(description="fen per price_unit; negative = the seller pays a gate fee")
     price_unit: Unit | None = None
     currency: Literal["CNY"]
+    planned_method: Method | None = Field(None, description=(
+        "hazardous waste: required, the R/D method the buyer will treat it by (within its licence scope); "
+        "a counter-offer keeps the offer's method when it names none"))
     delivery_from: PlanDate | None = None
     delivery_until: PlanDate | None = None
     transport_by: Party | None = None
@@ -90,6 +95,7 @@ class DealOut(Output):
     price: int
     price_unit: Unit
     currency: str
+    planned_method: str | None
     amount: int
     final_quantity_g: int | None
     final_amount: int | None
@@ -140,7 +146,7 @@ def offer_json(offer: Offer) -> dict:
     return {"id": offer.id, "listing_id": offer.listing_id, "thread_id": offer.thread_id,
             "parent_id": offer.parent_id, "from": _org(offer.from_org), "to": _org(offer.to_org),
             "quantity_g": offer.quantity_g, "price": offer.price_fen, "price_unit": offer.price_unit,
-            "currency": offer.currency,
+            "currency": offer.currency, "planned_method": offer.planned_method,
             "amount": services.amount_for(offer.quantity_g, offer.price_fen, offer.price_unit),
             "delivery_from": _iso(offer.delivery_from), "delivery_until": _iso(offer.delivery_until),
             "transport_by": offer.transport_by, "transport_paid_by": offer.transport_paid_by,
@@ -175,7 +181,8 @@ def deal_json(deal: Deal) -> dict:
     return {"id": deal.id, "offer_id": deal.offer_id, "listing_id": deal.listing_id, "seller": _org(deal.seller),
             "buyer": _org(deal.buyer), "waste_code": deal.waste_code, "hazardous": deal.hazardous,
             "quantity_g": deal.quantity_g, "price": deal.price_fen, "price_unit": deal.price_unit,
-            "currency": deal.currency, "amount": deal.amount_fen, "final_quantity_g": deal.final_quantity_g,
+            "currency": deal.currency, "planned_method": deal.planned_method, "amount": deal.amount_fen,
+            "final_quantity_g": deal.final_quantity_g,
             "final_amount": deal.final_amount_fen, "status": deal.status, "manifest_id": deal.manifest_id,
             "manifest_url": url_for("api.manifests_show", manifest_id=deal.manifest_id) if deal.manifest_id else None,
             "delivery_from": _iso(deal.delivery_from), "delivery_until": _iso(deal.delivery_until),

@@ -29,6 +29,9 @@ class OfferForm(FlaskForm):
                          validators=[InputRequired(), fen_range()])
     price_unit = SelectField(_l("Price per"), choices=UNIT_CHOICES)
     currency = SelectField(_l("Currency"), choices=[("CNY", "CNY")])
+    # hazardous waste only: the buyer's licensed R/D methods for the code (offer_method_choices)
+    planned_method = SelectField(_l("Planned treatment method"), choices=[], validate_choice=False,
+                                 validators=[Optional()])
     delivery_from = DateField(_l("Delivery from"), validators=[Optional(), PlanDateRange()])
     delivery_until = DateField(_l("Delivery until"), validators=[Optional(), PlanDateRange()])
     transport_by = SelectField(_l("Transport arranged by"), choices=PARTY_CHOICES)
@@ -38,6 +41,13 @@ class OfferForm(FlaskForm):
 
     def to_input(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+    def offer_methods(self, listing, buyer, methods: list[str] | None) -> None:
+        """Offer the buyer's licensed methods for a hazardous listing's code; general waste has no method."""
+        if not listing.hazardous:
+            del self.planned_method
+            return
+        self.planned_method.choices = [("", _l("Choose the method"))] + [(m, m) for m in methods or []]
 
 
 class MessageForm(FlaskForm):

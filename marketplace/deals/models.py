@@ -76,6 +76,8 @@ class Offer(db.Model):
     price_fen: Mapped[int] = mapped_column(BigInteger)  # per price_unit; negative = gate fee paid by the seller
     price_unit: Mapped[str] = mapped_column(String(4), default="t")
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    # hazardous waste: the R/D method the buyer will treat it by, within its licence scope for the code
+    planned_method: Mapped[str | None] = mapped_column(String(4))
     delivery_from: Mapped[date | None] = mapped_column(Date)
     delivery_until: Mapped[date | None] = mapped_column(Date)
     transport_by: Mapped[str] = mapped_column(String(8), default="buyer")
@@ -119,6 +121,7 @@ class Deal(db.Model):
     price_unit: Mapped[str] = mapped_column(String(4), default="t")
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # quantity × price; negative = the seller pays
+    planned_method: Mapped[str | None] = mapped_column(String(4))  # the accepted offer's
     final_quantity_g: Mapped[int | None] = mapped_column(BigInteger)  # as received
     final_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
     delivery_from: Mapped[date | None] = mapped_column(Date)

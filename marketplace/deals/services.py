@@ -22,7 +22,7 @@ from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.i18n import quantity as format_quantity
 from portal.jurisdiction import jurisdiction_code
-from portal.regulatory.licences.services import check_receipt
+from portal.regulatory.licences.services import check_receipt, licensed_methods, normalise_method
 from portal.regulatory.manifests.signals import manifest_stepped
 from portal.types import utcnow
 from portal.workflow import SYSTEM, Transition, Workflow
@@ -38,8 +38,8 @@ DEFAULT_VALIDITY_DAYS = 7
 MAX_VALIDITY_DAYS = 90
 MAX_NOTE = 2000
 OPEN_DEAL_STATES = ("accepted", "in_progress")
-DEAL_AUDITED = ("status", "quantity_g", "price_fen", "price_unit", "currency", "amount_fen", "final_quantity_g",
-                "final_amount_fen", "manifest_id", "cancel_reason")
+DEAL_AUDITED = ("status", "quantity_g", "price_fen", "price_unit", "currency", "amount_fen", "planned_method",
+                "final_quantity_g", "final_amount_fen", "manifest_id", "cancel_reason")
 
 
 def amount_for(quantity_g: int, price_fen: int, price_unit: str) -> int:
@@ -188,6 +188,18 @@ def _valid_until(data: dict, now: datetime, errors: dict) -> datetime:
     return end
 
 
+def _planned_method(data: dict, listing: Listing, errors: dict) -> str | None:
+    """Hazardous waste: the R/D method the buyer will treat it by (required by require_planned_method once the
+    licence check has passed, so an unlicensed buyer hears about its licence first); none for general waste."""
+    if not listing.hazardous or data.get("planned_method") in (None, ""):
+        return None
+    try:
+        return normalise_method(data["planned_method"], "planned_method")
+    except DomainError as exc:
+        errors.update(exc.fields)
+        return None
+
+
 def clean_offer_input(data: dict, listing: Listing, now: datetime | None = None) -> dict:
     """Validate an offer's terms; every bad field is named at once."""
     now = now or utcnow()
@@ -212,11 +224,12 @@ def clean_offer_input(data: dict, listing: Listing, now: datetime | None = None)
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         errors["note"] = _("At most %(n)s characters.", n=MAX_NOTE)
     valid_until = _valid_until(data, now, errors)
+    planned_method = _planned_method(data, listing, errors)
     if errors:
         raise DomainError(_l("Some fields are not valid."), fields=errors)
     return dict(quantity_g=quantity_g, price_fen=price, price_unit=price_unit, currency="CNY",
                 delivery_from=delivery_from, delivery_until=delivery_until, valid_until=valid_until,
-                note=note.strip(), **transport)
+                note=note.strip(), planned_method=planned_method, **transport)
 
 
 # --- the compliance gate ----------------------------------------------------------------------
@@ -229,19 +242,33 @@ def require_available(listing: Listing, quantity_g: int) -> None:
         raise DomainError(message, fields={"quantity": message}, code="quantity_unavailable")
 
 
-def compliance_gate(listing: Listing, buyer: Organisation, quantity_g: int):
-    """Hazardous waste goes only to a receiver whose licence covers the code and whose capacity fits —
-    never 'as a by-product' to anyone else. Refusals carry the licence check's reason."""
+def compliance_gate(listing: Listing, buyer: Organisation, quantity_g: int, method: str | None = None):
+    """Hazardous waste goes only to a receiver whose licence covers the code, the planned method and the
+    quantity — never 'as a by-product' to anyone else. Refusals carry the licence check's reason."""
     if not listing.hazardous:
         return None
     if not buyer.is_receiver:
         message = _("%(org)s is not a licensed receiver of hazardous waste: hazardous waste cannot pass to it, "
                     "not even as a by-product.", org=buyer.name)
         raise Forbidden(message, fields={"licence": message}, code="no_licence")
-    decision = check_receipt(buyer, listing.waste_code, quantity_g, china_today())
+    decision = check_receipt(buyer, listing.waste_code, quantity_g, china_today(), method)
     if not decision.allowed:
-        raise Forbidden(decision.message, fields={"licence": decision.message}, code=decision.reason_code)
+        field = "planned_method" if decision.reason_code == "method_out_of_scope" else "licence"
+        raise Forbidden(decision.message, fields={field: decision.message}, code=decision.reason_code)
     return decision
+
+
+def buyer_methods(listing: Listing, buyer: Organisation | None) -> list[str] | None:
+    """The R/D methods the buyer's licences permit for a hazardous listing's code today (None: not covered)."""
+    if buyer is None or not listing.hazardous:
+        return None
+    return licensed_methods(buyer, listing.waste_code, china_today())
+
+
+def require_planned_method(method: str | None) -> None:
+    if method is None:
+        message = _("Give the method the waste will be treated by (R1–R15 or D1–D18).")
+        raise DomainError(message, fields={"planned_method": message}, code="method_required")
 
 
 def gate_preview(listing: Listing, buyer: Organisation | None) -> dict | None:
@@ -273,7 +300,7 @@ def _not_expired(offer: Offer, _user, _org, _fields) -> None:
 def _acceptable(offer: Offer, user, org, fields) -> None:
     """Still standing, and the compliance gate lets the waste pass to the buyer."""
     _not_expired(offer, user, org, fields)
-    compliance_gate(offer.listing, offer.thread.buyer, offer.quantity_g)
+    compliance_gate(offer.listing, offer.thread.buyer, offer.quantity_g, offer.planned_method)
 
 
 def _general_only(deal: Deal, _user, _org, _fields) -> None:
@@ -376,7 +403,9 @@ def _new_offer(thread: Thread, sender: Organisation, receiver: Organisation, val
                parent: Offer | None = None) -> Offer:
     listing = thread.listing
     require_available(listing, values["quantity_g"])
-    decision = compliance_gate(listing, thread.buyer, values["quantity_g"])
+    decision = compliance_gate(listing, thread.buyer, values["quantity_g"], values["planned_method"])
+    if decision is not None:
+        require_planned_method(values["planned_method"])
     facility = nearest_facility(listing, thread.buyer) if decision is not None else None
     for earlier in thread.offers:  # one open offer per thread: a new one replaces the sender's own
         if earlier.status == "open" and earlier.from_org_id == sender.id:
@@ -392,7 +421,8 @@ def _new_offer(thread: Thread, sender: Organisation, receiver: Organisation, val
     db.session.flush()
     audit.record("offer.counter" if parent else "offer.create", offer, organisation_id=sender.id, actor=user,
                  after={**audit.snapshot(offer, ("listing_id", "from_org_id", "to_org_id", "quantity_g", "price_fen",
-                                                 "price_unit", "currency", "valid_until", "parent_id"))})
+                                                 "price_unit", "currency", "valid_until", "parent_id",
+                                                 "planned_method"))})
     notify_organisation(receiver, _("New offer on %(title)s", title=listing.title),
                         _("%(org)s offers %(quantity)s at %(price)s fen per %(unit)s.", org=sender.name,
                           quantity=format_quantity(offer.quantity_g), price=offer.price_fen, unit=offer.price_unit))
@@ -431,9 +461,14 @@ def counter_offer(offer: Offer, user: User, org: Organisation | None, data: dict
     org = _require_addressee(offer, user, org)
     OFFER.check(offer, "counter", user, org)
     _not_expired(offer, user, org, {})
-    values = clean_offer_input(data, offer.listing)
+    # the method stays the one on the table unless the counter-offer names another
+    values = clean_offer_input({"planned_method": offer.planned_method, **_given(data)}, offer.listing)
     _answer(offer, "counter", user, org)
     return _new_offer(offer.thread, org, offer.from_org, values, user, parent=offer)
+
+
+def _given(data: dict) -> dict:
+    return {name: value for name, value in data.items() if value not in (None, "")}
 
 
 def _answer(offer: Offer, action: str, user: User, org: Organisation) -> None:
@@ -498,6 +533,7 @@ def accept_offer(offer: Offer, user: User, org: Organisation | None = None) -> D
                 buyer_org_id=thread.buyer_org_id, waste_code=listing.waste_code, hazardous=listing.hazardous,
                 quantity_g=offer.quantity_g, price_fen=offer.price_fen, price_unit=offer.price_unit,
                 currency=offer.currency, amount_fen=amount_for(offer.quantity_g, offer.price_fen, offer.price_unit),
+                planned_method=offer.planned_method,
                 delivery_from=offer.delivery_from, delivery_until=offer.delivery_until,
                 transport_by=offer.transport_by, transport_paid_by=offer.transport_paid_by, status="accepted",
                 accepted_by_id=user.id)

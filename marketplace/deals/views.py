@@ -77,6 +77,7 @@ def offer_new(listing_id: int):
     listing = require_view_listing(current_user, db.session.get(Listing, listing_id))
     org = _org()
     form = OfferForm()
+    form.offer_methods(listing, org, services.buyer_methods(listing, org))
     if request.method == "GET":
         form.unit.data, form.price_unit.data = listing.unit, listing.price_unit or listing.unit
         form.price.data = listing.price_fen
@@ -109,8 +110,10 @@ def offer_counter(offer_id: int):
     offer = services.require_view_offer(current_user, db.session.get(Offer, offer_id))
     org = services.acting_party(current_user, [offer.to_org_id], auth.current_org())
     form = OfferForm()
+    form.offer_methods(offer.listing, offer.thread.buyer, services.buyer_methods(offer.listing, offer.thread.buyer))
     if request.method == "GET":
-        for name in ("price_unit", "delivery_from", "delivery_until", "transport_by", "transport_paid_by"):
+        for name in ("price_unit", "delivery_from", "delivery_until", "transport_by", "transport_paid_by",
+                     *(("planned_method",) if "planned_method" in form else ())):
             form[name].data = getattr(offer, name)
         form.price.data = offer.price_fen  # the form's "price" is the column price_fen
         form.unit.data = offer.listing.unit

@@ -66,7 +66,7 @@ def test_hazardous_gate_fee_deal_settles_on_the_receipt_and_refunds_the_shortfal
         "status": "published"}, gen.user)
     db.session.commit()
     offer = deals.make_offer(listing, receiver, receiver_user,
-                             {"quantity": "5.0", "price": GATE_FEE, "currency": "CNY"})
+                             {"quantity": "5.0", "price": GATE_FEE, "currency": "CNY", "planned_method": "R9"})
     db.session.commit()
     deal = deals.accept_offer(offer, gen.user)
     db.session.commit()

@@ -56,7 +56,7 @@ def offer(app, listing_id: int, buyer_org_id: int, buyer_user_id: int, **data) -
     with app.test_request_context():
         row = make_offer(db.session.get(Listing, listing_id), db.session.get(Organisation, buyer_org_id),
                          db.session.get(User, buyer_user_id),
-                         {"quantity": "1", "price": 20000, "currency": "CNY", **data})
+                         {"quantity": "1", "price": 20000, "currency": "CNY", "planned_method": "R9", **data})
         db.session.commit()
         return row.id
 

@@ -9,7 +9,7 @@ from .helpers import bearer, licence, listing, offer, receiver, seller
 
 
 def _offer_body(**extra):
-    return {"quantity": 1, "price": 100000, "currency": "CNY", **extra}
+    return {"quantity": 1, "price": 100000, "currency": "CNY", "planned_method": "R9", **extra}
 
 
 def test_an_organisation_without_a_licence_cannot_offer_on_hazardous_waste_and_is_told_why(app, factory, client):
