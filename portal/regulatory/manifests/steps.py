@@ -28,7 +28,7 @@ REVISION = Workflow("manifest_revision", ManifestRevision, REVISION_STATUSES, [
 ], parties={}, label=_l("manifest revision"))
 REVISABLE_PLAN = services.MANIFEST_FIELDS
 REVISABLE_CARRIER = services.CARRIER_FIELDS
-REVISABLE_LINE = ("quantity_g", "received_g", "refused_g")
+REVISABLE_LINE = ("quantity_g", "received_g", "refused_g", "planned_method")
 _REVISION_KEY = re.compile(r"^(carriers|lines)\.(\d+)\.(\w+)$")
 
 
@@ -289,6 +289,11 @@ def _revision_value(manifest: Manifest, key: str):
 def _revision_new_value(manifest: Manifest, key: str, value):
     if key in ("planned_pickup_on", "planned_delivery_on"):
         return services._date({key: value}, key).isoformat() if value else None
+    if key.startswith("lines.") and key.endswith(".planned_method"):
+        line = manifest.lines[int(key.split(".")[1])]
+        method = normalise_method(value, key)
+        require_method_licensed(manifest.receiver, line.waste_code, method, china_today(), key)
+        return method
     if key.startswith("lines."):
         line = manifest.lines[int(key.split(".")[1])]
         grams = services.require_grams(value, key, allow_zero=not key.endswith("quantity_g"))

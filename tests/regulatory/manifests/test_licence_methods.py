@@ -119,3 +119,20 @@ def test_the_form_plans_one_method_and_shows_a_refusal_on_it(app, page_parties, 
     with app.app_context():
         assert [line.planned_method for line in db.session.get(Manifest, manifest_id).lines] == ["D10"]
     assert 'value="D10"' in client.get(f"/manifests/{manifest_id}/edit").text
+
+
+def test_a_revision_may_change_the_planned_method_only_within_the_scope(parties, factory):
+    p = parties
+    m = draft(p, "R9")
+    apply_action(m, "submit", p.generator_user, p.generator)
+    with pytest.raises(DomainError) as exc:
+        apply_action(m, "revise", p.generator_user, p.generator, reason="改变处置方式",
+                     changes={"lines.0.planned_method": "D1"})
+    assert exc.value.code == "method_out_of_scope" and "lines.0.planned_method" in exc.value.fields
+    apply_action(m, "revise", p.generator_user, p.generator, reason="改为焚烧处置",
+                 changes={"lines.0.planned_method": "d10"})
+    assert m.open_revision.after == {"lines.0.planned_method": "D10"}
+    for org in (p.carrier1, p.carrier2):
+        apply_action(m, "approve_revision", factory.member(org), org)
+    apply_action(m, "approve_revision", p.receiver_user, p.receiver)
+    assert m.lines[0].planned_method == "D10" and services.content_sealed(m)
