@@ -235,3 +235,24 @@ def test_manifest_page_lists_verdicts_and_offers_the_export(app, page_parties, c
     assert exported.status_code == 200 and exported.json["steps"][0]["key_id"] == key_id
     keys_page = client.get("/signing-keys/", headers={"Accept-Language": "en"}).text
     assert key_id in keys_page
+
+
+def test_the_organisation_admin_rotates_and_revokes_on_the_keys_page(app, page_parties, client):
+    from tests.factories import login
+
+    p = page_parties
+    login(client, p.receiver_user)
+    assert "Rotate the key" in client.get("/signing-keys/", headers={"Accept-Language": "en"}).text
+    assert client.post("/signing-keys/rotate").status_code == 303
+    with app.app_context():
+        key_id = signing.current_key(p.receiver.id).key_id
+    assert client.post(f"/signing-keys/{key_id}/revoke", data={"reason": "", "revoked_at": ""}).status_code == 303
+    with app.app_context():
+        assert signing.current_key(p.receiver.id).key_id == key_id  # no reason, nothing revoked
+    client.post(f"/signing-keys/{key_id}/revoke", data={"reason": "服务器更换", "revoked_at": ""})
+    with app.app_context():
+        key = signing.key_by_id(key_id)
+        assert key.status == "revoked" and key.revocation_reason == "服务器更换"
+        assert signing.current_key(p.receiver.id) is None
+    login(client, p.driver1)  # a driver of another organisation may not revoke it
+    assert client.post(f"/signing-keys/{key_id}/revoke", data={"reason": "x"}).status_code in (403, 404)
