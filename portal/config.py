@@ -71,6 +71,8 @@ def from_environment(instance: Path) -> dict:
         "TRUSTED_PROXY_HOPS": _trusted_proxy_hops(),
         # signs the ledger's checkpoints and daily roots; SECRET_KEY when unset (regulatory/ledger/anchors.py)
         "LEDGER_ANCHOR_KEY": env("LEDGER_ANCHOR_KEY"),
+        # encrypts organisations' private signing keys at rest; SECRET_KEY when unset (regulatory/signing/)
+        "SIGNING_KEY_SECRET": env("SIGNING_KEY_SECRET"),
         "JURISDICTION_CODE": _jurisdiction_code(),
     }
 

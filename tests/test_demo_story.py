@@ -14,7 +14,9 @@ from portal.regulatory.batches.models import Batch, Container
 from portal.regulatory.declarations.models import Declaration
 from portal.regulatory.demo import BATCHES, GENERATOR, first_container_code
 from portal.regulatory.licences.services import check_receipt
+from portal.regulatory.manifests import signatures
 from portal.regulatory.manifests.models import Manifest
+from portal.regulatory.signing import services as signing
 from portal.regulatory.trace import trace
 
 
@@ -162,3 +164,15 @@ def test_the_public_sees_the_resolved_report_and_its_photo(app, client):
     assert page.status_code == 200 and "河滩" in page.get_data(as_text=True)
     photo = client.get(f"/reports/photos/{after}")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+
+
+def test_demo_manifests_are_signed_with_real_keys_one_of_them_rotated(seeded):
+    treated, in_transit = manifest_of("dust"), manifest_of("oil")
+    for manifest in (treated, in_transit):
+        assert {v.status for v in signatures.verdicts(manifest).values()} == {"verified"}
+        assert {s.algorithm for s in manifest.signatures} == {"ed25519"}
+    carrier_id = treated.carriers[0].organisation_id
+    keys = db.session.scalars(signing.organisation_keys(carrier_id)).all()
+    assert sorted(k.status for k in keys) == ["active", "retired"]
+    pickup_then, pickup_now = treated.signatures[1], in_transit.signatures[1]
+    assert pickup_then.signing_key.status == "retired" and pickup_now.signing_key.status == "active"

@@ -53,6 +53,14 @@ class Integrity(Output):
     altered_ledger_entry: int | None
 
 
+class SignatureCheckOut(Output):
+    seq: int
+    action: str
+    organisation: str
+    verification: Literal["verified", "invalid", "key_revoked", "sealed"]
+    key_id: str | None = Field(description="the key that signed the step (GET /api/v1/signing-keys/<key_id>)")
+
+
 class TraceOut(Output):
     kind: Literal["container", "batch", "manifest"]
     code: str
@@ -66,6 +74,7 @@ class TraceOut(Output):
     batch_code: str | None
     steps: list[StepOut]
     integrity: Integrity
+    signatures: list[SignatureCheckOut] = Field(description="a manifest's signed steps and their verification")
 
 
 class TraceQuery(Input):

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from portal.i18n import quantity_in
 from portal.layout import kept
 from portal.regulatory.catalogue import HAZARDS
+from portal.regulatory.manifests.states import ACTION_LABELS
 from portal.regulatory.trace import Step, Trace
 
 STATES = {
@@ -67,6 +68,14 @@ def _labels() -> dict:
         "received": _("Received by %(org)s"), "refused": _("Refused by %(org)s"),
         "treated": _("Treated by %(org)s, method %(method)s"), "corrected": _("Record corrected by %(org)s"),
     }
+    labels.update({
+        "signatures": _("Signatures of the manifest"),
+        "sig:verified": _("verified with key %(key)s of %(org)s"),
+        "sig:invalid": _("invalid: the record no longer matches what %(org)s signed"),
+        "sig:key_revoked": _("key %(key)s of %(org)s was revoked before this step was signed"),
+        "sig:sealed": _("hash seal of %(org)s (signed before keys existed)"),
+    })
+    labels.update({f"action:{k}": escape(str(v)) for k, v in ACTION_LABELS.items()})
     labels.update({f"state:{k}": escape(str(v)) for k, v in STATES.items()})
     labels.update({f"stream:{k}": escape(str(v)) for k, v in STREAMS.items()})
     labels.update({f"hazard:{k}": escape(str(name)) for k, (_key, name) in HAZARDS.items()})
@@ -99,7 +108,8 @@ def render(trace: Trace, locale: str, *, full: bool, inspector: Inspector | None
     badge = f' <span class="badge">{t["full"]}</span>' if full else ""
     parts = [f'<article class="trace">\n  <header>\n    <p class="muted">{t[trace.kind]}{badge}</p>\n'
              f'    <h1 class="mono trace-code">{escape(trace.code)}</h1>\n  </header>\n',
-             _integrity(trace, t), _what(trace, t, locale), _steps(trace, t, full, locale, zone)]
+             _integrity(trace, t), _what(trace, t, locale), _steps(trace, t, full, locale, zone),
+             _signatures(trace, t)]
     if trace.kind != "container" and len(trace.containers) > 1:
         links = "".join(f'<li><a href="{trace_url(c)}">{escape(c)}</a></li>' for c in trace.containers)
         parts.append(f'  <details>\n    <summary>{t["containers"] % {"n": len(trace.containers)}}</summary>\n'
@@ -126,6 +136,19 @@ def _integrity(trace: Trace, t: dict) -> str:
     text = (t["altered_step"] % {"n": trace.altered_step} if trace.altered_step
             else t["altered_entry"] % {"n": trace.altered_seq})
     return f'  <p class="integrity integrity-bad" role="alert">{text}</p>\n'
+
+
+def _signatures(trace: Trace, t: dict) -> str:
+    """Each signed step of a manifest with its verdict; nothing for containers and batches."""
+    if not trace.signatures:
+        return ""
+    items = "".join(
+        f'      <li class="{"integrity-ok" if c.status in ("verified", "sealed") else "integrity-bad"}">'
+        f'{t.get(f"action:{c.action}") or escape(c.action)}: '
+        f'{t[f"sig:{c.status}"] % {"key": escape(c.key_id or ""), "org": escape(c.organisation)}}</li>\n'
+        for c in trace.signatures)
+    return (f'  <section aria-labelledby="signatures-heading">\n    <h2 id="signatures-heading">{t["signatures"]}</h2>\n'
+            f'    <ol class="trace-signatures">\n{items}    </ol>\n  </section>\n')
 
 
 def _what(trace: Trace, t: dict, locale) -> str:

@@ -79,7 +79,7 @@ def _etag(found: Trace, locale: str) -> str:
     """The page's version: the code, the language, every ledger head and the integrity verdict (an event
     altered in place leaves the head as it was but turns the verdict), and the state."""
     parts = (found.code, locale, found.state, *found.heads, str(found.intact), str(found.altered_step),
-             str(found.altered_seq), _page_version())
+             str(found.altered_seq), *(f"{c.seq}:{c.status}" for c in found.signatures), _page_version())
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 

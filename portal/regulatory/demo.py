@@ -36,6 +36,7 @@ from .licences.models import Licence
 from .manifests import services as manifests
 from .manifests.models import Manifest, ManifestLine
 from .manifests.states import apply_action
+from .signing import services as signing
 
 ANCHOR = date(2026, 10, 1)
 TONNE = 1_000_000
@@ -162,6 +163,7 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
         found[spec.key], is_new = _ensure_batch(spec, orgs[GENERATOR], smelter, sites, stored_in)
         tally("batches", is_new)
     tally("manifests", _ensure_treated_manifest(found["dust"], orgs, users))
+    tally("rotated_keys", _ensure_rotated_carrier_key(orgs, users))
     tally("manifests", _ensure_manifest_in_transit(found["oil"], orgs, users))
     tally("declarations", _ensure_declaration(smelter, orgs[GENERATOR]))
     db.session.flush()
@@ -288,6 +290,19 @@ def _ensure_manifest_in_transit(batch: Batch, orgs: dict, users: dict) -> bool:
                                 planned_delivery_on=today + timedelta(days=1))
     apply_action(manifest, "pick_up", users[DRIVER_LOGIN], orgs[CARRIER], scanned=_codes(batch),
                  place="灵宝豫金冶炼有限公司 危险废物贮存库")
+    return True
+
+
+# --- signing keys ------------------------------------------------------------------------------
+
+def _ensure_rotated_carrier_key(orgs: dict, users: dict) -> bool:
+    """The carrier rotates its key between the two journeys: the treated manifest's transport steps stay
+    signed by the retired key (and still verify), the manifest in transit is signed by the new one."""
+    carrier = orgs[CARRIER]
+    keys = db.session.scalars(signing.organisation_keys(carrier.id)).all()
+    if any(key.retired_at is not None for key in keys):
+        return False
+    signing.rotate_key(carrier, users[TRANSPORTER_LOGIN])
     return True
 
 

@@ -62,6 +62,17 @@ class Step:
 
 
 @dataclass(frozen=True)
+class SignatureCheck:
+    """A manifest step's signature and its verdict (verified | invalid | key_revoked | sealed)."""
+
+    seq: int
+    action: str
+    organisation: str
+    status: str
+    key_id: str | None
+
+
+@dataclass(frozen=True)
 class Trace:
     kind: str  # container | batch | manifest
     code: str  # the address of this trace: /t/<code>
@@ -79,6 +90,7 @@ class Trace:
     district_codes: frozenset[str] = field(default_factory=frozenset)
     full: bool = True
     heads: tuple[str, ...] = ()  # the ledger head hash of each batch concerned: its version, for HTTP caching
+    signatures: tuple[SignatureCheck, ...] = ()  # a manifest's signed steps, verified
 
     @property
     def intact(self) -> bool:
@@ -125,6 +137,8 @@ class Trace:
                       for s in self.steps],
             "integrity": {"intact": self.intact, "altered_step": self.altered_step,
                           "altered_ledger_entry": None if self.intact else self.altered_seq},
+            "signatures": [{"seq": c.seq, "action": c.action, "organisation": c.organisation,
+                            "verification": c.status, "key_id": c.key_id} for c in self.signatures],
         }
 
 
@@ -251,6 +265,7 @@ def _batch_trace(code: str, personal: bool) -> Trace | None:
 
 def _manifest_trace(number: str, personal: bool) -> Trace | None:
     from .manifests.models import Manifest
+    from .manifests.signatures import verdicts
 
     manifest = db.session.scalar(select(Manifest).where(Manifest.number == number))
     if manifest is None:
@@ -272,7 +287,12 @@ def _manifest_trace(number: str, personal: bool) -> Trace | None:
                  state=manifest.state, steps=steps, problems=problems, containers=tuple(dict.fromkeys(containers)),
                  manifest=number, organisation_ids=frozenset(manifest.party_org_ids),
                  district_codes=frozenset({manifest.origin_district_code, manifest.destination_district_code}),
-                 heads=_head_hashes(heads))
+                 heads=_head_hashes(heads), signatures=_signature_checks(manifest, verdicts(manifest)))
+
+
+def _signature_checks(manifest, verdicts) -> tuple[SignatureCheck, ...]:
+    return tuple(SignatureCheck(s.seq, s.action, verdicts[s.id].organisation, verdicts[s.id].status,
+                                verdicts[s.id].key_id) for s in manifest.signatures)
 
 
 def _head_hashes(heads: dict[int, tuple[int, str]]) -> tuple[str, ...]:

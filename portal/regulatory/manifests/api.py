@@ -13,7 +13,7 @@ from ...api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, e
 from ...errors import DomainError
 from ...extensions import db
 from ...inputs import EventDate, Id, PlanDate, RecordGrams
-from . import services
+from . import services, signatures
 from .models import STATES
 from .states import ACTIONS, allowed_actions, apply_action
 
@@ -31,6 +31,10 @@ class SignatureOut(Output):
     signed_at: datetime
     sealed: dict[str, Any]
     hash: str
+    algorithm: str = Field(description='"ed25519", or "sha256-seal" for steps sealed before keys existed')
+    key_id: str | None = Field(description="the signing key (GET /api/v1/signing-keys); null for sha256-seal")
+    signature: str = Field(description="base64 Ed25519 signature of the canonical payload; the hash for sha256-seal")
+    verification: Literal["verified", "invalid", "key_revoked", "sealed"]
     intact: bool
 
 
@@ -218,10 +222,13 @@ def manifest_json(m, *, detail: bool = False) -> dict:
     }
     if detail:
         data["allowed_actions"] = allowed_actions(m, current_user, g.get("api_org"))
+        verdicts = signatures.verdicts(m)
         data["signatures"] = [{"seq": s.seq, "action": s.action, "from_state": s.from_state, "to_state": s.to_state,
                                "user_id": s.user_id, "organisation": _org(s.organisation),
                                "signed_at": _iso(s.signed_at), "sealed": s.sealed, "hash": s.hash,
-                               "intact": services.signature_intact(s)} for s in m.signatures]
+                               "algorithm": s.algorithm, "key_id": verdicts[s.id].key_id, "signature": s.signature,
+                               "verification": verdicts[s.id].status, "intact": verdicts[s.id].ok}
+                              for s in m.signatures]
         data["revisions"] = [{"id": r.id, "status": r.status, "reason": r.reason, "before": r.before,
                               "after": r.after, "approvals": sorted(int(k) for k in r.approvals),
                               "proposed_by": r.proposed_by_org_id} for r in m.revisions]
@@ -281,6 +288,41 @@ def manifests_create(body: NewManifest):
 def manifests_show(manifest_id: int):
     manifest = services.get_manifest(current_user, manifest_id, org_id=getattr(g.get("api_org"), "id", None))
     return jsonify(manifest_json(manifest, detail=True))
+
+
+class ExportStepOut(Output):
+    seq: int
+    algorithm: str = Field(description='"ed25519", or "sha256-seal" for steps sealed before keys existed')
+    key_id: str | None
+    organisation: OrgRef
+    payload: dict[str, Any] = Field(description="the signed object; its canonical form is what was signed")
+    hash: str = Field(description="SHA-256 hex of the canonical payload")
+    signature: str
+
+
+class ExportManifestOut(Output):
+    id: int
+    number: str | None
+    state: Literal[STATES]
+    generator: str | None
+    receiver: str | None
+
+
+class ManifestExportOut(Output):
+    format: Literal["wufei-manifest-export/1"]
+    exported_at: str
+    canonical_form: str
+    manifest: ExportManifestOut
+    steps: list[ExportStepOut]
+
+
+@api.get("/manifests/<int:manifest_id>/export")
+@endpoint("The manifest's signed steps with their payloads, for offline verification with the published keys "
+          "(scripts/verify_manifest.py EXPORT.json KEYS.json)", tags=["manifests"], response=ManifestExportOut)
+@token_required
+def manifests_export(manifest_id: int):
+    manifest = services.get_manifest(current_user, manifest_id, org_id=getattr(g.get("api_org"), "id", None))
+    return jsonify(signatures.export(manifest))
 
 
 @api.put("/manifests/<int:manifest_id>")

@@ -12,6 +12,7 @@ from ...accounts.models import Organisation, User
 from ...extensions import db
 from ...types import UTCDateTime, utcnow
 from ...workflow import status_check
+from ..signing.models import SigningKey
 
 STATES = ("draft", "submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
           "refused", "treated", "cancelled")
@@ -165,7 +166,10 @@ class ManifestLine(db.Model):
 
 
 class ManifestSignature(db.Model):
-    """A step signed by the party allowed to take it; `hash` seals `sealed` (and who, when, what)."""
+    """A step signed by the party allowed to take it. `hash` is the SHA-256 of the step's canonical payload
+    (who, when, what, the sealed fields, the previous signature); `signature` is the acting organisation's
+    signature over that payload with `signing_key` under `algorithm`. Rows from before keys existed carry
+    algorithm "sha256-seal": their `signature` is their hash, which seals the fields but names no key."""
 
     __tablename__ = "manifest_signatures"
     __table_args__ = (UniqueConstraint("manifest_id", "seq"),)
@@ -181,10 +185,14 @@ class ManifestSignature(db.Model):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sealed: Mapped[dict] = mapped_column(JSON, default=dict)
     hash: Mapped[str] = mapped_column(String(64))
+    algorithm: Mapped[str] = mapped_column(String(20))
+    signing_key_id: Mapped[int | None] = mapped_column(ForeignKey("signing_keys.id"), index=True)
+    signature: Mapped[str] = mapped_column(Text)
 
     manifest: Mapped[Manifest] = relationship(back_populates="signatures")
     user: Mapped[User | None] = relationship()
     organisation: Mapped[Organisation] = relationship()
+    signing_key: Mapped[SigningKey | None] = relationship()
 
 
 class ManifestRevision(db.Model):

@@ -56,12 +56,6 @@ def seal_hash(*, manifest_id: int, action: str, organisation_id: int, user_id: i
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
-def signature_intact(signature) -> bool:
-    return signature.hash == seal_hash(manifest_id=signature.manifest_id, action=signature.action,
-                                       organisation_id=signature.organisation_id, user_id=signature.user_id,
-                                       signed_at=signature.signed_at, sealed=signature.sealed)
-
-
 def _org_json(org: Organisation) -> dict:
     return {"id": org.id, "uscc": org.uscc, "name": org.name}
 

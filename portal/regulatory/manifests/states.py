@@ -15,11 +15,12 @@ from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...types import utcnow
 from ...workflow import Transition, Workflow
+from ..signing.services import active_key
 from . import steps
 from .alerts import check_weight
 from .models import STATES, Manifest, ManifestSignature
-from .services import seal_hash
 from .signals import manifest_stepped
+from .signatures import sign_step
 
 _REVISABLE_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
                      "refused", "treated")
@@ -181,11 +182,13 @@ def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> Manif
     if action not in DRIVER_ACTIONS and _role(actor, org.id) == Role.DRIVER:
         raise Forbidden(_("Drivers sign pickups, handovers and deliveries only."))
     signatures, moves = [], []
+    # taken before the step's time is read, so the key is never younger than the signature it makes
+    key = active_key(org, actor)
 
     def effect_and_signature(locked: Manifest, sealed: dict, from_state: str, to_state: str) -> dict:
         now = utcnow()
         EFFECTS[action](locked, actor, org, sealed, now)
-        signatures.append(_sign(locked, action, from_state, to_state, actor, org, sealed, now))
+        signatures.append(_sign(locked, action, from_state, to_state, actor, org, sealed, now, key))
         moves.append((from_state, to_state))
         return {"signature": signatures[0].hash}
 
@@ -203,13 +206,12 @@ def _follow_step(manifest: Manifest, action: str, from_state: str, to_state: str
         manifest_stepped.send(manifest, action=action, from_state=from_state, to_state=to_state)
 
 
-def _sign(manifest, action, from_state, to_state, actor, org, sealed, now) -> ManifestSignature:
+def _sign(manifest, action, from_state, to_state, actor, org, sealed, now, key) -> ManifestSignature:
     seq = (manifest.signatures[-1].seq if manifest.signatures else 0) + 1
     signature = ManifestSignature(seq=seq, action=action, from_state=from_state, to_state=to_state,
                                   user_id=getattr(actor, "id", None), organisation_id=org.id, signed_at=now,
                                   sealed=sealed, organisation=org)
-    signature.hash = seal_hash(manifest_id=manifest.id, action=action, organisation_id=org.id,
-                               user_id=signature.user_id, signed_at=now, sealed=sealed)
+    sign_step(manifest, signature, key)
     manifest.signatures.append(signature)
     db.session.flush()
     return signature

@@ -1,5 +1,6 @@
 """Manifest pages: the generator's drafts, the transporter's phone pages, the receiver's receipt and
 treatment, and the regulator's list and signed timeline."""
+import json
 import re
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -16,7 +17,7 @@ from ...errors import DomainError, Forbidden, put_errors
 from ...extensions import db
 from ...jurisdiction import jurisdiction_code
 from ..licences.services import choose_receivers, normalise_method
-from . import pdf, services, steps
+from . import pdf, services, signatures, steps
 from .forms import FilterForm, ManifestForm, ReasonForm, ReceiveForm, ReviseForm, ScanForm, TreatForm
 from .models import Manifest
 from .states import (
@@ -225,8 +226,19 @@ def detail(manifest_id: int):
     manifest = _manifest(manifest_id)
     return render_template("regulatory/manifests/detail.html", m=manifest, actions=allowed_actions(
         manifest, current_user), reason_form=ReasonForm(), intact=services.content_sealed(manifest),
-        signatures_intact={s.id: services.signature_intact(s) for s in manifest.signatures},
+        verdicts=signatures.verdicts(manifest),
         party_labels=PARTY_LABELS)
+
+
+@bp.get("/<int:manifest_id>/export.json")
+@login_required
+def export(manifest_id: int):
+    """The signed steps as a file that scripts/verify_manifest.py checks offline."""
+    manifest = _manifest(manifest_id)
+    body = json.dumps(signatures.export(manifest), ensure_ascii=False, indent=2)
+    name = f"manifest-{manifest.number or manifest.id}.json"
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.post("/<int:manifest_id>/steps/<action>")

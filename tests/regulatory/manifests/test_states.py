@@ -4,7 +4,7 @@ import pytest
 from portal.errors import Conflict, DomainError, Forbidden
 from portal.extensions import db
 from portal.regulatory.ledger.services import events_for, verify_batch
-from portal.regulatory.manifests import services
+from portal.regulatory.manifests import services, signatures
 from portal.regulatory.manifests.models import Manifest, ManifestSignature
 from portal.regulatory.manifests.states import TRANSITIONS, allowed_actions, apply_action
 
@@ -51,7 +51,8 @@ def test_whole_flow_signs_every_step_and_chains_the_ledger(parties):
     assert m.state == "treated" and m.receipt_outcome == "accepted" and line.received_g == 4_600_000
     assert len(m.number) == 14 and m.number[4:8] == "4112" and m.number.endswith("000001")
     assert [s.action for s in m.signatures] == ["submit", "pick_up", "hand_over", "deliver", "receive", "treat"]
-    assert all(services.signature_intact(s) for s in m.signatures)
+    assert [v.status for v in signatures.verdicts(m).values()] == ["verified"] * 6
+    assert all(s.algorithm == "ed25519" for s in m.signatures)
     assert m.signatures[0].sealed["lines"][0]["quantity_g"] == 5_000_000
     types = [e.event_type for e in events_for(p.batch.id)]
     assert types[-5:] == ["picked_up", "handed_over", "delivered", "received", "treated"]
