@@ -27,7 +27,7 @@ MANIFEST_NUMBER = re.compile(r"^\d{14}$")
 BATCH_PREFIX = "B-"
 # The steps a citizen follows; weighings and labellings are bookkeeping and stay in the full view only.
 PUBLIC_EVENTS = ("generated", "split", "stored", "retrieved", "merged", "picked_up", "handed_over", "delivered",
-                 "received", "refused", "treated", "corrected")
+                 "received", "refused", "treated", "corrected", "rerouted", "returned")
 
 
 @dataclass(frozen=True)
