@@ -279,7 +279,8 @@ def guard_receive(manifest: Manifest, actor, org, fields: dict) -> dict:
     if manifest.follow_up_kind != "return":
         return steps.guard_receive(manifest, actor, org, fields)
     inputs = steps._line_inputs(manifest, fields.get("lines"))
-    lines = [steps._receipt_line(line, inputs[line.id], None) for line in manifest.lines]
+    reason = fields.get("reason") if isinstance(fields.get("reason"), str) else None
+    lines = [steps._receipt_line(line, inputs[line.id], reason) for line in manifest.lines]
     for line in lines:
         if line["refused_g"]:
             raise invalid(f"lines[{line['position']}].refused_g",
