@@ -96,15 +96,20 @@ def awaiting_by_manifest(manifest_ids) -> dict[int, int]:
 
 
 def awaiting_for_batch(batch: Batch) -> int:
-    return sum(_awaiting_rows(_refused_lines(ManifestLine.batch_id == batch.id)).values())
+    return awaiting_for_ids(batch.id)
 
 
 def awaiting_for_container(container: Container) -> int:
-    """The refused grams of the container's own lines, or of whole-batch lines of its batch (a refusal of
-    part of a batch line does not say which containers were refused: each of them shows it)."""
-    mine = or_(ManifestLine.container_id == container.id,
-               (ManifestLine.batch_id == container.batch_id) & ManifestLine.container_id.is_(None))
-    return sum(_awaiting_rows(_refused_lines(mine)).values())
+    return awaiting_for_ids(container.batch_id, container.id)
+
+
+def awaiting_for_ids(batch_id: int, container_id: int | None = None) -> int:
+    """Refused grams of a batch awaiting follow-up; of one container: its own lines, or whole-batch lines of its
+    batch (a refusal of part of a batch line does not say which containers were refused: each shows it)."""
+    where = ManifestLine.batch_id == batch_id
+    if container_id is not None:
+        where = or_(ManifestLine.container_id == container_id, where & ManifestLine.container_id.is_(None))
+    return sum(_awaiting_rows(_refused_lines(where)).values())
 
 
 # --- creating a follow-up ------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 new manifest linked to the refused one; until then the waste awaits, and after the city's working days, alerts."""
 from datetime import date, timedelta
 
+from flask import g
 from sqlalchemy import select
 
+from portal.clock import china_today
 from portal.extensions import db
 from portal.regulatory.alerts.models import Alert
 from portal.regulatory.alerts.services import scan_all
@@ -11,6 +13,7 @@ from portal.regulatory.alerts.settings import set_refusal_follow_up_days
 from portal.regulatory.ledger.services import events_for, verify_batch
 from portal.regulatory.manifests import followups, services
 from portal.regulatory.manifests.states import apply_action
+from tests.factories import login
 from tests.regulatory.manifests.conftest import TONNE, record_licence
 from tests.regulatory.manifests.test_api import auth, step, tokens
 from tests.regulatory.manifests.test_states import codes, draft, run_to_delivered
@@ -185,3 +188,34 @@ def test_no_alert_once_a_follow_up_is_submitted(parties):
     scan_all(manifest.received_at + timedelta(days=40))
     db.session.commit()
     assert db.session.scalar(select(Alert).where(Alert.kind == "manifest_refusal_unresolved")) is None
+
+
+def test_pages_show_the_waiting_waste_and_the_generator_starts_its_return(app, parties, client):
+    p = parties
+    manifest = refuse(p, 3 * TONNE, 2 * TONNE)
+    code, number, batch_id = p.batch.containers[0].code, manifest.number, p.batch.id
+    waiting = "Refused, awaiting return or forwarding"
+    g.pop("_login_user", None)
+    login(client, p.regulator)
+    assert waiting in client.get("/manifests").get_data(as_text=True)
+    page = client.get(f"/manifests/{manifest.id}").get_data(as_text=True)
+    assert waiting in page and "The city has not set a deadline" in page
+    assert "Return or forward</a>" not in page  # the regulator does not act for the generator
+    client.post("/accounts/logout")
+    assert waiting in client.get(f"/t/{code}").get_data(as_text=True)
+    assert waiting in client.get(f"/t/{number}").get_data(as_text=True)
+
+    g.pop("_login_user", None)
+    login(client, p.generator_user)
+    assert waiting in client.get(f"/batches/{batch_id}").get_data(as_text=True)
+    assert "Return or forward</a>" in client.get(f"/manifests/{manifest.id}").get_data(as_text=True)
+    form = client.get(f"/manifests/{manifest.id}/follow-up")
+    assert form.status_code == 200
+    response = client.post(f"/manifests/{manifest.id}/follow-up", data={
+        "kind": "return", "receiver_id": "0", "carrier-organisation_id": str(p.carrier1.id),
+        "carrier-vehicle_plate": "豫M12345", "carrier-driver_name": "张师傅", "carrier-driver_phone": "13800000001",
+        "planned_pickup_on": china_today().isoformat(), "planned_delivery_on": china_today().isoformat(),
+        "emergency_measures": "泄漏时围堵"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    draft_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Return to the generator" in draft_page and number in draft_page
