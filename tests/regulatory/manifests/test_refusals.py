@@ -219,3 +219,16 @@ def test_pages_show_the_waiting_waste_and_the_generator_starts_its_return(app, p
     assert response.status_code == 302, response.get_data(as_text=True)
     draft_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Return to the generator" in draft_page and number in draft_page
+
+
+def test_the_city_sets_the_follow_up_deadline_as_versions(client, factory):
+    login(client, factory.user(admin=True))
+    assert "The city has not set this deadline" in client.get("/admin/alert-settings").get_data(as_text=True)
+    assert client.post("/admin/alert-settings/refusal-follow-up",
+                       data={"working_days": "0", "in_force_from": "2026-01-01"}).status_code == 422
+    for days, since in (("5", "2026-01-01"), ("8", "2099-01-01")):
+        response = client.post("/admin/alert-settings/refusal-follow-up",
+                               data={"working_days": days, "in_force_from": since})
+        assert response.status_code == 302
+    page = client.get("/admin/alert-settings").get_data(as_text=True)
+    assert "In force: 5 working days, since 2026-01-01." in page and "2099-01-01" in page
