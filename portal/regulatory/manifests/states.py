@@ -131,6 +131,8 @@ def allowed_actions(manifest: Manifest, user, org=None) -> list[str]:
             continue
         if action == "revise" and manifest.open_revision is not None:
             continue
+        if action == "treat" and manifest.follow_up_kind == "return":  # back at the generator, not treated
+            continue
         if action in ("approve_revision", "reject_revision"):
             revision = manifest.open_revision
             if revision is None or all(revision.approved_by(o) for o in eligible):

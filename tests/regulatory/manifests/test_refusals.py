@@ -79,6 +79,7 @@ def test_partial_refusal_awaits_until_a_return_is_submitted(parties, client, fac
     assert refusing.status_code == 422 and "lines[0].refused_g" in refusing.json["error"]["fields"]
     response = step(client, t["generator"], back["id"], "receive", lines=[{"line_id": line_id, "received_g": 2 * TONNE}])
     assert response.status_code == 200 and response.json["state"] == "received", response.json
+    assert "treat" not in response.json["allowed_actions"]
     assert step(client, t["generator"], back["id"], "treat", method="D10").status_code == 422
     assert [e.quantity_g for e in events_for(p.batch.id, event_type="returned")] == [2 * TONNE]
     assert verify_batch(p.batch.id) == []
