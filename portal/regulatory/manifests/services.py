@@ -432,6 +432,9 @@ def update_manifest_draft(manifest: Manifest, actor, org: Organisation, *, carri
         raise auth_forbidden()
     if manifest.state != "draft":
         raise Conflict(_("A submitted manifest is sealed: propose a revision instead."), code="sealed")
+    if manifest.follow_up_kind is not None and (lines is not None or receiver_org is not None):
+        raise Conflict(_("The refused waste and the receiver of a follow-up manifest are set when it is started: "
+                         "cancel it and start another."), code="follow_up_fixed")
     before = manifest_content(manifest)
     if receiver_org is not None:
         manifest.receiver = _require_receiver(_organisation(receiver_org, "receiver_id"))

@@ -57,6 +57,11 @@ def test_partial_refusal_awaits_until_a_return_is_submitted(parties, client, fac
     assert back["state"] == "draft"
     assert back["receiver"]["id"] == p.generator.id and back["lines"][0]["quantity_g"] == 2 * TONNE
     assert followups.awaiting_g(manifest) == 2 * TONNE  # a draft is not yet a follow-up
+    edit = client.put(f"/api/v1/manifests/{back['id']}", json={"lines": [{"batch_id": p.batch.id}]},
+                      headers=auth(t["generator"]))
+    assert edit.status_code == 409 and edit.json["error"]["code"] == "follow_up_fixed"
+    replan = client.put(f"/api/v1/manifests/{back['id']}", json={"via_points": "G310"}, headers=auth(t["generator"]))
+    assert replan.status_code == 200 and replan.json["lines"][0]["follows_line_id"] == manifest.lines[0].id
 
     assert step(client, t["generator"], back["id"], "submit").json["state"] == "submitted"
     db.session.expire_all()
