@@ -13,6 +13,7 @@ from portal.regulatory.alerts.settings import set_refusal_follow_up_days
 from portal.regulatory.ledger.services import events_for, verify_batch
 from portal.regulatory.manifests import followups, services
 from portal.regulatory.manifests.states import apply_action
+from portal.regulatory.register import monthly_register, this_month
 from tests.factories import login
 from tests.regulatory.manifests.conftest import TONNE, record_licence
 from tests.regulatory.manifests.test_api import auth, step, tokens
@@ -157,6 +158,10 @@ def test_returned_waste_is_back_at_the_generator_and_can_be_shipped_again(partie
     assert p.batch.status == "open" and {c.status for c in p.batch.containers} == {"retrieved"}
     again = draft(p)
     assert again.lines[0].quantity_g == 5 * TONNE
+    # the register counts the waste leaving once, not again when its return was picked up
+    register = monthly_register(p.generator, this_month())
+    [row] = register.rows
+    assert row.grams["transferred_out"] == 5 * TONNE
 
 
 def test_alert_after_the_citys_working_days_and_none_without_its_rule(parties):
