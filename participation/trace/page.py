@@ -30,6 +30,7 @@ STATES = {
     "submitted": _l("Manifest submitted, waiting for pickup"), "handed_over": _l("On the way (handed over)"),
     "delivered": _l("Delivered, waiting for receipt"), "partly_received": _l("Partly received"),
     "refused": _l("Refused by the receiver"), "cancelled": _l("Manifest cancelled"),
+    "refused_awaiting": _l("Refused, awaiting return or forwarding"),
 }
 STREAMS = {
     "hazardous": _l("Hazardous waste"), "industrial": _l("General industrial solid waste"),
@@ -67,6 +68,8 @@ def _labels() -> dict:
         "handed_over": _("Handed over to %(org)s"), "delivered": _("Delivered by %(org)s"),
         "received": _("Received by %(org)s"), "refused": _("Refused by %(org)s"),
         "treated": _("Treated by %(org)s, method %(method)s"), "corrected": _("Record corrected by %(org)s"),
+        "rerouted": _("Refused waste sent on by %(org)s under a new manifest"),
+        "returned": _("Returned to its producer %(org)s"),
     }
     labels.update({
         "signatures": _("Signatures of the manifest"),

@@ -33,6 +33,7 @@ from .declarations.models import Declaration
 from .labels.services import record_labelled
 from .licences import services as licences
 from .licences.models import Licence
+from .manifests import followups
 from .manifests import services as manifests
 from .manifests.models import Manifest, ManifestLine
 from .manifests.states import apply_action
@@ -166,6 +167,8 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
     tally("rotated_keys", _ensure_rotated_carrier_key(orgs, users))
     tally("manifests", _ensure_manifest_in_transit(found["oil"], orgs, users))
     tally("declarations", _ensure_declaration(smelter, orgs[GENERATOR]))
+    for is_new in seed_refusals(users, orgs, sites, stored_in):
+        tally("manifests", is_new)
     db.session.flush()
     return counts
 
@@ -315,4 +318,60 @@ def _ensure_declaration(actor: User, generator: Organisation) -> bool:
             Declaration.period_start == start)) is not None:
         return False
     declarations.create_declaration(actor, generator, "monthly", DECLARATION_PERIOD)
+    return True
+
+
+# --- refused waste: a load being returned, and one awaiting return or forwarding ---------------------
+
+REFUSED_BATCHES = (
+    BatchSpec("oil_refused", "900-249-08", "0.6", 3, "liquid", "200 L 闭口铁桶", "废切削液、废乳化液",
+              "石油烃", ANCHOR - timedelta(days=14), 9, 14),
+    BatchSpec("rags_partly", "900-041-49", "1.0", 2, "solid", "吨袋", "含油抹布、废包装物", "石油烃",
+              ANCHOR - timedelta(days=10), 10, 15),
+)
+REFUSAL_REASON = "桶体锈蚀渗漏，内容物含水率与联单不符，拒收。"
+PARTLY_ACCEPTED_G = 600_000  # of the 1.0 t of rags: 0.4 t refused and still at the receiver's gate
+
+
+def seed_refusals(users: dict, orgs: dict, sites: dict, stored_in: StorageFacility) -> list[bool]:
+    """A load of drums refused whole and on its way back to the smelter under a return manifest; a load of
+    rags partly refused, its refused 0.4 t awaiting return or forwarding. One marker each: the batch."""
+    smelter, generator = users[SMELTER_LOGIN], orgs[GENERATOR]
+    found = {spec.key: _ensure_batch(spec, generator, smelter, sites, stored_in)[0] for spec in REFUSED_BATCHES}
+    return [_ensure_refused_and_returning(found["oil_refused"], orgs, users),
+            _ensure_partly_refused(found["rags_partly"], orgs, users)]
+
+
+def _delivered(batch: Batch, orgs: dict, users: dict, method: str) -> Manifest:
+    today = china_today()
+    manifest = _submitted_draft(batch, orgs, users, "single", method, planned_pickup_on=today,
+                                planned_delivery_on=today)
+    for action in ("pick_up", "deliver"):
+        apply_action(manifest, action, users[DRIVER_LOGIN], orgs[CARRIER], scanned=_codes(batch))
+    return manifest
+
+
+def _ensure_refused_and_returning(batch: Batch, orgs: dict, users: dict) -> bool:
+    if _on_a_manifest(batch):
+        return False
+    manifest = _delivered(batch, orgs, users, "R9")
+    apply_action(manifest, "receive", users[RECEIVER_LOGIN], orgs[RECEIVER], reason=REFUSAL_REASON,
+                 lines=[{"position": 0, "received_g": 0, "refused_g": manifest.lines[0].quantity_g}])
+    today = china_today()
+    back = followups.create_follow_up(
+        manifest, users[SMELTER_LOGIN], orgs[GENERATOR], kind="return", carriers=_carriers("single", orgs[CARRIER]),
+        planned_pickup_on=today, planned_delivery_on=today + timedelta(days=1), emergency_measures=EMERGENCY)
+    apply_action(back, "submit", users[SMELTER_LOGIN], orgs[GENERATOR])
+    apply_action(back, "pick_up", users[DRIVER_LOGIN], orgs[CARRIER], scanned=_codes(batch),
+                 place="三门峡豫西环保科技有限公司 地磅房")
+    return True
+
+
+def _ensure_partly_refused(batch: Batch, orgs: dict, users: dict) -> bool:
+    if _on_a_manifest(batch):
+        return False
+    manifest = _delivered(batch, orgs, users, "D10")
+    shipped = manifest.lines[0].quantity_g
+    apply_action(manifest, "receive", users[RECEIVER_LOGIN], orgs[RECEIVER], reason="部分吨袋破损，含液体渗出。",
+                 lines=[{"position": 0, "received_g": PARTLY_ACCEPTED_G, "refused_g": shipped - PARTLY_ACCEPTED_G}])
     return True

@@ -37,6 +37,9 @@ OBJECT_EVENTS = {
     "delivered": ("OBSERVE", "arriving", "in_progress"),
     "received": ("OBSERVE", "receiving", "in_progress"),
     "refused": ("OBSERVE", "receiving", "non_conformant"),
+    # refused waste waits at the receiver for its follow-up manifest; a return ends back at the producer
+    "rerouted": ("OBSERVE", "holding", "non_conformant"),
+    "returned": ("OBSERVE", "receiving", "returned"),
 }
 IN_TRANSIT = {"picked_up", "handed_over"}
 # Recovery (R codes) has no CBV business step; disposal (D codes) is CBV 'destroying'.
@@ -115,7 +118,7 @@ class _Mapper:
         """Custody changes name the owner (the producer) and the party now holding the waste."""
         data = event.data or {}
         out = {}
-        if event.event_type in ("picked_up", "handed_over", "delivered", "received", "refused"):
+        if event.event_type in ("picked_up", "handed_over", "delivered", "received", "refused", "rerouted", "returned"):
             out["sourceList"] = [{"type": "owning_party", "source": org_uri(self.batch.organisation)}]
             if event.organisation is not None:
                 out["destinationList"] = [{"type": "possessing_party", "destination": org_uri(event.organisation)}]

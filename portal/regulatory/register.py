@@ -26,6 +26,7 @@ from ..errors import DomainError
 from ..extensions import db
 from .batches.models import Batch, Container
 from .ledger.models import LedgerEvent
+from .manifests.models import Manifest
 from .models import WasteCategory, WasteCode
 
 # column → (event type, whose register counts it): 'owner' is the batch's producer, 'actor' the
@@ -114,7 +115,7 @@ def _events(org_id: int):
     return db.session.execute(
         select(LedgerEvent.batch_id, LedgerEvent.seq, LedgerEvent.event_type, LedgerEvent.occurred_at,
                LedgerEvent.organisation_id, Batch.organisation_id.label("owner_id"), Batch.waste_code,
-               Batch.waste_code_id, quantity.label("grams"))
+               Batch.waste_code_id, quantity.label("grams"), LedgerEvent.data)
         .join(Batch, LedgerEvent.batch_id == Batch.id)
         .outerjoin(Container, LedgerEvent.container_id == Container.id)
         .where(LedgerEvent.event_type.in_(types),
@@ -146,6 +147,10 @@ def monthly_register(org: Organisation, month: date) -> Register:
     """The organisation's register for one month, one row per waste code it handled or still stores."""
     start, end = month_bounds(month)
     events = _events(org.id)
+    # refused waste sent on (returned or forwarded) left the generator once: its follow-up's pickup is not
+    # another transfer out
+    follow_ups = set(db.session.scalars(select(Manifest.id).where(Manifest.generator_org_id == org.id,
+                                                                  Manifest.follows_manifest_id.is_not(None))))
     corrections = _corrections({e.batch_id for e in events})
     rows: dict[str, RegisterRow] = {}
     code_ids: dict[str, int] = {}
@@ -158,6 +163,8 @@ def monthly_register(org: Organisation, month: date) -> Register:
         if event.event_type in ("stored", "retrieved") and event.organisation_id == org.id and when < end:
             row.grams["stock"] += grams if event.event_type == "stored" else -grams
         if not start <= when < end:
+            continue
+        if event.event_type == "picked_up" and (event.data or {}).get("manifest_id") in follow_ups:
             continue
         for name, (event_type, whose) in COLUMNS.items():
             counted_for = event.owner_id if whose == "owner" else event.organisation_id

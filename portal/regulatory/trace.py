@@ -19,6 +19,7 @@ from ..extensions import db
 from .batches.models import Batch, Container
 from .ledger.models import LedgerEvent
 from .ledger.services import HASHED_FIELDS, Problem, verify_rows
+from .manifests.followups import awaiting_for_ids, awaiting_g
 from .models import Division, WasteCategory, WasteCode
 
 CONTAINER_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}[0-9A-Z]{8}\d{8}\d{3}$")
@@ -27,7 +28,7 @@ MANIFEST_NUMBER = re.compile(r"^\d{14}$")
 BATCH_PREFIX = "B-"
 # The steps a citizen follows; weighings and labellings are bookkeeping and stay in the full view only.
 PUBLIC_EVENTS = ("generated", "split", "stored", "retrieved", "merged", "picked_up", "handed_over", "delivered",
-                 "received", "refused", "treated", "corrected")
+                 "received", "refused", "treated", "corrected", "rerouted", "returned")
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,11 @@ def trace(code: str | None, *, personal: bool = True) -> Trace | None:
     return None
 
 
+# Refused waste waiting at a receiver's gate for its return or forwarding shows that state instead of the
+# custody status it still has (in transit, received): a refusal leaves the containers where the manifest left them.
+REFUSED_AWAITING = "refused_awaiting"
+
+
 # --- the subject ---------------------------------------------------------------------------------
 
 _SUBJECT = (Batch.id.label("batch_id"), Batch.organisation_id, Batch.waste_code, Batch.stream, Batch.form,
@@ -241,7 +247,8 @@ def _container_trace(code: str, personal: bool) -> Trace | None:
     steps, problems, orgs = _steps([(row.batch_id, row.container_id)], heads, {row.container_id: code}, personal)
     return Trace(kind="container", code=code, wastes=(_waste(row),), quantity_g=row.container_g,
                  producer=row.producer, district=row.district_name or row.district_code,
-                 state=row.container_status, steps=steps, problems=problems, containers=(code,),
+                 state=REFUSED_AWAITING if awaiting_for_ids(row.batch_id, row.container_id) else row.container_status,
+                 steps=steps, problems=problems, containers=(code,),
                  manifest=_last_manifest(steps), batch_code=BATCH_PREFIX + row.first_code,
                  organisation_ids=frozenset({row.organisation_id, *orgs}),
                  district_codes=frozenset({row.district_code}), heads=_head_hashes(heads))
@@ -256,7 +263,8 @@ def _batch_trace(code: str, personal: bool) -> Trace | None:
     heads = _heads(rows)
     steps, problems, orgs = _steps([(row.batch_id, None)], heads, {r.container_id: r.code for r in rows}, personal)
     return Trace(kind="batch", code=code, wastes=(_waste(row),), quantity_g=row.batch_g,
-                 producer=row.producer, district=row.district_name or row.district_code, state=row.batch_status,
+                 producer=row.producer, district=row.district_name or row.district_code,
+                 state=REFUSED_AWAITING if awaiting_for_ids(row.batch_id) else row.batch_status,
                  steps=steps, problems=problems, containers=tuple(r.code for r in rows),
                  manifest=_last_manifest(steps), batch_code=code,
                  organisation_ids=frozenset({row.organisation_id, *orgs}),
@@ -284,7 +292,8 @@ def _manifest_trace(number: str, personal: bool) -> Trace | None:
     district = db.session.get(Division, generator.district_code)
     return Trace(kind="manifest", code=number, wastes=tuple(wastes.values()), quantity_g=manifest.total_g,
                  producer=generator.name, district=district.name if district else generator.district_code,
-                 state=manifest.state, steps=steps, problems=problems, containers=tuple(dict.fromkeys(containers)),
+                 state=REFUSED_AWAITING if awaiting_g(manifest) else manifest.state, steps=steps, problems=problems,
+                 containers=tuple(dict.fromkeys(containers)),
                  manifest=number, organisation_ids=frozenset(manifest.party_org_ids),
                  district_codes=frozenset({manifest.origin_district_code, manifest.destination_district_code}),
                  heads=_head_hashes(heads), signatures=_signature_checks(manifest, verdicts(manifest)))

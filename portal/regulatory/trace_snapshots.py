@@ -29,7 +29,7 @@ from ..types import UTCDateTime, utcnow
 from .batches.models import Batch, Container
 from .ledger.models import LedgerEvent
 from .ledger.services import Problem
-from .trace import BATCH_PREFIX, Step, Trace, Waste, kind_of, normalise, trace
+from .trace import BATCH_PREFIX, REFUSED_AWAITING, Step, Trace, Waste, kind_of, normalise, trace
 
 BODY_VERSION = 1
 
@@ -112,6 +112,8 @@ def public_trace(code: str | None) -> Trace | None:
     body = json.loads(row.body)
     if body["v"] != BODY_VERSION or (kind == "batch" and body["code"] != code):
         return None
+    if kind == "container" and body["state"] == REFUSED_AWAITING:
+        return None  # which of the batch's containers were refused is the live trace's to say
     return decode(body, row.head_hash, (code, row.status, row.quantity_g) if kind == "container" else None)
 
 

@@ -1,7 +1,7 @@
 """Alert: a finding for regulators (and the organisation concerned), raised once per dedup key."""
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
@@ -65,3 +65,17 @@ class AlertSetting(db.Model):
     treatment_due_days: Mapped[int] = mapped_column(Integer, default=20)  # working days after receipt
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class RefusalFollowUpSetting(db.Model):
+    """One version of the city's rule: within how many working days after a refusal a follow-up manifest
+    (return or forwarding) must be submitted for the refused waste. No row in force means the city has set
+    no deadline, and no alert is raised: the platform never invents one."""
+
+    __tablename__ = "refusal_follow_up_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    working_days: Mapped[int] = mapped_column(Integer)
+    in_force_from: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

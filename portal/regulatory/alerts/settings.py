@@ -1,6 +1,7 @@
 """The per-stream thresholds of the manifest alerts (weight tolerance, treatment deadline) and the admin page
 that edits them."""
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -9,15 +10,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DecimalField, IntegerField
+from wtforms import DateField, DecimalField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from ... import audit
 from ...auth import admin_required
+from ...clock import china_today
 from ...errors import DomainError, NotFound
 from ...extensions import db
 from ..batches.models import STREAMS
-from .models import AlertSetting
+from .models import AlertSetting, RefusalFollowUpSetting
 
 DEFAULT_TOLERANCE_BP = 500  # 5 %
 DEFAULT_TREATMENT_DUE_DAYS = 20  # working days
@@ -84,6 +86,47 @@ def update_thresholds(actor, stream: str, *, weight_tolerance_bp: int, treatment
     return row
 
 
+# --- refused waste: the follow-up deadline, versioned ------------------------------------------------
+
+MAX_FOLLOW_UP_DAYS = 365
+
+
+def refusal_follow_up_setting(on_date: date) -> RefusalFollowUpSetting | None:
+    """The version of the city's rule in force on on_date (the latest that started on or before it)."""
+    return db.session.scalar(select(RefusalFollowUpSetting).where(RefusalFollowUpSetting.in_force_from <= on_date)
+                             .order_by(RefusalFollowUpSetting.in_force_from.desc(),
+                                       RefusalFollowUpSetting.id.desc()).limit(1))
+
+
+def refusal_follow_up_days(on_date: date) -> int | None:
+    """Working days after a refusal for submitting its follow-up manifests; None: the city set none."""
+    setting = refusal_follow_up_setting(on_date)
+    return setting.working_days if setting is not None else None
+
+
+def refusal_follow_up_versions() -> list[RefusalFollowUpSetting]:
+    return list(db.session.scalars(select(RefusalFollowUpSetting).order_by(
+        RefusalFollowUpSetting.in_force_from.desc(), RefusalFollowUpSetting.id.desc())))
+
+
+def set_refusal_follow_up_days(actor, working_days: int, in_force_from: date) -> RefusalFollowUpSetting:
+    """A new version of the rule from in_force_from on (audited); earlier refusals keep the rule of their day.
+    The caller commits."""
+    if isinstance(working_days, bool) or not isinstance(working_days, int) \
+            or not 1 <= working_days <= MAX_FOLLOW_UP_DAYS:
+        raise _invalid("working_days", _("Enter a number of working days between 1 and %(max)s.",
+                                          max=MAX_FOLLOW_UP_DAYS))
+    if not isinstance(in_force_from, date):
+        raise _invalid("in_force_from", _("Use the date format YYYY-MM-DD."))
+    row = RefusalFollowUpSetting(working_days=working_days, in_force_from=in_force_from,
+                                 created_by_id=getattr(actor, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    audit.record("refusal_follow_up_setting.create", row, actor=actor, object_id=row.id,
+                 after={"working_days": working_days, "in_force_from": in_force_from.isoformat()})
+    return row
+
+
 # --- admin page ----------------------------------------------------------------------------------
 
 bp = Blueprint("alert_settings", __name__, url_prefix="/admin/alert-settings")
@@ -101,10 +144,42 @@ class ThresholdsForm(FlaskForm):
                                 message=_l("Enter a number of working days between 1 and 365."))])
 
 
+class RefusalFollowUpForm(FlaskForm):
+    working_days = IntegerField(
+        _l("Follow-up manifest due within (working days after the refusal)"),
+        validators=[InputRequired(_l("Enter a number of working days.")),
+                    NumberRange(min=1, max=MAX_FOLLOW_UP_DAYS,
+                                message=_l("Enter a number of working days between 1 and 365."))])
+    in_force_from = DateField(_l("In force from"), validators=[InputRequired(_l("Enter a date."))])
+
+
+def _index(follow_up_form: RefusalFollowUpForm, status: int = 200):
+    return render_template("regulatory/alerts/settings.html", rows=all_thresholds(), labels=STREAM_LABELS,
+                           follow_up_form=follow_up_form, follow_up_versions=refusal_follow_up_versions(),
+                           follow_up_now=refusal_follow_up_setting(china_today())), status
+
+
 @bp.get("")
 @admin_required
 def index():
-    return render_template("regulatory/alerts/settings.html", rows=all_thresholds(), labels=STREAM_LABELS)
+    return _index(RefusalFollowUpForm())
+
+
+@bp.post("/refusal-follow-up")
+@admin_required
+def refusal_follow_up():
+    form = RefusalFollowUpForm()
+    if form.validate_on_submit():
+        try:
+            set_refusal_follow_up_days(current_user, form.working_days.data, form.in_force_from.data)
+            db.session.commit()
+            flash(_("The follow-up deadline for refused waste is saved."), "success")
+            return redirect(url_for("alert_settings.index"))
+        except DomainError as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                getattr(form, name).errors.append(message)
+    return _index(form, 422)
 
 
 @bp.route("/<stream>", methods=["GET", "POST"])

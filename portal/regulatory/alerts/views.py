@@ -22,7 +22,8 @@ KIND_LABELS = {"storage_over_year": _l("Hazardous waste stored over one year"),
                "manifest_receipt_overdue": _l("Receipt not confirmed within 5 working days"),
                "manifest_transit_overdue": _l("In transit longer than planned"),
                "manifest_weight_mismatch": _l("Weight received differs from weight shipped"),
-               "manifest_treatment_overdue": _l("Received waste not treated in time")}
+               "manifest_treatment_overdue": _l("Received waste not treated in time"),
+               "manifest_refusal_unresolved": _l("Refused waste not returned or forwarded in time")}
 
 
 @bp.app_template_global("alert_text")

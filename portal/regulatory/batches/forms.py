@@ -33,7 +33,8 @@ EVENT_LABELS = {"generated": _l("Generated"), "labelled": _l("Labelled"), "store
                 "retrieved": _l("Out of storage"), "weighed": _l("Weighed"), "split": _l("Packed into container"),
                 "merged": _l("Merged"), "picked_up": _l("Picked up"), "handed_over": _l("Handed over"),
                 "delivered": _l("Delivered"), "received": _l("Received"), "refused": _l("Refused"),
-                "treated": _l("Treated"), "corrected": _l("Corrected")}
+                "treated": _l("Treated"), "corrected": _l("Corrected"),
+                "rerouted": _l("Follow-up manifest for refused waste"), "returned": _l("Returned to the producer")}
 
 
 class SiteForm(FlaskForm):

@@ -398,6 +398,10 @@ CONTAINER = Workflow("container", Container, CONTAINER_STATUSES, [
     *(Transition(state, "pick_up", "in_transit", SYSTEM) for state in _AT_HOLDER),
     Transition("in_transit", "receive", "received", SYSTEM),
     Transition("received", "treat", "treated", SYSTEM),
+    # refused waste returned to its producer: back at its premises, out of storage until it stores it again
+    Transition("in_transit", "take_back", "retrieved", SYSTEM),
+    # …or forwarded to another receiver: it leaves the refusing receiver's gate still in transit
+    Transition("in_transit", "pick_up", "in_transit", SYSTEM),
 ], parties={"owner": _owner, "holder": _holder}, label=_l("container"),
     refusals={"owner": _l("Only members of the organisation may change this.")})
 # A batch follows its containers: merged once all of them are, and along the manifests that carry them
@@ -407,6 +411,7 @@ BATCH = Workflow("batch", Batch, BATCH_STATUSES, [
     *(Transition(state, "pick_up", "in_transit", SYSTEM) for state in ("open", "in_transit", "received")),
     *(Transition(state, "receive", "received", SYSTEM) for state in ("in_transit", "received")),
     *(Transition(state, "treat", "treated", SYSTEM) for state in ("received", "treated")),
+    Transition("in_transit", "take_back", "open", SYSTEM),
 ], parties={}, label=_l("batch"))
 
 

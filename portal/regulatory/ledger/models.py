@@ -10,7 +10,9 @@ from ...extensions import db
 from ...types import UTCDateTime, utcnow
 
 EVENT_TYPES = ("generated", "labelled", "stored", "retrieved", "weighed", "split", "merged", "picked_up",
-               "handed_over", "delivered", "received", "refused", "treated", "corrected")
+               "handed_over", "delivered", "received", "refused", "treated", "corrected",
+               # refused waste: a follow-up manifest was submitted for it (return or forwarding); back at the generator
+               "rerouted", "returned")
 GENESIS_HASH = "0" * 64
 
 

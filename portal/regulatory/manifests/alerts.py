@@ -9,15 +9,16 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 
 from ...calendar.services import deadline
 from ...clock import china_date
 from ...extensions import db
 from ..alerts.models import Alert
 from ..alerts.services import N_, raise_alert, register_scanner
-from ..alerts.settings import thresholds
+from ..alerts.settings import refusal_follow_up_days, thresholds
 from ..batches.models import Batch
+from .followups import REFUSAL_STATES, awaiting_by_manifest
 from .models import TRANSIT_STATES, Manifest, ManifestLine
 
 RECEIPT_WORKING_DAYS = 5
@@ -25,6 +26,7 @@ RECEIPT_OVERDUE = "manifest_receipt_overdue"
 TRANSIT_OVERDUE = "manifest_transit_overdue"
 WEIGHT_MISMATCH = "manifest_weight_mismatch"
 TREATMENT_OVERDUE = "manifest_treatment_overdue"
+REFUSAL_UNRESOLVED = "manifest_refusal_unresolved"
 RECEIVED_STATES = ("received", "partly_received")
 WEIGHED_STATES = ("received", "partly_received", "refused", "treated")
 
@@ -162,7 +164,9 @@ def manifest_treatment_overdue(now: datetime) -> int:
     """Received (wholly or partly) and not treated within the stream's working days."""
     candidates = db.session.scalars(select(Manifest).where(
         Manifest.state.in_(RECEIVED_STATES), Manifest.treated_at.is_(None), Manifest.received_at <= now,
-        _not_alerted(TREATMENT_OVERDUE)))
+        _not_alerted(TREATMENT_OVERDUE),
+        # returned waste is back at its generator, not awaiting treatment under the return manifest
+        or_(Manifest.follow_up_kind.is_(None), Manifest.follow_up_kind != "return")))
     raised = 0
     for manifest in candidates:
         due = treatment_due(manifest)
@@ -175,4 +179,37 @@ def manifest_treatment_overdue(now: datetime) -> int:
                            "recorded its treatment by %(due)s."),
             params={"receiver": manifest.receiver.name, "received": china_date(manifest.received_at).isoformat(),
                     "due": china_date(due).isoformat()})
+    return raised
+
+
+# --- refused waste not yet returned or forwarded ----------------------------------------------------
+
+def refusal_follow_up_due(manifest: Manifest) -> datetime | None:
+    """The end of the last working day for submitting follow-ups of the refused waste, under the city's rule
+    in force on the day of the refusal; None while the city has set no such rule."""
+    days = refusal_follow_up_days(china_date(manifest.received_at))
+    return deadline(manifest.received_at, days) if days is not None else None
+
+
+@register_scanner
+def manifest_refusal_unresolved(now: datetime) -> int:
+    """Refused waste still awaiting return or forwarding after the city's number of working days."""
+    candidates = db.session.scalars(select(Manifest).where(
+        Manifest.state.in_(REFUSAL_STATES), Manifest.received_at <= now, _not_alerted(REFUSAL_UNRESOLVED),
+        exists().where(ManifestLine.manifest_id == Manifest.id, ManifestLine.refused_g > 0))).all()
+    awaiting = awaiting_by_manifest(m.id for m in candidates)
+    raised = 0
+    for manifest in candidates:
+        due = refusal_follow_up_due(manifest)
+        if not awaiting.get(manifest.id) or due is None or now <= due:
+            continue
+        raised += _raise(
+            REFUSAL_UNRESOLVED, manifest, "", organisation=manifest.generator,
+            district_code=manifest.origin_district_code, severity="warning",
+            message_key=N_("Manifest %(number)s: %(awaiting_kg)s kg refused by %(receiver)s on %(refused)s are "
+                           "still awaiting return or forwarding; %(generator)s had until %(due)s to submit "
+                           "a follow-up manifest."),
+            params={"awaiting_kg": _kg(awaiting[manifest.id]), "receiver": manifest.receiver.name,
+                    "generator": manifest.generator.name,
+                    "refused": china_date(manifest.received_at).isoformat(), "due": china_date(due).isoformat()})
     return raised

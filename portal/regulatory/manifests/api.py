@@ -13,7 +13,7 @@ from ...api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, e
 from ...errors import DomainError
 from ...extensions import db
 from ...inputs import EventDate, Id, PlanDate, RecordGrams
-from . import services, signatures
+from . import followups, services, signatures
 from .models import STATES
 from .states import ACTIONS, allowed_actions, apply_action
 
@@ -65,6 +65,15 @@ class LineOut(Output):
     refused_g: int | None
     refusal_reason: str | None
     container_codes: list[str] | None
+    follows_line_id: int | None = Field(None, description="on a follow-up: the refused line this comes from")
+
+
+class ManifestLinkOut(Output):
+    """A manifest linked by a refusal: the one a follow-up follows, or a follow-up of this one."""
+    id: int
+    number: str | None
+    kind: Literal["return", "forward"]
+    state: Literal[STATES]
 
 
 class RevisionOut(Output):
@@ -107,6 +116,11 @@ class ManifestOut(Output):
     received_at: datetime | None
     treated_at: datetime | None
     cancelled_at: datetime | None
+    follows: ManifestLinkOut | None = Field(None, description="the refused manifest this one returns or forwards")
+    follow_ups: list[ManifestLinkOut] = Field(default_factory=list,
+                                              description="the returns and forwardings of this one's refused waste")
+    refused_awaiting_g: int = Field(0, description=(
+        "refused grams not yet on a submitted follow-up manifest: refused, awaiting return or forwarding"))
     # one manifest (not in lists)
     allowed_actions: list[str] | None = None
     signatures: list[SignatureOut] | None = None
@@ -178,6 +192,21 @@ class ManifestActionFields(Input):
     revision_id: Id | None = None
 
 
+class FollowUpLine(Input):
+    line_id: Id
+    quantity_g: RecordGrams | None = Field(None, description="default: all of the line's refused quantity left")
+    planned_method: str | None = Field(None, max_length=3, pattern=r"^[RDrd]\d{1,2}$",
+                                       description="forward only: within the new receiver's licence")
+
+
+class NewFollowUp(ManifestPlan):
+    """A return to the generator or a forwarding to another licensed receiver of refused waste."""
+    kind: Literal["return", "forward"]
+    receiver_id: Id | None = Field(None, description="forward: the new receiver; return: the generator (default)")
+    lines: list[FollowUpLine] | None = Field(None, max_length=500, description=(
+        "the refused lines and quantities; default: everything refused not yet on a follow-up"))
+
+
 class ManifestQuery(PageQuery):
     status: Literal[STATES] | None = Field(None, description="state")
     waste_code: str | None = Field(None, max_length=12, description="e.g. 900-249-08")
@@ -197,7 +226,11 @@ def _org(org) -> dict:
     return {"id": org.id, "uscc": org.uscc, "name": org.name}
 
 
-def manifest_json(m, *, detail: bool = False) -> dict:
+def _link(m, kind: str) -> dict:
+    return {"id": m.id, "number": m.number, "kind": kind, "state": m.state}
+
+
+def manifest_json(m, *, detail: bool = False, awaiting: int | None = None) -> dict:
     data = {
         "id": m.id, "number": m.number, "state": m.state, "revision": m.revision, "generator": _org(m.generator),
         "receiver": _org(m.receiver), "deal_ref": m.deal_ref,
@@ -210,7 +243,8 @@ def manifest_json(m, *, detail: bool = False) -> dict:
                    "waste_code": line.waste_code, "waste_name": line.waste_name, "hazards": line.hazards,
                    "form": line.form, "packaging": line.packaging, "quantity_g": line.quantity_g,
                    "planned_method": line.planned_method, "received_g": line.received_g, "refused_g": line.refused_g, "refusal_reason": line.refusal_reason,
-                   "container_codes": line.container_codes} for line in m.lines],
+                   "container_codes": line.container_codes, "follows_line_id": line.follows_line_id}
+                  for line in m.lines],
         "planned_pickup_on": _iso(m.planned_pickup_on), "planned_delivery_on": _iso(m.planned_delivery_on),
         "origin": m.origin, "via_points": m.via_points, "destination": m.destination,
         "emergency_measures": m.emergency_measures, "count_mismatch": m.count_mismatch,
@@ -219,6 +253,9 @@ def manifest_json(m, *, detail: bool = False) -> dict:
         "treated_g": m.treated_g, "created_at": _iso(m.created_at), "submitted_at": _iso(m.submitted_at),
         "picked_up_at": _iso(m.picked_up_at), "delivered_at": _iso(m.delivered_at), "received_at": _iso(m.received_at),
         "treated_at": _iso(m.treated_at), "cancelled_at": _iso(m.cancelled_at),
+        "follows": _link(m.follows, m.follow_up_kind) if m.follows is not None else None,
+        "follow_ups": [_link(f, f.follow_up_kind) for f in m.follow_ups],
+        "refused_awaiting_g": awaiting if awaiting is not None else followups.awaiting_g(m),
     }
     if detail:
         data["allowed_actions"] = allowed_actions(m, current_user, g.get("api_org"))
@@ -351,3 +388,23 @@ def manifests_action(manifest_id: int, action: str, body: ManifestActionFields):
     apply_action(manifest, action, current_user, org, **body.model_dump(mode="json", exclude_unset=True))
     db.session.commit()
     return jsonify(manifest_json(manifest, detail=True))
+
+
+@api.post("/manifests/<int:manifest_id>/follow-ups")
+@endpoint("Start the return or forwarding of refused waste: a draft manifest linked to this one (the generator "
+          "only; a forward is checked against the new receiver's licence: 422 with the licence's reason)",
+          tags=["manifests"], body=NewFollowUp, response=ManifestOut, status=201, responses={403: None, 409: None},
+          links={201: {"GetManifest": {"operationId": "api_manifests_show_get",
+                                       "parameters": {"manifest_id": "$response.body#/id"}},
+                       "Submit": link("manifests_action", "post", manifest_id="$response.body#/id", action="submit")}})
+@token_required
+def manifests_follow_up(manifest_id: int, body: NewFollowUp):
+    org = _acting_org()
+    original = services.get_manifest(current_user, manifest_id, org_id=org.id)
+    body = body.model_dump(mode="json", exclude_unset=True)
+    plan = {k: body[k] for k in services.MANIFEST_FIELDS if k in body}
+    manifest = followups.create_follow_up(original, current_user, org, kind=body["kind"],
+                                          receiver=body.get("receiver_id"), lines=body.get("lines"),
+                                          carriers=body.get("carriers") or [], **plan)
+    db.session.commit()
+    return jsonify(manifest_json(manifest, detail=True)), 201

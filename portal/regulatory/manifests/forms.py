@@ -105,3 +105,17 @@ class ReviseForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+
+class FollowUpForm(FlaskForm):
+    """The return or forwarding of everything refused that is not yet on a follow-up manifest."""
+    kind = SelectField(_l("What happens to the refused waste"), validators=[DataRequired()],
+                       choices=[("return", _l("Return to the generator")),
+                                ("forward", _l("Forwarding to another receiver"))])
+    receiver_id = SelectField(_l("New receiver (forwarding only)"), coerce=int, validators=[Optional()])
+    planned_method = StringField(_l("Planned treatment method (R/D code)"), validators=[
+        Optional(), Regexp(r"^\s*[RrDd]\d{1,2}\s*$", message=_l("Give a code such as R9 or D10."))])
+    carrier = FormField(CarrierForm)
+    planned_pickup_on = DateField(_l("Planned pickup"), validators=[DataRequired(), PlanDateRange()])
+    planned_delivery_on = DateField(_l("Planned delivery"), validators=[DataRequired(), PlanDateRange()])
+    emergency_measures = TextAreaField(_l("Emergency measures"), validators=[DataRequired(), Length(max=4000)])

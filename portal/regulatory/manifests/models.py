@@ -5,7 +5,17 @@ declarations read (delivered_at, received_at, treated_at, planned_delivery_on, l
 """
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...accounts.models import Organisation, User
@@ -19,6 +29,8 @@ STATES = ("draft", "submitted", "in_transit", "handed_over", "delivered", "recei
 # the states in which the waste is on the road
 TRANSIT_STATES = ("in_transit", "handed_over")
 RECEIPT_OUTCOMES = ("accepted", "partly", "refused")
+# what happens to refused waste: a new manifest back to the generator, or on to another licensed receiver
+FOLLOW_UP_KINDS = ("return", "forward")
 REVISION_STATUSES = ("proposed", "applied", "rejected")
 
 
@@ -26,7 +38,8 @@ class Manifest(db.Model):
     """One manifest per vehicle trip and per 移出人 (generator)."""
 
     __tablename__ = "manifests"
-    __table_args__ = (status_check(STATES, "state"),)
+    __table_args__ = (status_check(STATES, "state"),
+                      CheckConstraint("follow_up_kind IN ('return', 'forward')", name="follow_up_kind_valid"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # YYYY + 41 + 12 + 6-digit serial, allocated at submission; drafts have none
@@ -55,6 +68,9 @@ class Manifest(db.Model):
     # the labels scanned at a step did not match the containers listed
     count_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
     count_mismatch_note: Mapped[str | None] = mapped_column(Text)
+    # a follow-up manifest carries (part of) the waste another manifest's receiver refused
+    follows_manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
+    follow_up_kind: Mapped[str | None] = mapped_column(String(10))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -76,6 +92,8 @@ class Manifest(db.Model):
         back_populates="manifest", cascade="all, delete-orphan", order_by="ManifestSignature.seq")
     revisions: Mapped[list["ManifestRevision"]] = relationship(
         back_populates="manifest", cascade="all, delete-orphan", order_by="ManifestRevision.id")
+    follows: Mapped["Manifest | None"] = relationship(remote_side=[id], back_populates="follow_ups")
+    follow_ups: Mapped[list["Manifest"]] = relationship(back_populates="follows", order_by="Manifest.id")
 
     @property
     def total_g(self) -> int:
@@ -152,8 +170,11 @@ class ManifestLine(db.Model):
     received_g: Mapped[int | None] = mapped_column(Integer)
     refused_g: Mapped[int | None] = mapped_column(Integer)
     refusal_reason: Mapped[str | None] = mapped_column(Text)
+    # on a follow-up manifest: the refused line of the earlier manifest this quantity comes from
+    follows_line_id: Mapped[int | None] = mapped_column(ForeignKey("manifest_lines.id"), index=True)
 
     manifest: Mapped[Manifest] = relationship(back_populates="lines")
+    follows_line: Mapped["ManifestLine | None"] = relationship(remote_side=[id])
     batch = relationship("Batch")
     container = relationship("Container")
 

@@ -205,11 +205,17 @@ def append_line_events(manifest: Manifest, event_type: str, *, actor, organisati
 CUSTODY_ACTIONS = {"in_transit": "pick_up", "received": "receive", "treated": "treat"}
 
 
+def moves_custody(line: ManifestLine) -> bool:
+    """Does this line's step move its containers? Not on a follow-up of a line the receiver partly accepted:
+    its containers stay with the receiver, and only the ledger records the refused quantity leaving."""
+    return line.follows_line is None or not line.follows_line.received_g
+
+
 def set_custody_status(manifest: Manifest, status: str, *, lines=None) -> None:
     """Move the containers (and their batches) of the given lines along: in_transit, received, treated —
     each a step of the container's and the batch's workflow, claimed conditionally."""
     action = CUSTODY_ACTIONS[status]
-    for line in lines if lines is not None else manifest.lines:
+    for line in filter(moves_custody, lines if lines is not None else manifest.lines):
         containers = [line.container] if line.container is not None else [
             c for c in line.batch.containers if c.status != "merged"]
         for container in containers:
@@ -328,8 +334,11 @@ def _lines(raw, generator: Organisation, manifest_id: int | None) -> list[Manife
 
 
 def _require_not_on_other_manifest(batch: Batch, container: Container | None, manifest_id, position: int) -> None:
+    # a line refused whole, or a return that arrived, no longer holds the waste: it may be shipped again
     query = (select(Manifest.id).join(ManifestLine, ManifestLine.manifest_id == Manifest.id)
-             .where(ManifestLine.batch_id == batch.id, Manifest.state.notin_(("cancelled", "refused"))))
+             .where(ManifestLine.batch_id == batch.id, Manifest.state.notin_(("cancelled", "refused")),
+                    or_(ManifestLine.received_g.is_(None), ManifestLine.received_g > 0),
+                    ~((Manifest.follow_up_kind == "return") & (Manifest.state == "received"))))
     if manifest_id is not None:
         query = query.where(Manifest.id != manifest_id)
     if container is not None:
@@ -417,6 +426,9 @@ def update_manifest_draft(manifest: Manifest, actor, org: Organisation, *, carri
         raise auth_forbidden()
     if manifest.state != "draft":
         raise Conflict(_("A submitted manifest is sealed: propose a revision instead."), code="sealed")
+    if manifest.follow_up_kind is not None and (lines is not None or receiver_org is not None):
+        raise Conflict(_("The refused waste and the receiver of a follow-up manifest are set when it is started: "
+                         "cancel it and start another."), code="follow_up_fixed")
     before = manifest_content(manifest)
     if receiver_org is not None:
         manifest.receiver = _require_receiver(_organisation(receiver_org, "receiver_id"))

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...types import utcnow
 from ...workflow import Transition, Workflow
 from ..signing.services import active_key
-from . import steps
+from . import followups, steps
 from .alerts import check_weight
 from .models import STATES, Manifest, ManifestSignature
 from .signals import manifest_stepped
@@ -26,7 +26,7 @@ _REVISABLE_STATES = ("submitted", "in_transit", "handed_over", "delivered", "rec
                      "refused", "treated")
 
 ROWS = [
-    Transition("draft", "submit", "submitted", "generator", steps.guard_submit),
+    Transition("draft", "submit", "submitted", "generator", followups.guard_submit),
     Transition("draft", "cancel", "cancelled", "generator", steps.guard_cancel),
     Transition("submitted", "cancel", "cancelled", "generator", steps.guard_cancel),
     Transition("submitted", "pick_up", "in_transit", "first_carrier", steps.guard_scan),
@@ -34,10 +34,10 @@ ROWS = [
     Transition("handed_over", "hand_over", "handed_over", "next_carrier", steps.guard_scan),
     Transition("in_transit", "deliver", "delivered", "last_carrier", steps.guard_scan),
     Transition("handed_over", "deliver", "delivered", "last_carrier", steps.guard_scan),
-    Transition("delivered", "receive", steps.next_state_receive, "receiver", steps.guard_receive,
+    Transition("delivered", "receive", steps.next_state_receive, "receiver", followups.guard_receive,
                outcomes=("received", "partly_received", "refused")),
-    Transition("received", "treat", "treated", "receiver", steps.guard_treat),
-    Transition("partly_received", "treat", "treated", "receiver", steps.guard_treat),
+    Transition("received", "treat", "treated", "receiver", followups.guard_treat),
+    Transition("partly_received", "treat", "treated", "receiver", followups.guard_treat),
     *(Transition(state, "revise", None, "any_party", steps.guard_revise) for state in _REVISABLE_STATES),
     *(Transition(state, "approve_revision", None, "any_party", steps.guard_approve_revision)
       for state in _REVISABLE_STATES),
@@ -46,8 +46,8 @@ ROWS = [
 ]
 
 EFFECTS = {
-    "submit": steps.effect_submit, "cancel": steps.effect_cancel, "pick_up": steps.effect_pick_up,
-    "hand_over": steps.effect_hand_over, "deliver": steps.effect_deliver, "receive": steps.effect_receive,
+    "submit": followups.effect_submit, "cancel": steps.effect_cancel, "pick_up": steps.effect_pick_up,
+    "hand_over": steps.effect_hand_over, "deliver": steps.effect_deliver, "receive": followups.effect_receive,
     "treat": steps.effect_treat, "revise": steps.effect_revise, "approve_revision": steps.effect_approve_revision,
     "reject_revision": steps.effect_reject_revision,
 }
@@ -131,6 +131,8 @@ def allowed_actions(manifest: Manifest, user, org=None) -> list[str]:
         if not eligible:
             continue
         if action == "revise" and manifest.open_revision is not None:
+            continue
+        if action == "treat" and manifest.follow_up_kind == "return":  # back at the generator, not treated
             continue
         if action in ("approve_revision", "reject_revision"):
             revision = manifest.open_revision

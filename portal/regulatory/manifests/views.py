@@ -12,13 +12,23 @@ from ... import auth
 from ...accounts.forms import county_choices
 from ...accounts.models import Organisation
 from ...auth import login_required
-from ...clock import china_today
+from ...clock import china_date, china_today
 from ...errors import DomainError, Forbidden, put_errors
 from ...extensions import db
 from ...jurisdiction import jurisdiction_code
 from ..licences.services import choose_receivers, normalise_method
-from . import pdf, services, signatures, steps
-from .forms import FilterForm, ManifestForm, ReasonForm, ReceiveForm, ReviseForm, ScanForm, TreatForm
+from . import followups, pdf, services, signatures, steps
+from .alerts import refusal_follow_up_due
+from .forms import (
+    FilterForm,
+    FollowUpForm,
+    ManifestForm,
+    ReasonForm,
+    ReceiveForm,
+    ReviseForm,
+    ScanForm,
+    TreatForm,
+)
 from .models import Manifest
 from .states import (
     ACTION_LABELS,
@@ -40,6 +50,32 @@ _API_FIELD = re.compile(r"^(carriers|lines)\[(\d+)\]\.?(\w*)$")
 @bp.app_template_global("manifest_state_label")
 def manifest_state_label(state: str) -> str:
     return str(STATE_LABELS.get(state, state))
+
+
+@bp.app_template_global("refused_awaiting")
+def refused_awaiting(manifest: Manifest) -> int:
+    """Grams refused on this manifest still awaiting return or forwarding."""
+    return followups.awaiting_g(manifest)
+
+
+@bp.app_template_global("refused_awaiting_by_manifest")
+def refused_awaiting_by_manifest(manifests) -> dict[int, int]:
+    return followups.awaiting_by_manifest(m.id for m in manifests)
+
+
+@bp.app_template_global("batch_refused_awaiting")
+def batch_refused_awaiting(batch) -> int:
+    return followups.awaiting_for_batch(batch)
+
+
+@bp.app_template_global("container_refused_awaiting")
+def container_refused_awaiting(container) -> int:
+    return followups.awaiting_for_container(container)
+
+
+@bp.app_template_global("follow_up_kind_label")
+def follow_up_kind_label(kind: str) -> str:
+    return str(followups.KIND_LABELS.get(kind, kind))
 
 
 @bp.app_template_global("manifest_action_label")
@@ -227,7 +263,16 @@ def detail(manifest_id: int):
     return render_template("regulatory/manifests/detail.html", m=manifest, actions=allowed_actions(
         manifest, current_user), reason_form=ReasonForm(), intact=services.content_sealed(manifest),
         verdicts=signatures.verdicts(manifest),
-        party_labels=PARTY_LABELS)
+        party_labels=PARTY_LABELS, may_follow_up=auth.is_member(current_user, manifest.generator_org_id),
+        follow_up_due=_follow_up_due(manifest))
+
+
+def _follow_up_due(manifest: Manifest) -> str | None:
+    """The last day for the refused waste's follow-up, in China; None without a refusal or a city rule."""
+    if manifest.received_at is None or not any(line.refused_g for line in manifest.lines):
+        return None
+    due = refusal_follow_up_due(manifest)
+    return china_date(due).isoformat() if due is not None else None
 
 
 @bp.get("/<int:manifest_id>/export.json")
@@ -377,3 +422,51 @@ def printable(manifest_id: int):
     name = manifest.number or f"draft-{manifest.id}"
     return Response(pdf.render_manifest(manifest), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="manifest-{name}.pdf"'})
+
+
+# --- refused waste: return or forwarding ---------------------------------------------------------
+
+def _follow_up_choices(form: FollowUpForm, manifest: Manifest) -> None:
+    transporters = db.session.scalars(select(Organisation).where(Organisation.is_transporter.is_(True),
+                                                                 Organisation.status == "verified")
+                                      .order_by(Organisation.name).limit(500))
+    form.carrier.organisation_id.choices = [(0, "—")] + [(o.id, o.name) for o in transporters]
+    receivers = db.session.scalars(select(Organisation).where(
+        Organisation.is_receiver.is_(True), Organisation.status == "verified",
+        Organisation.id != manifest.receiver_org_id).order_by(Organisation.name).limit(500))
+    form.receiver_id.choices = [(0, "—")] + [(o.id, o.name) for o in receivers]
+
+
+@bp.route("/<int:manifest_id>/follow-up", methods=["GET", "POST"])
+@login_required
+def follow_up(manifest_id: int):
+    """The generator starts the return or forwarding of what the receiver refused (a draft it then submits)."""
+    manifest = _manifest(manifest_id)
+    org = db.session.get(Organisation, manifest.generator_org_id)
+    if not auth.is_member(current_user, org.id):
+        raise Forbidden(_("Only the generator starts the return or forwarding of refused waste."))
+    form = FollowUpForm()
+    if request.method == "GET":
+        form.planned_pickup_on.data = form.planned_delivery_on.data = china_today()
+        form.emergency_measures.data = manifest.emergency_measures
+    _follow_up_choices(form, manifest)
+    if form.validate_on_submit():
+        carrier = {name: form.carrier[name].data for name in ("organisation_id", *services.CARRIER_FIELDS)}
+        method = normalise_method(form.planned_method.data) if form.planned_method.data else None
+        lines = ([{"line_id": line_id, "planned_method": method} for line_id in followups.awaiting_by_line(manifest)]
+                 if method else None)
+        try:
+            created = followups.create_follow_up(
+                manifest, current_user, org, kind=form.kind.data, receiver=form.receiver_id.data or None,
+                lines=lines, carriers=[carrier] if carrier["organisation_id"] else [],
+                planned_pickup_on=form.planned_pickup_on.data, planned_delivery_on=form.planned_delivery_on.data,
+                emergency_measures=form.emergency_measures.data)
+            db.session.commit()
+            flash(_("The follow-up manifest is drafted: check it and submit it."), "success")
+            return redirect(url_for("manifests.detail", manifest_id=created.id))
+        except DomainError as exc:
+            db.session.rollback()
+            manifest = _manifest(manifest_id)
+            _put_errors(form, exc, "kind")
+    return (render_template("regulatory/manifests/follow_up.html", m=manifest, form=form,
+                            awaiting=followups.awaiting_g(manifest)), _status(form))
