@@ -82,6 +82,7 @@ def _import_models() -> None:
     from .regulatory.alerts import models as alerts_models  # noqa: F401
     from .regulatory.batches import models as batches_models  # noqa: F401
     from .regulatory.declarations import models as declarations_models  # noqa: F401
+    from .regulatory.general import models as general_models  # noqa: F401
     from .regulatory.ledger import models as ledger_models  # noqa: F401
     from .regulatory.licences import models as licences_models  # noqa: F401
     from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
