@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
+from ..clock import china_today
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from .catalogue import (
@@ -9,7 +10,9 @@ from .catalogue import (
     all_editions,
     categories_of,
     default_edition,
+    editions_known_but_missing,
     exemptions_for,
+    in_force_until,
     lookup_waste_code,
     resolve_edition,
     search_waste_codes,
@@ -29,7 +32,8 @@ def hazard_name(letter: str) -> str:
 def _search_form() -> CatalogueSearchForm:
     form = CatalogueSearchForm(formdata=request.args)
     editions = all_editions()
-    form.edition.choices = [(e.slug, e.name) for e in editions]
+    form.edition.choices = [(e.slug, _("%(name)s (in force from %(day)s)", name=e.name, day=e.in_force_from.isoformat()))
+                            for e in editions]
     chosen = next((e for e in editions if e.slug == form.edition.data), None) or default_edition()
     if chosen is not None and not form.edition.data:
         form.edition.data = chosen.slug
@@ -52,7 +56,9 @@ def catalogue():
             for name, message in exc.fields.items():
                 if name in form:
                     form[name].errors.append(message)
-    return (render_template("regulatory/catalogue.html", form=form, page=page, edition=edition),
+    editions = [(e, in_force_until(e)) for e in all_editions()]
+    return (render_template("regulatory/catalogue.html", form=form, page=page, edition=edition, editions=editions,
+                            today=china_today(), missing=editions_known_but_missing()),
             200 if page is not None else 422)
 
 
