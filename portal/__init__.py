@@ -105,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.batches.views import bp as batches
     from .regulatory.declarations import api as _declarations_api  # noqa: F401
     from .regulatory.declarations.views import bp as declarations
+    from .regulatory.general import api as _general_api  # noqa: F401
+    from .regulatory.general.views import bp as general
     from .regulatory.labels.views import bp as labels
     from .regulatory.licences import api as _licences_api  # noqa: F401
     from .regulatory.licences.views import bp as licences
@@ -116,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.weighing.views import bp as weighing
     from .views import bp as core
 
-    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations):
+    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations, general):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     for area in FEATURE_AREAS:
