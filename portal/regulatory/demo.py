@@ -30,6 +30,7 @@ from .batches import services as batches
 from .batches.models import Batch, Site, StorageFacility
 from .declarations import services as declarations
 from .declarations.models import Declaration
+from .general.demo import seed_general_waste_demo
 from .labels.services import record_labelled
 from .licences import services as licences
 from .licences.models import Licence
@@ -164,6 +165,7 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
     tally("manifests", _ensure_treated_manifest(found["dust"], orgs, users))
     tally("manifests", _ensure_manifest_in_transit(found["oil"], orgs, users))
     tally("declarations", _ensure_declaration(smelter, orgs[GENERATOR]))
+    counts.update(seed_general_waste_demo(users, orgs))
     db.session.flush()
     return counts
 
