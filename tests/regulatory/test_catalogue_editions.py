@@ -1,5 +1,6 @@
 """Catalogue editions by date: `wufei catalogue import` validates, previews and loads an edition; the edition in
 force on a day is the default for that day; old records keep the edition they were made under."""
+import io
 import json
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from portal.regulatory.catalogue import default_edition, edition_in_force, in_fo
 from portal.regulatory.models import CatalogueEdition, ExemptionItem, WasteCategory, WasteCode
 from portal.regulatory.reference import EDITIONS
 from tests.conftest import REFERENCE_TABLES
+from tests.factories import login
 from tests.regulatory.batches.helpers import make_generator
 
 HEADER = "category_code,category_name,industry_source,waste_code,description,hazard_characteristics,T,C,I,R,In\n"
@@ -141,3 +143,22 @@ def test_the_catalogue_page_names_the_2025_edition_as_in_force_but_not_loaded(cl
     page = client.get("/catalogue").get_data(as_text=True)
     assert "国家危险废物名录（2025年版）" in page and "2025-01-01" in page
     assert "wufei catalogue import --slug hw-2025 --in-force-from 2025-01-01" in page
+
+
+def test_an_admin_previews_then_loads_an_edition_on_the_page(app, client, factory, imported):
+    admin = factory.user(admin=True)
+    login(client, admin)
+    fields = {"slug": "hw-page", "name": "页面导入测试", "in_force_from": "2099-03-01"}
+    bad = client.post("/catalogue/import", data={**fields, "preview": "",
+                                                 "file": (io.BytesIO(b"waste_code\n1\n"), "bad.csv")})
+    assert bad.status_code == 422 and "Required columns are missing." in bad.get_data(as_text=True)
+    preview = client.post("/catalogue/import", data={
+        **fields, "preview": "", "file": (io.BytesIO(THREE_ROWS.encode()), "hw.csv")})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "3 valid rows" in page and 'name="confirm"' in page
+    assert _editions(app) == len(EDITIONS)  # a preview writes nothing
+    loaded = client.post("/catalogue/import", data={**fields, "confirm": "", "content": THREE_ROWS})
+    assert loaded.status_code == 302
+    assert client.get("/api/v1/waste-codes?edition=hw-page").get_json()["total"] == 3
+    login(client, factory.user())
+    assert client.get("/catalogue/import").status_code in (403, 404)
