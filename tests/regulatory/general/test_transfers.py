@@ -191,3 +191,13 @@ def test_pages_create_a_record_and_show_the_exemption_applied(app, client, facto
     assert created.status_code == 200 and "Exemption applied" in page and "运输工具满足防雨、防渗漏、防遗撒要求。" in page
     assert client.get("/general/transfers").status_code == 200
     assert client.get("/general/register").status_code == 200
+
+
+def test_a_general_batch_page_offers_a_transfer_record_not_labels(app, client, factory):
+    with app.app_context():
+        gen = make_generator(factory)
+        batch_id, user = make_batch(gen, containers=1, code="SW02").id, SimpleNamespace(id=gen.user.id)
+    login(client, user)
+    page = client.get(f"/batches/{batch_id}").get_data(as_text=True)
+    assert "/general/transfers/new" in page and "labels.pdf" not in page
+    assert client.post(f"/batches/{batch_id}/labels.pdf").status_code == 409
