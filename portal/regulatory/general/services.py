@@ -31,8 +31,9 @@ from ..models import ExemptionItem, WasteCode
 from ..register import Register, monthly_register
 from .models import PURPOSES, STATE_LABELS, STATES, GeneralTransfer, GeneralTransferCounter
 
-# the stage of the exemption list that a transfer record replaces the manifest for (运输 = transport)
-TRANSPORT_STAGE = "运输"
+# the stages of the exemption list under which a transfer record replaces the manifest: 运输 (transport), and
+# 全部环节 (the whole process is not managed as hazardous waste, transport included)
+TRANSPORT_STAGES = ("运输", "全部环节")
 NUMBER_PREFIX = "YB"  # 一般
 MAX_SERIAL = 999_999
 ACTIVE_STATES = ("created", "shipped")
@@ -64,10 +65,11 @@ def allocate_number(now: datetime | None = None) -> str:
 # --- exemptions ----------------------------------------------------------------------------------
 
 def transport_exemptions(batch: Batch) -> list[ExemptionItem]:
-    """The exemption list rows of the batch's own edition that exempt the transport of its code or category."""
+    """The exemption list rows of the batch's own edition that exempt the transport of its code or category
+    (an edition loaded without an exemption list exempts nothing)."""
     if not batch.is_hazardous:
         return []
-    return [item for item in exemptions_for(batch.catalogue_entry) if item.exempt_stage.strip() == TRANSPORT_STAGE]
+    return [item for item in exemptions_for(batch.catalogue_entry) if item.exempt_stage.strip() in TRANSPORT_STAGES]
 
 
 def _exemption(batch: Batch, item_id, condition_met: bool) -> ExemptionItem | None:

@@ -98,6 +98,9 @@ def test_hazardous_waste_needs_a_transport_exemption_and_its_condition(ctx, fact
         _transfer(gen, batteries, receiver_org, exemption_item_id=other.id, exemption_condition_met=True)
     assert "exemption_item_id" in wrong_item.value.fields
 
+    rags = make_batch(gen, containers=1, code="900-041-49")  # item 24: the whole process (全部环节) is exempt
+    assert [(i.item_no, i.exempt_stage) for i in transport_exemptions(rags)] == [(24, "全部环节")]
+
     record = _transfer(gen, batteries, receiver_org, exemption_item_id=item.id, exemption_condition_met=True)
     db.session.commit()
     assert record.exemption_item.item_no == 18
