@@ -82,6 +82,7 @@ def _import_models() -> None:
     from .regulatory.alerts import models as alerts_models  # noqa: F401
     from .regulatory.batches import models as batches_models  # noqa: F401
     from .regulatory.declarations import models as declarations_models  # noqa: F401
+    from .regulatory.general import models as general_models  # noqa: F401
     from .regulatory.ledger import models as ledger_models  # noqa: F401
     from .regulatory.licences import models as licences_models  # noqa: F401
     from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
@@ -105,6 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.batches.views import bp as batches
     from .regulatory.declarations import api as _declarations_api  # noqa: F401
     from .regulatory.declarations.views import bp as declarations
+    from .regulatory.general import api as _general_api  # noqa: F401
+    from .regulatory.general.views import bp as general
     from .regulatory.labels.views import bp as labels
     from .regulatory.licences import api as _licences_api  # noqa: F401
     from .regulatory.licences.views import bp as licences
@@ -118,7 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.weighing.views import bp as weighing
     from .views import bp as core
 
-    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations):
+    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations, general):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     app.register_blueprint(signing)

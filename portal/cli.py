@@ -181,14 +181,65 @@ def alerts_scan():
         click.echo(f"{name}: {number}")
 
 
+@click.group("catalogue")
+def catalogue():
+    """Waste catalogue editions."""
+
+
+@catalogue.command("import")
+@click.option("--slug", required=True, help="The edition's slug, e.g. hw-2025 (never reused).")
+@click.option("--in-force-from", "in_force_from", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The day the edition comes into force (YYYY-MM-DD); the previous edition ends the day before.")
+@click.option("--name", default=None, help="The edition's title as published (default: the slug).")
+@click.option("--source", default=None, help="Where the list comes from (order number, file), shown with it.")
+@click.option("--general", is_flag=True, help="A non-hazardous edition (codes NNN-NNN-Sxx, no hazards).")
+@click.option("--dry-run", is_flag=True, help="Validate and preview only; write nothing.")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def catalogue_import(slug, in_force_from, name, source, general, dry_run, file):
+    """Validate a catalogue CSV (the columns of the 2021 file), preview it, and load it as a new edition.
+    Any error: the errors with their line numbers, nothing written, exit 2. The last line is JSON counts."""
+    import json
+
+    from .errors import DomainError
+    from .regulatory.catalogue_import import PREVIEW_ROWS, import_edition, validate_catalogue_csv
+
+    preview = validate_catalogue_csv(file.read(), hazardous=not general)
+    counts = {"slug": slug, "hazardous": not general, "in_force_from": in_force_from.date().isoformat(),
+              **preview.counts(), "written": 0}
+    click.echo(f"{file.name}: {len(preview.rows)} valid rows, {len(preview.categories)} categories, "
+               f"{len(preview.errors)} errors")
+    for row in preview.rows[:PREVIEW_ROWS]:
+        click.echo(f"  {row['waste_code']}  {row['category_code']}  {row['hazard_characteristics'] or '-'}  "
+                   f"{row['description'][:40]}")
+    for error in preview.errors:
+        click.echo(f"line {error.line}: {error.column}: {error.message}", err=True)
+    if not preview.ok:
+        click.echo(json.dumps(counts, ensure_ascii=False))
+        raise SystemExit(2)
+    if not dry_run:
+        try:
+            import_edition(preview, slug=slug, name=name or slug, in_force_from=in_force_from.date(),
+                           source=source or f"imported from {file.name}")
+        except DomainError as exc:
+            db.session.rollback()
+            click.echo(f"{exc.message}", err=True)
+            click.echo(json.dumps(counts, ensure_ascii=False))
+            raise SystemExit(2) from None
+        db.session.commit()
+        counts["written"] = len(preview.rows)
+    click.echo(json.dumps(counts, ensure_ascii=False))
+
+
 main.add_command(seed)
 main.add_command(tokens)
 main.add_command(ledger)
 main.add_command(alerts)
+main.add_command(catalogue)
 
 
 def register_cli(app):
     """Make the same commands available through `flask --app portal …`."""
-    for command in (seed, tokens, ledger, alerts):
+    for command in (seed, tokens, ledger, alerts, catalogue):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)

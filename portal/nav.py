@@ -52,6 +52,7 @@ TRACKING = Group("tracking", _l("Waste tracking"), (
     Link("manifests.index", _l("Manifests")),
     Link("licences.index", _l("Licences")),
     Link("register.index", _l("Register")),
+    Link("general.index", _l("General waste")),
     Link("trace.scanner", _l("Scan a label")),  # inspectors open a label's full view
 ))
 ADMINISTRATION = Group("admin", _l("Administration"), (
@@ -115,7 +116,8 @@ def _enterprise_groups(user, org) -> list[Group]:
     if auth.is_org_admin(user, org.id):  # the payee profile is managed by the organisation's administrators
         enterprise.append(Link("payments.payee_profile", _l("How we are paid")))
     return [Group("waste", _l("Waste"), tuple(waste)),
-            Group("manifests", _l("Transfer manifests"), (Link("manifests.index", _l("Manifests")),)),
+            Group("manifests", _l("Transfer manifests"), (Link("manifests.index", _l("Manifests")),
+                                                           Link("general.index", _l("General waste")))),
             Group("market", _l("Marketplace"), tuple(trade)),
             Group("compliance", _l("Compliance"), tuple(compliance)),
             Group("enterprise", _l("Enterprise"), tuple(enterprise))]

@@ -9,7 +9,8 @@ from .accounts.models import Organisation, OrgStatus
 from .errors import RETRY_AFTER_SECONDS
 from .extensions import db
 from .i18n import LANG_COOKIE
-from .regulatory.models import CatalogueEdition, Division, WasteCode, jurisdiction_districts
+from .regulatory.catalogue import current_editions
+from .regulatory.models import Division, WasteCode, jurisdiction_districts
 
 bp = Blueprint("core", __name__)
 
@@ -18,7 +19,7 @@ def public_figures() -> dict:
     """Figures shown to everyone on the home page, computed from the database."""
     count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
     verified = select(Organisation.id).where(Organisation.status == OrgStatus.VERIFIED)
-    current_codes = select(WasteCode.id).join(CatalogueEdition).where(CatalogueEdition.is_current)
+    current_codes = select(WasteCode.id).where(WasteCode.edition_id.in_([e.id for e in current_editions()]))
     return {
         "verified_organisations": count(verified),
         "generators": count(verified.where(Organisation.is_generator)),

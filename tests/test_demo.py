@@ -7,9 +7,12 @@ from portal import auth
 from portal.accounts import services
 from portal.accounts.models import Membership, Organisation, OrgStatus, Regulator, Role
 from portal.accounts.uscc import is_valid
+from portal.clock import china_today
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, ORGANISATIONS, USERS, seed_demo
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.regulatory.general.models import GeneralTransfer
+from portal.regulatory.general.services import general_register
 from portal.regulatory.geo import district_at
 
 STABLE_LOGINS = ["admin@demo.wufei.cn", "regulator@demo.wufei.cn", "regulator.lingbao@demo.wufei.cn",
@@ -135,3 +138,12 @@ def test_demo_admin_signs_in_with_password_and_totp_and_opens_admin(app, client)
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/users?q=demo.wufei.cn").status_code == 200
+
+
+def test_the_demo_shows_general_waste_on_its_own_transfer_records_and_register(seeded):
+    records = {r.batch.waste_code: r for r in db.session.scalars(select(GeneralTransfer))}
+    assert records["SW02"].state == "received" and records["SW02"].number.startswith("YB")
+    assert records["772-007-50"].state == "created" and records["772-007-50"].exemption_item.item_no == 29
+    recycler = records["SW02"].receiver
+    register = general_register(recycler, china_today().replace(day=1))
+    assert [(row.waste_code, row.grams["received"]) for row in register.rows] == [("SW02", 29_860_000)]

@@ -22,6 +22,7 @@ from portal.errors import Conflict
 from portal.extensions import db
 from portal.regulatory.alerts.services import raise_alert
 from portal.regulatory.declarations.services import create_declaration
+from portal.regulatory.general.services import create_general_transfer
 from portal.regulatory.licences.models import Licence
 from portal.regulatory.manifests.models import ManifestRevision
 from portal.regulatory.manifests.services import create_manifest_draft
@@ -146,6 +147,17 @@ def build_manifest(app, factory):
     return manifest, {"generator": (p.generator_user, p.generator), "receiver": (p.receiver_user, p.receiver),
                       "first_carrier": carrier, "next_carrier": carrier, "last_carrier": carrier,
                       "any_party": (p.generator_user, p.generator)}
+
+
+def build_general_transfer(app, factory):
+    gen = make_generator(factory)
+    batch = make_batch(gen, containers=1, code="SW02")
+    receiver_user = factory.user()
+    receiver_org = factory.org(admin=receiver_user, is_receiver=True)
+    record = create_general_transfer(generator_org=gen.org, actor=gen.user, batch=batch, receiver_org=receiver_org,
+                                     purpose="utilisation", carrier_name="三门峡顺达运输有限公司")
+    db.session.commit()
+    return record, {"generator": (gen.user, gen.org), "receiver": (receiver_user, receiver_org)}
 
 
 def build_manifest_revision(app, factory):

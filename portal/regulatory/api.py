@@ -1,6 +1,7 @@
 """JSON API of the regulatory core's reference data: the waste catalogue and the divisions of China.
 
 Public (no token): the same information is printed in the official catalogue and statistical codes."""
+from datetime import date
 from typing import Annotated, Literal
 
 from flask import jsonify
@@ -14,7 +15,14 @@ from ..api.schemas import Error, ErrorDetail, Input, Output, Page, PageQuery, en
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..jurisdiction import jurisdiction_code
-from .catalogue import exemptions_for, lookup_waste_code, search_waste_codes
+from .catalogue import (
+    all_editions,
+    current_editions,
+    exemptions_for,
+    in_force_until,
+    lookup_waste_code,
+    search_waste_codes,
+)
 from .geo import district_at, gcj02_to_wgs84
 from .models import Division, WasteCode
 
@@ -77,8 +85,22 @@ class WasteCodeQuery(PageQuery):
     hazard: str | None = Field(None, max_length=40, description=(
         "Hazard characteristics that must all hold, comma-separated: T, C, I, R, In"))
     edition: str | None = Field(None, max_length=40, description=(
-        "Catalogue edition slug (default: the current hazardous edition; sw-2021 for general industrial solid "
-        "waste)"))
+        "Catalogue edition slug, e.g. hw-2021 (default: the hazardous edition in force today in China; sw-2021 "
+        "for general industrial solid waste); GET /catalogue-editions lists them"))
+
+
+class EditionOut(Output):
+    slug: str = Field(examples=["hw-2021"])
+    name: str
+    hazardous: bool
+    in_force_from: date
+    in_force_until: date | None = Field(description="the day before the next edition of its kind; null: open")
+    in_force_today: bool
+    source: str
+
+
+class EditionList(Output):
+    items: list[EditionOut]
 
 
 class EditionQuery(Input):
@@ -125,6 +147,17 @@ def serialize_division(division: Division) -> dict:
 def list_waste_codes(query: WasteCodeQuery):
     rows = search_waste_codes(query.q, query.edition, query.category, query.hazard)
     return paginate(rows, serialize_waste_code)
+
+
+@api.get("/catalogue-editions")
+@endpoint("The catalogue editions loaded, with the period each is in force", tags=["catalogue"],
+          response=EditionList)
+def list_catalogue_editions():
+    today = {e.id for e in current_editions()}
+    return jsonify(items=[{
+        "slug": e.slug, "name": e.name, "hazardous": e.hazardous, "in_force_from": e.in_force_from.isoformat(),
+        "in_force_until": (until.isoformat() if (until := in_force_until(e)) else None),
+        "in_force_today": e.id in today, "source": e.source} for e in all_editions()])
 
 
 @api.get("/waste-codes/<code>")

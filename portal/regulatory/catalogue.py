@@ -1,11 +1,13 @@
 """Searching and looking up the waste catalogue; shared by the catalogue pages, the API and other services."""
 import re
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..clock import china_today
 from ..errors import DomainError
 from ..extensions import db
 from .models import CatalogueEdition, ExemptionItem, WasteCategory, WasteCode
@@ -20,6 +22,9 @@ HAZARDS = {
 }
 _HAZARD_BY_LOWER = {letter.lower(): letter for letter in HAZARDS}
 _CODE_LIKE = re.compile(r"^[\d\s-]+$")
+# Published hazardous editions the platform knows of by name and date, so that the catalogue page can say
+# which one is in force but not loaded (the 2025 list exists only as a PDF: an admin imports it).
+PUBLISHED_HAZARDOUS_EDITIONS = (("国家危险废物名录（2025年版）", date(2025, 1, 1)),)
 _CATEGORY = re.compile(r"^(HW|SW)\d{2}$", re.IGNORECASE)
 
 
@@ -32,22 +37,42 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def current_editions() -> list[CatalogueEdition]:
-    """The editions in force, hazardous first, newest first."""
-    return list(db.session.scalars(select(CatalogueEdition).where(CatalogueEdition.is_current).order_by(
-        CatalogueEdition.hazardous.desc(), CatalogueEdition.effective_from.desc())))
+def edition_in_force(on: date | None = None, *, hazardous: bool = True) -> CatalogueEdition | None:
+    """The edition of the kind (hazardous or general) in force on a day (default: today in China):
+    the latest one whose in-force date is not after that day."""
+    on = on or china_today()
+    return db.session.scalar(select(CatalogueEdition).where(
+        CatalogueEdition.hazardous.is_(hazardous), CatalogueEdition.in_force_from <= on)
+        .order_by(CatalogueEdition.in_force_from.desc()).limit(1))
+
+
+def current_editions(on: date | None = None) -> list[CatalogueEdition]:
+    """The editions in force on a day (default today), hazardous first."""
+    return [e for e in (edition_in_force(on, hazardous=True), edition_in_force(on, hazardous=False)) if e]
 
 
 def all_editions() -> list[CatalogueEdition]:
     return list(db.session.scalars(select(CatalogueEdition).order_by(
-        CatalogueEdition.hazardous.desc(), CatalogueEdition.effective_from.desc())))
+        CatalogueEdition.hazardous.desc(), CatalogueEdition.in_force_from.desc())))
 
 
-def default_edition() -> CatalogueEdition | None:
-    """The current hazardous waste catalogue (the one a manifest or label uses)."""
-    return db.session.scalar(select(CatalogueEdition).where(
-        CatalogueEdition.is_current, CatalogueEdition.hazardous).order_by(
-        CatalogueEdition.effective_from.desc()).limit(1))
+def in_force_until(edition: CatalogueEdition) -> date | None:
+    """The last day of the edition: the day before the next edition of its kind comes into force."""
+    following = db.session.scalar(select(func.min(CatalogueEdition.in_force_from)).where(
+        CatalogueEdition.hazardous.is_(edition.hazardous), CatalogueEdition.in_force_from > edition.in_force_from))
+    return following - timedelta(days=1) if following else None
+
+
+def default_edition(on: date | None = None) -> CatalogueEdition | None:
+    """The hazardous waste catalogue in force on the day (the one a manifest or label of that day uses)."""
+    return edition_in_force(on, hazardous=True)
+
+
+def editions_known_but_missing(on: date | None = None) -> list[tuple[str, date]]:
+    """Editions published and in force on the day that nobody has loaded yet, for the catalogue page."""
+    on = on or china_today()
+    loaded = {e.in_force_from for e in all_editions() if e.hazardous}
+    return [(name, start) for name, start in PUBLISHED_HAZARDOUS_EDITIONS if start <= on and start not in loaded]
 
 
 def resolve_edition(edition: CatalogueEdition | str | None, field: str = "edition") -> CatalogueEdition:
@@ -132,10 +157,12 @@ def categories_of(edition: CatalogueEdition) -> list[WasteCategory]:
         WasteCategory.edition_id == edition.id).order_by(WasteCategory.code)))
 
 
-def lookup_waste_code(code: str, edition: CatalogueEdition | str | None = None) -> WasteCode | None:
+def lookup_waste_code(code: str, edition: CatalogueEdition | str | None = None,
+                      on: date | None = None) -> WasteCode | None:
     """The catalogue entry for a code written with or without dashes, or None.
 
-    Without an edition, the editions in force are searched, the hazardous catalogue first."""
+    Without an edition, the editions in force on the day (default today) are searched, the hazardous
+    catalogue first."""
     compact = normalise_code(code)
     if not compact:
         return None
@@ -143,17 +170,17 @@ def lookup_waste_code(code: str, edition: CatalogueEdition | str | None = None) 
              .where(WasteCode.compact_code == compact)
              .options(joinedload(WasteCode.category), joinedload(WasteCode.edition)))
     if edition is None:
-        query = query.where(CatalogueEdition.is_current).order_by(
-            CatalogueEdition.hazardous.desc(), CatalogueEdition.effective_from.desc())
+        in_force = [e.id for e in current_editions(on)]
+        query = query.where(CatalogueEdition.id.in_(in_force)).order_by(CatalogueEdition.hazardous.desc())
     else:
         query = query.where(CatalogueEdition.id == resolve_edition(edition).id)
     return db.session.scalars(query.limit(1)).first()
 
 
 def require_waste_code(code: str, edition: CatalogueEdition | str | None = None,
-                       field: str = "waste_code") -> WasteCode:
+                       field: str = "waste_code", on: date | None = None) -> WasteCode:
     """lookup_waste_code() for validating input: an unknown code is a DomainError naming the field."""
-    found = lookup_waste_code(code, edition)
+    found = lookup_waste_code(code, edition, on)
     if found is None:
         message = _("%(code)s is not in the waste catalogue.", code=code)
         raise DomainError(message, fields={field: message}, code="invalid")

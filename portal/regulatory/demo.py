@@ -30,6 +30,7 @@ from .batches import services as batches
 from .batches.models import Batch, Site, StorageFacility
 from .declarations import services as declarations
 from .declarations.models import Declaration
+from .general.demo import seed_general_waste_demo
 from .labels.services import record_labelled
 from .licences import services as licences
 from .licences.models import Licence
@@ -169,6 +170,7 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
     tally("declarations", _ensure_declaration(smelter, orgs[GENERATOR]))
     for is_new in seed_refusals(users, orgs, sites, stored_in):
         tally("manifests", is_new)
+    counts.update(seed_general_waste_demo(users, orgs))
     db.session.flush()
     return counts
 

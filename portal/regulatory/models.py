@@ -34,16 +34,19 @@ def jurisdiction_districts():
 
 
 class CatalogueEdition(db.Model):
-    """One published edition of a waste catalogue; several can live side by side."""
+    """One published edition of a waste catalogue; several can live side by side.
+
+    An edition is in force from its date until the next edition of the same kind (hazardous or general)
+    comes into force: which edition applies on a day is derived from the dates, never a flag."""
 
     __tablename__ = "catalogue_editions"
+    __table_args__ = (UniqueConstraint("hazardous", "in_force_from"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. hw-2021, sw-2021
     name: Mapped[str] = mapped_column(String(200))
     hazardous: Mapped[bool] = mapped_column(Boolean)
-    effective_from: Mapped[date] = mapped_column(Date)
-    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    in_force_from: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text)
 
 

@@ -24,14 +24,14 @@ EDITIONS = {
     HAZARDOUS_SLUG: {
         "name": "国家危险废物名录（2021年版）",
         "hazardous": True,
-        "effective_from": date(2021, 1, 1),
+        "in_force_from": date(2021, 1, 1),
         "source": "部令第15号 (MEE Order No. 15), in force 2021-01-01; parsed from the official PDF. "
                   "Exemption list: 危险废物豁免管理清单, published with the catalogue.",
     },
     GENERAL_SLUG: {
         "name": "一般工业固体废物分类（台账指南）",
         "hazardous": False,
-        "effective_from": date(2021, 12, 30),
+        "in_force_from": date(2021, 12, 30),
         "source": "SW category codes of 《一般工业固体废物管理台账制定指南（试行）》 (MEE announcement "
                   "2021 No. 82, in force on publication); transcribed, names provisional.",
     },
@@ -121,11 +121,10 @@ def _edition(slug: str) -> tuple[CatalogueEdition, int]:
     fields = EDITIONS[slug]
     edition = db.session.scalar(select(CatalogueEdition).where(CatalogueEdition.slug == slug))
     if edition is None:
-        edition = CatalogueEdition(slug=slug, is_current=True, **fields)
+        edition = CatalogueEdition(slug=slug, **fields)
         db.session.add(edition)
         db.session.flush()
         return edition, 1
-    # is_current is left alone: an admin may have made a later edition current
     differs = {k: v for k, v in fields.items() if getattr(edition, k) != v}
     for k, v in differs.items():
         setattr(edition, k, v)

@@ -1,7 +1,9 @@
 """Public pages of the regulatory core: the waste catalogue."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..auth import admin_required
+from ..clock import china_today
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from .catalogue import (
@@ -9,12 +11,15 @@ from .catalogue import (
     all_editions,
     categories_of,
     default_edition,
+    editions_known_but_missing,
     exemptions_for,
+    in_force_until,
     lookup_waste_code,
     resolve_edition,
     search_waste_codes,
 )
-from .forms import CatalogueSearchForm
+from .catalogue_import import PREVIEW_ROWS, import_edition, validate_catalogue_csv
+from .forms import CatalogueImportForm, CatalogueSearchForm
 
 bp = Blueprint("regulatory", __name__)
 PER_PAGE = 25
@@ -29,7 +34,8 @@ def hazard_name(letter: str) -> str:
 def _search_form() -> CatalogueSearchForm:
     form = CatalogueSearchForm(formdata=request.args)
     editions = all_editions()
-    form.edition.choices = [(e.slug, e.name) for e in editions]
+    form.edition.choices = [(e.slug, _("%(name)s (in force from %(day)s)", name=e.name, day=e.in_force_from.isoformat()))
+                            for e in editions]
     chosen = next((e for e in editions if e.slug == form.edition.data), None) or default_edition()
     if chosen is not None and not form.edition.data:
         form.edition.data = chosen.slug
@@ -52,7 +58,9 @@ def catalogue():
             for name, message in exc.fields.items():
                 if name in form:
                     form[name].errors.append(message)
-    return (render_template("regulatory/catalogue.html", form=form, page=page, edition=edition),
+    editions = [(e, in_force_until(e)) for e in all_editions()]
+    return (render_template("regulatory/catalogue.html", form=form, page=page, edition=edition, editions=editions,
+                            today=china_today(), missing=editions_known_but_missing()),
             200 if page is not None else 422)
 
 
@@ -65,3 +73,45 @@ def waste_code(code: str):
         raise NotFound(_("%(code)s is not in the waste catalogue.", code=code))
     exemptions = exemptions_for(entry)
     return render_template("regulatory/waste_code.html", entry=entry, exemptions=exemptions)
+
+
+def _uploaded_text(form: CatalogueImportForm) -> str | None:
+    """The CSV: a new upload (to preview), else the text the preview sent back (to confirm)."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.content.errors = [_("The file is not UTF-8 text.")]
+            return None
+    return form.content.data or None
+
+
+@bp.route("/catalogue/import", methods=["GET", "POST"])
+@admin_required
+def catalogue_import():
+    """Load an edition as `wufei catalogue import` does: upload, preview with every error by line, confirm."""
+    form = CatalogueImportForm()
+    preview = None
+    if form.validate_on_submit() and (text := _uploaded_text(form)) is not None:
+        preview = validate_catalogue_csv(text, hazardous=not form.general.data)
+        form.content.data = text
+        if preview.ok and "confirm" in request.form:
+            try:
+                edition = import_edition(preview, slug=form.slug.data.strip(), name=form.name.data.strip(),
+                                         in_force_from=form.in_force_from.data,
+                                         source=(form.source.data or "").strip() or _("Uploaded by an administrator"))
+                db.session.commit()
+                flash(_("Edition %(slug)s loaded: %(count)s codes.", slug=edition.slug, count=len(preview.rows)),
+                      "success")
+                return redirect(url_for("regulatory.catalogue", edition=edition.slug))
+            except DomainError as exc:
+                db.session.rollback()
+                for name, message in exc.fields.items():
+                    if name in form:
+                        form[name].errors = [*form[name].errors, str(message)]
+    elif request.method == "POST" and not form.errors:
+        form.content.errors = [_("Choose the CSV file.")]
+    status = 422 if form.errors or (preview is not None and not preview.ok) else 200
+    return render_template("regulatory/catalogue_import.html", form=form, preview=preview,
+                           preview_rows=PREVIEW_ROWS), status

@@ -328,17 +328,18 @@ def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str,
     occurred_at records a batch entered after the fact at the time it was generated (default: now)."""
     require_member_of(actor, org.id, org.district_code)
     require_verified(org)
-    entry = require_waste_code(waste_code or "")
-    quantity_g = to_grams(quantity, unit)
-    if form not in FORMS:
-        raise _invalid("form", _("Choose solid, semi-solid, liquid or gas."))
-    if not (packaging or "").strip():
-        raise _invalid("packaging", _("This field is required."))
     generated_on = generated_on or china_today()
     if generated_on > china_today():
         raise _invalid("generated_on", _("The generation date cannot be in the future."))
     if message := event_date_error(generated_on):  # year 0999 would print a malformed container code
         raise _invalid("generated_on", message)
+    # the catalogue edition in force on the day of generation; the batch keeps it when a new edition comes
+    entry = require_waste_code(waste_code or "", on=generated_on)
+    quantity_g = to_grams(quantity, unit)
+    if form not in FORMS:
+        raise _invalid("form", _("Choose solid, semi-solid, liquid or gas."))
+    if not (packaging or "").strip():
+        raise _invalid("packaging", _("This field is required."))
     site = _site_of(org, site)
     quantities = _container_quantities(quantity_g, containers, unit)
     batch = Batch(organisation=org, site=site, waste_code_id=entry.id, waste_code=entry.code,

@@ -282,6 +282,10 @@ def _line_source(item, generator: Organisation, position: int) -> tuple[Batch, C
             raise invalid(f"{field}.batch_id", _("Choose one of your batches."))
     if batch.organisation_id != generator.id:
         raise invalid(f"{field}.batch_id", _("Only the generator's own batches can be listed."))
+    if not batch.is_hazardous:
+        raise invalid(f"{field}.batch_id", _("%(code)s is general industrial solid waste, not hazardous waste: it "
+                                             "moves on a general waste transfer record, not on a hazardous waste "
+                                             "manifest.", code=batch.waste_code), code="not_hazardous")
     return batch, container
 
 
@@ -545,5 +549,6 @@ def require_known_code(code: str | None, field: str = "waste_code") -> str | Non
 
 def available_sources(org: Organisation):
     """The generator's batches still at its premises, with their containers, for a new manifest."""
-    return list(db.session.scalars(select(Batch).where(Batch.organisation_id == org.id, Batch.status == "open")
+    return list(db.session.scalars(select(Batch).where(Batch.organisation_id == org.id, Batch.status == "open",
+                                                       Batch.stream == "hazardous")
                                    .order_by(Batch.created_at.desc()).limit(200)))
