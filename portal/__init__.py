@@ -86,6 +86,7 @@ def _import_models() -> None:
     from .regulatory.licences import models as licences_models  # noqa: F401
     from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
     from .regulatory.manifests import models as manifests_models  # noqa: F401
+    from .regulatory.transport import models as transport_models  # noqa: F401
     from .regulatory.weighing import models as weighing_models  # noqa: F401
 
 
@@ -110,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.manifests import api as _manifests_api  # noqa: F401
     from .regulatory.manifests.views import bp as manifests
     from .regulatory.register import bp as register
+    from .regulatory.transport import api as _transport_api  # noqa: F401
+    from .regulatory.transport.views import bp as transport
     from .regulatory.views import bp as regulatory
     from .regulatory.weighing import api as _weighing_api  # noqa: F401
     from .regulatory.weighing.views import bp as weighing
@@ -118,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
+    app.register_blueprint(transport)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)
