@@ -49,7 +49,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('driver', 'escort')", name=op.f('ck_transport_workers_kind_valid')),
+    sa.CheckConstraint("kind IN ('driver', 'escort')", name=op.f('ck_transport_workers_kind_known')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_transport_workers_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transport_workers')),
     sa.UniqueConstraint('organisation_id', 'kind', 'id_number', name=op.f('uq_transport_workers_organisation_id'))
@@ -70,7 +70,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("vehicle_type IN ('tank_truck', 'van_truck', 'box_truck', 'flatbed_truck', 'tractor', 'semi_trailer', 'other')", name=op.f('ck_vehicles_vehicle_type_valid')),
+    sa.CheckConstraint("vehicle_type IN ('tank_truck', 'van_truck', 'box_truck', 'flatbed_truck', 'tractor', 'semi_trailer', 'other')", name=op.f('ck_vehicles_vehicle_type_known')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_vehicles_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vehicles')),
     sa.UniqueConstraint('gps_device_id', name=op.f('uq_vehicles_gps_device_id')),

@@ -166,7 +166,7 @@ def _save(user, org, record, fields: dict, audited, name: str):
 def _vehicle_values(values: dict) -> dict:
     load = values.get("rated_load_kg")
     if isinstance(load, bool) or not isinstance(load, int) or not 1 <= load <= 100_000:
-        raise _invalid("rated_load_kg", _("Give the rated load in kilograms, between 1 and 100 000."))
+        raise _invalid("rated_load_kg", _("Give a rated load above 0 and up to 100 t (100 000 kg)."))
     if values.get("vehicle_type") not in VEHICLE_TYPES:
         raise _invalid("vehicle_type", _("Choose a vehicle type."))
     return {"plate": normalise_plate(values.get("plate")), "vehicle_type": values["vehicle_type"],
@@ -346,8 +346,13 @@ def require_leg_documents(leg, day: date, classes: dict[int, str | None]) -> dic
     otherwise the documents checked, for the signature to seal."""
     field, org = f"carriers[{leg.position}]", leg.organisation
     vehicle, driver, escort = leg.vehicle, leg.driver, leg.escort
+    # a revision approved by every party changes the leg's text; the records it names then follow the text
     if vehicle is None or vehicle.plate != _PLATE_NOISE.sub("", leg.vehicle_plate or "").upper():
         vehicle = _by_plate(org, leg.vehicle_plate or "")
+    if driver is None or driver.phone != (leg.driver_phone or ""):
+        driver = _worker_by(org, "driver", TransportWorker.phone, leg.driver_phone or "")
+    if escort is not None and escort.name != (leg.escort_name or ""):
+        escort = _worker_by(org, "escort", TransportWorker.name, leg.escort_name or "")
     if vehicle is None or not vehicle.active:
         raise _invalid(f"{field}.vehicle_id", _("%(plate)s is not a recorded vehicle of %(org)s: choose one of its "
                                                 "vehicles.", plate=leg.vehicle_plate or "—", org=org.name),
