@@ -11,7 +11,10 @@ from ...accounts.models import Organisation
 from ...auth import login_required
 from ...errors import DomainError, NotFound, put_errors
 from ...extensions import db
-from . import services
+from . import (
+    reminders,  # noqa: F401  (registers the expiry scanner with the alerts)
+    services,
+)
 from .forms import KINDS, FleetFilterForm, TransportLicenceForm, VehicleForm, WorkerForm
 from .models import TransportLicence, TransportWorker, Vehicle
 
