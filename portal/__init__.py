@@ -88,6 +88,7 @@ def _import_models() -> None:
     from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
     from .regulatory.manifests import models as manifests_models  # noqa: F401
     from .regulatory.signing import models as signing_models  # noqa: F401
+    from .regulatory.transport import models as transport_models  # noqa: F401
     from .regulatory.weighing import models as weighing_models  # noqa: F401
 
 
@@ -116,6 +117,8 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.register import bp as register
     from .regulatory.signing import api as _signing_api  # noqa: F401
     from .regulatory.signing.views import bp as signing
+    from .regulatory.transport import api as _transport_api  # noqa: F401
+    from .regulatory.transport.views import bp as transport
     from .regulatory.views import bp as regulatory
     from .regulatory.weighing import api as _weighing_api  # noqa: F401
     from .regulatory.weighing.views import bp as weighing
@@ -125,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     app.register_blueprint(signing)
+    app.register_blueprint(transport)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)

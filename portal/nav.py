@@ -51,6 +51,7 @@ TRACKING = Group("tracking", _l("Waste tracking"), (
     Link("batches.batch_list", _l("Batches")),
     Link("manifests.index", _l("Manifests")),
     Link("licences.index", _l("Licences")),
+    Link("transport.index", _l("Fleet and drivers")),
     Link("register.index", _l("Register")),
     Link("general.index", _l("General waste")),
     Link("trace.scanner", _l("Scan a label")),  # inspectors open a label's full view
@@ -63,6 +64,7 @@ ADMINISTRATION = Group("admin", _l("Administration"), (
 ))
 TRANSPORT_TASKS = Link("manifests.index", _l("Transport tasks"), {"role": "carrier"})
 SCAN = Link("trace.scanner", _l("Scan a label"))
+FLEET = Link("transport.index", _l("Fleet and drivers"))
 
 
 def nav_groups(user=None) -> list[Group]:
@@ -94,7 +96,7 @@ def _enterprise_groups(user, org) -> list[Group]:
         return [Group("transport", _l("Transport"), (TRANSPORT_TASKS, SCAN)),
                 Group("market", _l("Marketplace"), BROWSE[:1])]
     if not handles_waste:  # a transport company's office
-        return [Group("transport", _l("Transport"), (TRANSPORT_TASKS, SCAN)),
+        return [Group("transport", _l("Transport"), (TRANSPORT_TASKS, SCAN, FLEET)),
                 Group("market", _l("Marketplace"), BROWSE[:1]),
                 Group("enterprise", _l("Enterprise"), (Link("accounts.organisation", _l("My organisation")),))]
     waste = [SCAN]

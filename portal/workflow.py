@@ -41,6 +41,17 @@ def no_guard(_document, _actor, _org, _fields) -> None:
     return None
 
 
+def all_guards(*guards: Guard) -> Guard:
+    """One guard made of several, run in order; the first refusal stands, the sealed values are merged."""
+    def guard(document, actor, org, fields: dict) -> dict:
+        sealed = {}
+        for each in guards:
+            sealed.update(each(document, actor, org, fields) or {})
+        return sealed
+    guard.__name__ = "_and_".join(each.__name__ for each in guards)
+    return guard
+
+
 @dataclass(frozen=True)
 class Transition:
     source: str

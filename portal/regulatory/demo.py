@@ -39,6 +39,7 @@ from .manifests import services as manifests
 from .manifests.models import Manifest, ManifestLine
 from .manifests.states import apply_action
 from .signing import services as signing
+from .transport.demo import ensure_demo_fleet
 
 ANCHOR = date(2026, 10, 1)
 TONNE = 1_000_000
@@ -127,7 +128,7 @@ CARRIERS = {
     "relay": [
         {"organisation_id": None, "vehicle_plate": "豫M·D1234", "driver_name": "刘师傅", "driver_phone": "13903981234",
          "escort_name": "张押运"},
-        {"organisation_id": None, "vehicle_plate": "豫M·D5678", "driver_name": "王建军", "driver_phone": "13903985678",
+        {"organisation_id": None, "vehicle_plate": "豫M05678D", "driver_name": "王建军", "driver_phone": "13903985678",
          "escort_name": "李押运"},
     ],
     "single": [
@@ -164,6 +165,8 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
     for spec in BATCHES:
         found[spec.key], is_new = _ensure_batch(spec, orgs[GENERATOR], smelter, sites, stored_in)
         tally("batches", is_new)
+    # the legs below name the transport company's vehicles and drivers, which must be on record first
+    counts["transport_records_created"] = ensure_demo_fleet(users[TRANSPORTER_LOGIN], orgs[CARRIER])
     tally("manifests", _ensure_treated_manifest(found["dust"], orgs, users))
     tally("rotated_keys", _ensure_rotated_carrier_key(orgs, users))
     tally("manifests", _ensure_manifest_in_transit(found["oil"], orgs, users))

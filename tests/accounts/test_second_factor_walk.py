@@ -31,6 +31,7 @@ from portal.regulatory.batches.models import Batch, Container, Site, StorageFaci
 from portal.regulatory.declarations.models import Declaration
 from portal.regulatory.licences.models import Licence
 from portal.regulatory.manifests.models import Manifest
+from portal.regulatory.transport.models import TransportWorker, Vehicle
 from portal.regulatory.weighing import services as weighing
 from portal.regulatory.weighing.models import Device, WeighingRecord
 from tests.test_crawl import _seed_world
@@ -98,7 +99,7 @@ def _objects() -> SimpleNamespace:
         manifest=_first(Manifest), declaration=_first(Declaration), licence=_first(Licence), alert=_first(Alert),
         demand=demand.id, device=_first(Device), site=_first(Site), facility=_first(StorageFacility),
         entry=_first(AuditEntry), message=_first(OutboxMessage), deal=_first(Deal), offer=_first(Offer),
-        payment=_first(Payment), thread=_first(Thread))
+        payment=_first(Payment), thread=_first(Thread), vehicle=_first(Vehicle), worker=_first(TransportWorker))
 
 
 def _table(world) -> dict:
@@ -111,7 +112,7 @@ def _table(world) -> dict:
         "user_id": world.user, "batch_id": world.batch, "manifest_id": world.manifest,
         "declaration_id": world.declaration, "licence_id": world.licence, "alert_id": world.alert,
         "demand_id": world.demand, "device_id": world.device, "site_id": world.site, "facility_id": world.facility,
-        "entry_id": world.entry, "message_id": world.message, "year": "2026", "stream": "hazardous",
+        "vehicle_id": world.vehicle, "worker_id": world.worker, "entry_id": world.entry, "message_id": world.message, "year": "2026", "stream": "hazardous",
         "action": "pick_up", "name": world.photo_name, "secret": "not-a-secret", "token": report.token,
         "service_code": report.category.value, "service_request_id": report.tracking_code,
         "code": world.container,

@@ -21,6 +21,7 @@ from tests.factories import login
 from tests.marketplace.payments.helpers import png_bytes
 from tests.regulatory.batches.helpers import make_batch, make_generator
 from tests.regulatory.manifests.conftest import record_licence
+from tests.regulatory.transport.helpers import make_fleet
 
 TONNE = 1_000_000
 GATE_FEE = -80_000  # the generator pays 800 yuan per tonne
@@ -36,6 +37,7 @@ def parties(ctx, factory):
                            lat=34.73, lon=111.15)
     carrier = factory.org(name="三门峡安达危险货物运输有限公司", district="411202", is_transporter=True)
     driver = factory.member(carrier, role=Role.DRIVER)
+    make_fleet(factory, carrier, plate="豫MD1234", driver=("刘师傅", "13903981234"), escort="张押运")
     record_licence(factory.regulator(jurisdiction="411200"), receiver, scopes="HW08 R9 D10")
     regulator = factory.regulator(jurisdiction="411203")  # of the receiver's district, where it was weighed
     return gen, receiver, receiver_user, carrier, driver, regulator

@@ -45,6 +45,9 @@ class CarrierOut(Output):
     driver_name: str | None
     driver_phone: str | None
     escort_name: str | None
+    vehicle_id: int | None = Field(None, description="The carrier's vehicle record (GET /transport/vehicles)")
+    driver_id: int | None = None
+    escort_id: int | None = None
     took_over_at: datetime | None
     handed_over_at: datetime | None
 
@@ -61,6 +64,7 @@ class LineOut(Output):
     packaging: str | None
     quantity_g: int
     planned_method: str | None = None
+    dangerous_goods_class: str | None = None
     received_g: int | None
     refused_g: int | None
     refusal_reason: str | None
@@ -128,7 +132,12 @@ class ManifestOut(Output):
 
 
 class CarrierInput(Input):
+    """A leg names the carrier's records by id, or by text: a plate, a driver's phone or an escort's name on
+    the carrier's record is linked to that record. Pick-up needs a recorded vehicle and driver."""
     organisation_id: Id
+    vehicle_id: Id | None = None
+    driver_id: Id | None = None
+    escort_id: Id | None = None
     vehicle_plate: str | None = Field(None, max_length=20)
     driver_name: str | None = Field(None, max_length=100)
     driver_phone: str | None = Field(None, max_length=30)
@@ -140,6 +149,8 @@ class LineInput(Input):
     container: Code | None = Field(None, description="37-character code")
     planned_method: str | None = Field(None, max_length=3, pattern=r"^[RDrd]\d{1,2}$", description=(
         "The planned utilisation (R1–R15) or disposal (D1–D18) method, within the receiver's licence scope"))
+    dangerous_goods_class: str | None = Field(None, max_length=4, pattern=r"^[1-9](\.[1-6])?$", description=(
+        "GB 6944 class or division the waste travels under; the carrier's licence must cover it"))
 
 
 class ManifestPlan(Input):
@@ -236,13 +247,15 @@ def manifest_json(m, *, detail: bool = False, awaiting: int | None = None) -> di
         "receiver": _org(m.receiver), "deal_ref": m.deal_ref,
         "carriers": [{"position": c.position, "organisation": _org(c.organisation), "vehicle_plate": c.vehicle_plate,
                       "driver_name": c.driver_name, "driver_phone": c.driver_phone, "escort_name": c.escort_name,
+                      "vehicle_id": c.vehicle_id, "driver_id": c.driver_id, "escort_id": c.escort_id,
                       "took_over_at": _iso(c.took_over_at), "handed_over_at": _iso(c.handed_over_at)}
                      for c in m.carriers],
         "lines": [{"id": line.id, "position": line.position, "batch_id": line.batch_id,
                    "container": line.container.code if line.container is not None else None,
                    "waste_code": line.waste_code, "waste_name": line.waste_name, "hazards": line.hazards,
                    "form": line.form, "packaging": line.packaging, "quantity_g": line.quantity_g,
-                   "planned_method": line.planned_method, "received_g": line.received_g, "refused_g": line.refused_g, "refusal_reason": line.refusal_reason,
+                   "planned_method": line.planned_method, "dangerous_goods_class": line.dangerous_goods_class,
+                   "received_g": line.received_g, "refused_g": line.refused_g, "refusal_reason": line.refusal_reason,
                    "container_codes": line.container_codes, "follows_line_id": line.follows_line_id}
                   for line in m.lines],
         "planned_pickup_on": _iso(m.planned_pickup_on), "planned_delivery_on": _iso(m.planned_delivery_on),

@@ -48,6 +48,10 @@ class FilterForm(FlaskForm):
 
 class CarrierForm(Form):
     organisation_id = SelectField(_l("Carrier"), coerce=int, validators=[Optional()])
+    # the carrier's records; a leg named by text only is linked to the record with that plate or phone
+    vehicle_id = SelectField(_l("Vehicle on record"), coerce=int, validators=[Optional()])
+    driver_id = SelectField(_l("Driver on record"), coerce=int, validators=[Optional()])
+    escort_id = SelectField(_l("Escort on record"), coerce=int, validators=[Optional()])
     vehicle_plate = StringField(_l("Vehicle plate"), validators=[Optional(), Length(max=20)])
     driver_name = StringField(_l("Driver"), validators=[Optional(), Length(max=100)])
     driver_phone = StringField(_l("Driver's phone"), validators=[Optional(), Length(max=30)])
@@ -60,6 +64,9 @@ class ManifestForm(FlaskForm):
     containers = CheckboxList(_l("Single containers"), validators=[Optional()])
     planned_method = StringField(_l("Planned treatment method (R/D code)"), validators=[
         Optional(), Regexp(r"^\s*[RrDd]\d{1,2}\s*$", message=_l("Give a code such as R9 or D10."))])
+    dangerous_goods_class = StringField(_l("Dangerous goods class (GB 6944, e.g. 6.1 or 9)"), validators=[
+        Optional(), Regexp(r"^\s*[1-9](\.[1-6])?\s*$", message=_l("Give a class such as 9 or a division such "
+                                                                   "as 6.1."))])
     carriers = FieldList(FormField(CarrierForm), min_entries=2, max_entries=2)
     planned_pickup_on = DateField(_l("Planned pickup"), validators=[DataRequired(), PlanDateRange()])
     planned_delivery_on = DateField(_l("Planned delivery"), validators=[DataRequired(), PlanDateRange()])

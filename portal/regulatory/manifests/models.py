@@ -23,6 +23,7 @@ from ...extensions import db
 from ...types import UTCDateTime, utcnow
 from ...workflow import status_check
 from ..signing.models import SigningKey
+from ..transport.models import TransportWorker, Vehicle
 
 STATES = ("draft", "submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
           "refused", "treated", "cancelled")
@@ -142,11 +143,18 @@ class ManifestCarrier(db.Model):
     driver_name: Mapped[str] = mapped_column(String(100))
     driver_phone: Mapped[str] = mapped_column(String(30))
     escort_name: Mapped[str | None] = mapped_column(String(100))
+    # the carrier's records the leg names; the text columns above keep what was sealed (see transport/services)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("transport_workers.id"), index=True)
+    escort_id: Mapped[int | None] = mapped_column(ForeignKey("transport_workers.id"), index=True)
     took_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     manifest: Mapped[Manifest] = relationship(back_populates="carriers")
     organisation: Mapped[Organisation] = relationship()
+    vehicle: Mapped[Vehicle | None] = relationship()
+    driver: Mapped[TransportWorker | None] = relationship(foreign_keys=[driver_id])
+    escort: Mapped[TransportWorker | None] = relationship(foreign_keys=[escort_id])
 
 
 class ManifestLine(db.Model):
@@ -167,6 +175,9 @@ class ManifestLine(db.Model):
     quantity_g: Mapped[int] = mapped_column(Integer)  # shipped
     # R1–R15 / D1–D18 the receiver intends; must be within its licence scope for the code
     planned_method: Mapped[str | None] = mapped_column(String(4))
+    # GB 6944 class or division the generator declares for transport (3, 6.1, 9…); None when not declared,
+    # which the pick-up names instead of guessing it from the waste code
+    dangerous_goods_class: Mapped[str | None] = mapped_column(String(4))
     received_g: Mapped[int | None] = mapped_column(Integer)
     refused_g: Mapped[int | None] = mapped_column(Integer)
     refusal_reason: Mapped[str | None] = mapped_column(Text)

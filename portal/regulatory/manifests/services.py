@@ -25,6 +25,7 @@ from ..batches.services import BATCH, CONTAINER, container_by_code, parse_contai
 from ..catalogue import lookup_waste_code, normalise_code
 from ..ledger.services import append_event
 from ..licences.services import normalise_method, require_method_licensed
+from ..transport.services import leg_records, parse_dangerous_goods
 from .models import STATES, Manifest, ManifestCarrier, ManifestLine, ManifestNumberCounter
 
 MAX_SERIAL = 999_999
@@ -72,7 +73,8 @@ def manifest_content(manifest: Manifest) -> dict:
                    "waste_code": line.waste_code, "hazards": line.hazards, "form": line.form,
                    "packaging": line.packaging, "quantity_g": line.quantity_g,
                    # absent rather than null when no method was planned, so earlier seals still match
-                   **({"planned_method": line.planned_method} if line.planned_method else {})}
+                   **({"planned_method": line.planned_method} if line.planned_method else {}),
+                   **({"dangerous_goods_class": line.dangerous_goods_class} if line.dangerous_goods_class else {})}
                   for line in manifest.lines],
         **{name: _plain(getattr(manifest, name)) for name in MANIFEST_FIELDS},
     }
@@ -259,6 +261,7 @@ def _carriers(raw) -> list[ManifestCarrier]:
         values["vehicle_plate"] = values["vehicle_plate"].upper()[:20]
         values["driver_phone"] = values["driver_phone"][:30]
         values["escort_name"] = values["escort_name"] or None
+        values = leg_records(org, item, field, values)
         carriers.append(ManifestCarrier(position=position, organisation_id=org.id, organisation=org, **values))
     return carriers
 
@@ -294,6 +297,15 @@ def _planned_method(item: dict, position: int) -> str | None:
     if value is None or value == "":
         return None
     return normalise_method(value, f"lines[{position}].planned_method")
+
+
+def _dangerous_goods_class(item: dict, position: int) -> str | None:
+    """The GB 6944 class or division the generator declares for the line (one, or none)."""
+    classes = parse_dangerous_goods(item.get("dangerous_goods_class") or "",
+                                    f"lines[{position}].dangerous_goods_class")
+    if len(classes) > 1:
+        raise invalid(f"lines[{position}].dangerous_goods_class", _("Give one class or division per line."))
+    return classes[0] if classes else None
 
 
 def require_planned_methods(manifest: Manifest) -> None:
@@ -333,7 +345,8 @@ def _lines(raw, generator: Organisation, manifest_id: int | None) -> list[Manife
                                   container_id=getattr(container, "id", None), waste_code=batch.waste_code,
                                   waste_name=entry.description, hazards=batch.hazards, form=batch.form,
                                   packaging=container.packaging if container is not None else batch.packaging,
-                                  quantity_g=quantity, planned_method=_planned_method(item, position)))
+                                  quantity_g=quantity, planned_method=_planned_method(item, position),
+                                  dangerous_goods_class=_dangerous_goods_class(item, position)))
     return lines
 
 

@@ -14,7 +14,7 @@ from ...accounts.models import Role
 from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...types import utcnow
-from ...workflow import Transition, Workflow
+from ...workflow import Transition, Workflow, all_guards
 from ..signing.services import active_key
 from . import followups, steps
 from .alerts import check_weight
@@ -25,13 +25,16 @@ from .signatures import sign_step
 _REVISABLE_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received", "partly_received",
                      "refused", "treated")
 
+# taking the waste over: the scanned labels, then the vehicle's, driver's and carrier's documents
+_TAKE_OVER = all_guards(steps.guard_scan, steps.guard_carrier_documents)
+
 ROWS = [
     Transition("draft", "submit", "submitted", "generator", followups.guard_submit),
     Transition("draft", "cancel", "cancelled", "generator", steps.guard_cancel),
     Transition("submitted", "cancel", "cancelled", "generator", steps.guard_cancel),
-    Transition("submitted", "pick_up", "in_transit", "first_carrier", steps.guard_scan),
-    Transition("in_transit", "hand_over", "handed_over", "next_carrier", steps.guard_scan),
-    Transition("handed_over", "hand_over", "handed_over", "next_carrier", steps.guard_scan),
+    Transition("submitted", "pick_up", "in_transit", "first_carrier", _TAKE_OVER),
+    Transition("in_transit", "hand_over", "handed_over", "next_carrier", _TAKE_OVER),
+    Transition("handed_over", "hand_over", "handed_over", "next_carrier", _TAKE_OVER),
     Transition("in_transit", "deliver", "delivered", "last_carrier", steps.guard_scan),
     Transition("handed_over", "deliver", "delivered", "last_carrier", steps.guard_scan),
     Transition("delivered", "receive", steps.next_state_receive, "receiver", followups.guard_receive,

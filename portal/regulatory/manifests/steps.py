@@ -16,6 +16,7 @@ from ...errors import Conflict, DomainError
 from ...types import utcnow
 from ...workflow import SYSTEM, Transition, Workflow
 from ..licences.services import normalise_method, require_method_licensed, require_receipt
+from ..transport.services import require_leg_documents
 from . import services
 from .models import RECEIPT_OUTCOMES, REVISION_STATUSES, Manifest, ManifestRevision
 from .services import invalid
@@ -106,6 +107,14 @@ def effect_cancel(manifest: Manifest, actor, org, sealed: dict, now: datetime) -
 def guard_scan(manifest: Manifest, actor, org, fields: dict) -> dict:
     scan = services.check_scans(manifest, fields.get("scanned"))
     return {**scan, "place": _place(fields)}
+
+
+def guard_carrier_documents(manifest: Manifest, actor, org, fields: dict) -> dict:
+    """The leg taking the waste now — the first at pick-up, the next at take-over — must name a vehicle and a
+    driver of its carrier whose documents are valid today, under a licence covering the declared classes."""
+    leg = manifest.carriers[0] if manifest.state == "submitted" else manifest.next_carrier
+    classes = {line.position: line.dangerous_goods_class for line in manifest.lines}
+    return {"transport_documents": require_leg_documents(leg, china_today(), classes)}
 
 
 def effect_pick_up(manifest: Manifest, actor, org, sealed: dict, now: datetime) -> None:

@@ -17,6 +17,7 @@ from ...errors import DomainError, Forbidden, put_errors
 from ...extensions import db
 from ...jurisdiction import jurisdiction_code
 from ..licences.services import choose_receivers, normalise_method
+from ..transport.services import record_choices
 from . import followups, pdf, services, signatures, steps
 from .alerts import refusal_follow_up_due
 from .forms import (
@@ -166,9 +167,11 @@ def _manifest_form(org: Organisation, manifest: Manifest | None) -> ManifestForm
     transporters = db.session.scalars(select(Organisation).where(Organisation.is_transporter.is_(True),
                                                                  Organisation.status == "verified")
                                       .order_by(Organisation.name).limit(500))
+    transporters = list(transporters)
     carrier_choices = [(0, "—")] + [(o.id, o.name) for o in transporters]
+    records = record_choices(transporters)
     for entry in form.carriers.entries:
-        entry.form.organisation_id.choices = carrier_choices
+        _carrier_choices(entry.form, carrier_choices, records)
     sources = services.available_sources(org)
     on_manifest = list(manifest.lines) if manifest is not None else []
     batches = {b.id: b for b in sources} | {line.batch.id: line.batch for line in on_manifest}
@@ -182,12 +185,20 @@ def _manifest_form(org: Organisation, manifest: Manifest | None) -> ManifestForm
         form.planned_method.data = next((line.planned_method for line in on_manifest if line.planned_method), None)
         for entry, carrier in zip(form.carriers.entries, manifest.carriers, strict=False):
             entry.form.process(None, obj=carrier)
-            entry.form.organisation_id.choices = carrier_choices
+            _carrier_choices(entry.form, carrier_choices, records)
+        form.dangerous_goods_class.data = next(
+            (line.dangerous_goods_class for line in on_manifest if line.dangerous_goods_class), None)
     elif manifest is None and request.method == "GET":
         form.planned_pickup_on.data = form.planned_delivery_on.data = china_today()
         form.batches.data = [int(b) for b in request.args.getlist("batch", type=int)]
     _offer_receivers(form, batches)
     return form
+
+
+def _carrier_choices(leg_form, carriers: list, records: dict) -> None:
+    leg_form.organisation_id.choices = carriers
+    for name in ("vehicle_id", "driver_id", "escort_id"):
+        leg_form[name].choices = records[name]
 
 
 def _offer_receivers(form: ManifestForm, batches: dict) -> None:
@@ -216,10 +227,13 @@ def _offer_receivers(form: ManifestForm, batches: dict) -> None:
 def _form_values(form: ManifestForm) -> dict:
     carriers = [{"organisation_id": e.form.organisation_id.data, "vehicle_plate": e.form.vehicle_plate.data,
                  "driver_name": e.form.driver_name.data, "driver_phone": e.form.driver_phone.data,
-                 "escort_name": e.form.escort_name.data} for e in form.carriers.entries if e.form.organisation_id.data]
+                 "escort_name": e.form.escort_name.data, "vehicle_id": e.form.vehicle_id.data or None,
+                 "driver_id": e.form.driver_id.data or None, "escort_id": e.form.escort_id.data or None}
+                for e in form.carriers.entries if e.form.organisation_id.data]
     lines = [{"batch_id": b} for b in form.batches.data or []] + [{"container": c} for c in form.containers.data or []]
     method = (form.planned_method.data or "").strip() or None
-    lines = [{**line, "planned_method": method} for line in lines]
+    dg_class = (form.dangerous_goods_class.data or "").strip() or None
+    lines = [{**line, "planned_method": method, "dangerous_goods_class": dg_class} for line in lines]
     plan = {name: form[name].data for name in services.MANIFEST_FIELDS}
     return {"carriers": carriers, "lines": lines, **plan}
 

@@ -12,6 +12,7 @@ from portal.regulatory.manifests import services as manifests
 from portal.regulatory.manifests.states import apply_action
 from tests.regulatory.batches.helpers import make_batch, make_generator
 from tests.regulatory.manifests.conftest import record_licence
+from tests.regulatory.transport.helpers import make_fleet
 
 TONNE = 1_000_000
 PLATES = ("豫M12345", "豫M67890")
@@ -42,6 +43,8 @@ def build_chain(factory) -> Chain:
     driver1 = factory.member(carrier1, role=Role.DRIVER, name="赵一司机")
     carrier2 = factory.org(name="渑池县联运物流有限公司", district="411221", is_transporter=True)
     driver2 = factory.member(carrier2, role=Role.DRIVER, name="钱二司机")
+    make_fleet(factory, carrier1, plate=PLATES[0], driver=(DRIVERS[0], "13800000001"), escort=None)
+    make_fleet(factory, carrier2, plate=PLATES[1], driver=(DRIVERS[1], "13800000002"), escort=None)
     receiver_user = factory.user(name="孙三收货")
     receiver = factory.org(name="灵宝市危废处置有限公司", district="411282", admin=receiver_user, is_receiver=True)
     regulator = factory.regulator(jurisdiction="411282", name="李监管")

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.regulatory.batches.models import Batch
 from portal.regulatory.licences import services as licences
 from tests.regulatory.batches.helpers import make_batch, make_generator
+from tests.regulatory.transport.helpers import make_fleet
 
 TONNE = 1_000_000
 
@@ -76,6 +77,8 @@ def build_parties(factory) -> Parties:
     driver1 = factory.member(carrier1, role=Role.DRIVER)
     carrier2 = factory.org(name="渑池县联运物流有限公司", district="411221", is_transporter=True)
     driver2 = factory.member(carrier2, role=Role.DRIVER)
+    make_fleet(factory, carrier1, plate="豫M12345", driver=("张师傅", "13800000001"), escort="李押运")
+    make_fleet(factory, carrier2, plate="豫M67890", driver=("王师傅", "13800000002"), escort=None)
     receiver_user = factory.user()
     receiver = factory.org(name="灵宝市危废处置有限公司", district="411282", admin=receiver_user, is_receiver=True)
     regulator = factory.regulator(jurisdiction="411282")
