@@ -443,8 +443,9 @@ def printable(manifest_id: int):
 def _follow_up_choices(form: FollowUpForm, manifest: Manifest) -> None:
     transporters = db.session.scalars(select(Organisation).where(Organisation.is_transporter.is_(True),
                                                                  Organisation.status == "verified")
-                                      .order_by(Organisation.name).limit(500))
-    form.carrier.organisation_id.choices = [(0, "—")] + [(o.id, o.name) for o in transporters]
+                                      .order_by(Organisation.name).limit(500)).all()
+    _carrier_choices(form.carrier.form, [(0, "—")] + [(o.id, o.name) for o in transporters],
+                     record_choices(transporters))
     receivers = db.session.scalars(select(Organisation).where(
         Organisation.is_receiver.is_(True), Organisation.status == "verified",
         Organisation.id != manifest.receiver_org_id).order_by(Organisation.name).limit(500))
@@ -466,6 +467,7 @@ def follow_up(manifest_id: int):
     _follow_up_choices(form, manifest)
     if form.validate_on_submit():
         carrier = {name: form.carrier[name].data for name in ("organisation_id", *services.CARRIER_FIELDS)}
+        carrier |= {name: form.carrier[name].data or None for name in ("vehicle_id", "driver_id", "escort_id")}
         method = normalise_method(form.planned_method.data) if form.planned_method.data else None
         lines = ([{"line_id": line_id, "planned_method": method} for line_id in followups.awaiting_by_line(manifest)]
                  if method else None)
