@@ -522,14 +522,16 @@ def stock_query(*, organisation_id: int | None = None, site_id: int | None = Non
     """Stored containers grouped by site, facility and waste code: (site, facility, code, containers, grams)."""
     query = (select(Site.id.label("site_id"), Site.name.label("site_name"), Site.district_code,
                     StorageFacility.id.label("facility_id"), StorageFacility.name.label("facility_name"),
-                    StorageFacility.capacity_g, StorageFacility.organisation_id, Batch.waste_code,
+                    StorageFacility.capacity_unit, StorageFacility.capacity_g, StorageFacility.capacity_l,
+                    StorageFacility.organisation_id, Batch.waste_code,
                     func.count(Container.id).label("containers"), func.sum(Container.quantity_g).label("quantity_g"))
              .select_from(Container).join(Batch, Container.batch_id == Batch.id)
              .join(StorageFacility, Container.facility_id == StorageFacility.id)
              .join(Site, StorageFacility.site_id == Site.id)
              .where(Container.status == "stored")
              .group_by(Site.id, Site.name, Site.district_code, StorageFacility.id, StorageFacility.name,
-                       StorageFacility.capacity_g, StorageFacility.organisation_id, Batch.waste_code)
+                       StorageFacility.capacity_unit, StorageFacility.capacity_g, StorageFacility.capacity_l,
+                       StorageFacility.organisation_id, Batch.waste_code)
              .order_by(Site.name, StorageFacility.name, Batch.waste_code))
     if organisation_id is not None:
         query = query.where(StorageFacility.organisation_id == organisation_id)
