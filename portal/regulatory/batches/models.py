@@ -26,6 +26,11 @@ BATCH_STATUSES = ("open", "merged", "in_transit", "received", "treated", "closed
 CONTAINER_STATUSES = ("created", "stored", "retrieved", "merged", "in_transit", "received", "treated")
 
 
+def _generation_day(context) -> date:
+    """A batch written without a clock date starts its storage year on the day it was generated."""
+    return context.get_current_parameters()["generated_on"]
+
+
 class Site(db.Model):
     """A place of an organisation: where waste is generated, stored or treated."""
 
@@ -98,7 +103,7 @@ class Batch(db.Model):
     generated_on: Mapped[date] = mapped_column(Date, index=True)
     # The day the one-year storage clock starts: generated_on, or for a merged batch the oldest clock of
     # what went into it (the merge does not restart the year).
-    clock_from: Mapped[date] = mapped_column(Date, index=True)
+    clock_from: Mapped[date] = mapped_column(Date, index=True, default=_generation_day)
     volume_l: Mapped[int | None] = mapped_column(Integer)  # litres, when known; m³ capacities need it
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
