@@ -144,3 +144,14 @@ def test_facility_page_shows_use_and_the_oldest_waste(app, client, factory):
         other = make_generator(factory)
         other_facility = other.facility.id
     assert client.get(f"/facilities/{other_facility}").status_code == 404
+
+
+def test_facility_page_marks_ninety_percent(app, client, factory):
+    with app.app_context():
+        gen = make_generator(factory, capacity_g=1_000_000)
+        store_container(make_batch(gen, containers=1, quantity="950").containers[0], gen.facility, actor=gen.user)
+        db.session.commit()
+        user, facility_id = SimpleNamespace(id=gen.user.id), gen.facility.id
+    login(client, user)
+    page = client.get(f"/facilities/{facility_id}")
+    assert page.status_code == 200 and "0.95 t / 1 t" in page.text and "90 %" in page.text
