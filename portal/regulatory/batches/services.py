@@ -444,8 +444,8 @@ CONTAINER = Workflow("container", Container, CONTAINER_STATUSES, [
     *(Transition(state, "pick_up", "in_transit", SYSTEM) for state in _AT_HOLDER),
     Transition("in_transit", "receive", "received", SYSTEM),
     *(Transition(state, "treat", "treated", SYSTEM) for state in ("received", "stored", "retrieved")),
-], parties={"owner": _keeper, "keeper": _keeper, "holder": _holder}, label=_l("container"),
-    refusals={"owner": _l("Only members of the organisation may change this.")})
+], parties={"keeper": _keeper, "holder": _holder}, label=_l("container"),
+    refusals={"keeper": _l("Only members of the organisation keeping the container may change this.")})
 # A batch follows its containers: merged once all of them are, and along the manifests that carry them
 # (a batch split over several manifests may be in transit and received at once: it shows the latest step).
 BATCH = Workflow("batch", Batch, BATCH_STATUSES, [
