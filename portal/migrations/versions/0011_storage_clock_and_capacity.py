@@ -35,7 +35,7 @@ def upgrade():
         batch_op.alter_column('capacity_g', existing_type=sa.Integer(), nullable=True)
     with op.batch_alter_table('storage_facilities', schema=None) as batch_op:
         batch_op.alter_column('capacity_unit', existing_type=sa.String(length=2), server_default=None)
-        batch_op.create_check_constraint(op.f('ck_storage_facilities_capacity_unit_valid'),
+        batch_op.create_check_constraint(op.f('ck_storage_facilities_capacity_unit_known'),
                                          "capacity_unit IN ('t', 'm3')")
         batch_op.create_check_constraint(op.f('ck_storage_facilities_capacity_declared'),
                                          "(capacity_unit = 't' AND capacity_g IS NOT NULL) OR "
@@ -45,7 +45,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('storage_facilities', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_storage_facilities_capacity_declared'), type_='check')
-        batch_op.drop_constraint(op.f('ck_storage_facilities_capacity_unit_valid'), type_='check')
+        batch_op.drop_constraint(op.f('ck_storage_facilities_capacity_unit_known'), type_='check')
     # a volume-only facility has no mass capacity to fall back on: it keeps 0 g and must be declared again
     op.execute("UPDATE storage_facilities SET capacity_g = 0 WHERE capacity_g IS NULL")
     with op.batch_alter_table('storage_facilities', schema=None) as batch_op:

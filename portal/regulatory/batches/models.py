@@ -57,7 +57,8 @@ class StorageFacility(db.Model):
 
     __tablename__ = "storage_facilities"
     __table_args__ = (
-        status_check(CAPACITY_UNITS, "capacity_unit"),
+        # a unit, not a status: no workflow walks it, so its check is not named like a status column's
+        CheckConstraint(f"capacity_unit IN ({', '.join(repr(u) for u in CAPACITY_UNITS)})", name="capacity_unit_known"),
         CheckConstraint("(capacity_unit = 't' AND capacity_g IS NOT NULL) OR "
                         "(capacity_unit = 'm3' AND capacity_l IS NOT NULL)", name="capacity_declared"),
     )
