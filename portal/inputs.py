@@ -97,6 +97,11 @@ def quantity_range(minimum=0) -> NumberRange:
     return NumberRange(min=minimum, max=MAX_QUANTITY, message=_l("Enter a quantity from %(min)s to %(max)s."))
 
 
+def yuan_range() -> NumberRange:
+    """A price or amount typed in 元 (negative for a gate fee): what the fen columns can hold."""
+    return NumberRange(min=-MAX_FEN / 100, max=MAX_FEN / 100, message=_l("This amount is out of range."))
+
+
 def fen_range() -> NumberRange:
     """A price or amount in fen, negative for a gate fee."""
     return NumberRange(min=-MAX_FEN, max=MAX_FEN, message=_l("This amount is out of range."))

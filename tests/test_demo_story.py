@@ -6,11 +6,13 @@ from sqlalchemy import func, select
 from participation.demo import REPORTS
 from participation.reports.models import Moderation, Report, Status
 from portal.accounts import services as accounts
+from portal.clock import china_today
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from portal.extensions import db
 from portal.regulatory.alerts.models import Alert
 from portal.regulatory.alerts.services import alerts_visible_to
-from portal.regulatory.batches.models import Batch, Container
+from portal.regulatory.batches import storage
+from portal.regulatory.batches.models import Batch, Container, StorageFacility
 from portal.regulatory.declarations.models import Declaration
 from portal.regulatory.demo import BATCHES, GENERATOR, first_container_code
 from portal.regulatory.licences.services import check_receipt
@@ -100,10 +102,13 @@ def test_the_storage_alert_appears_after_the_scan(app):
         seed_demo()
         db.session.commit()
     runner = app.test_cli_runner()
-    assert "hazardous_storage_over_one_year: 1" in runner.invoke(args=["alerts", "scan"]).output
+    assert "hazardous_storage_over_one_year: 2" in runner.invoke(args=["alerts", "scan"]).output
     with app.app_context():
-        alert = db.session.scalar(select(Alert).where(Alert.kind == "storage_over_year"))
+        alert, rags = db.session.scalars(select(Alert).where(Alert.kind == "storage_over_year").order_by(Alert.id))
         assert alert.params["waste_code"] == "321-032-48" and alert.params["since"] == "2025-08-07"
+        # the merged rags keep the older batch's year, and were never put into storage
+        assert rags.params["waste_code"] == "900-041-49" and rags.params["since"] == "2025-08-27"
+        assert rags.params["facility"] == ""
         assert alert.district_code == "411282"  # the Lingbao regulator's inbox has it
         lingbao = accounts.find_user("regulator.lingbao@demo.wufei.cn")
         assert alert.id in db.session.scalars(alerts_visible_to(lingbao).with_only_columns(Alert.id)).all()
@@ -176,3 +181,16 @@ def test_demo_manifests_are_signed_with_real_keys_one_of_them_rotated(seeded):
     assert sorted(k.status for k in keys) == ["active", "retired"]
     pickup_then, pickup_now = treated.signatures[1], in_transit.signatures[1]
     assert pickup_then.signing_key.status == "retired" and pickup_now.signing_key.status == "active"
+
+
+def test_the_storage_places_show_capacity_and_the_receivers_own_clock(seeded):
+    facilities = {f.name: f for f in db.session.scalars(select(StorageFacility))}
+    tank = storage.facility_usage(facilities["废液储罐（2 m³）"])
+    assert (tank.unit, tank.used, tank.declared) == ("m3", 1800, 2000)
+    cabinet = facilities["废油桶暂存柜（1 t）"]
+    near = {a.object_id: a.params["percent"] for a in db.session.scalars(
+        select(Alert).where(Alert.kind == "facility_near_capacity"))}
+    assert near == {cabinet.id: 95, facilities["废液储罐（2 m³）"].id: 90}  # both raised at intake
+    store = facilities["入场待检暂存库"]
+    [clock] = {(c.started_on, c.received) for c in map(storage.clock_of, storage.stored_in(store))}
+    assert clock == (china_today(), True) and store.organisation_id == demo_org("hw_facility").id

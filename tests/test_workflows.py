@@ -124,7 +124,7 @@ def build_report(app, factory):
 def build_container(app, factory):
     gen = make_generator(factory)
     batch = make_batch(gen)
-    return batch.containers[0], {"owner": (gen.user, gen.org), "holder": (gen.user, gen.org)}
+    return batch.containers[0], {"keeper": (gen.user, gen.org), "holder": (gen.user, gen.org)}
 
 
 def build_batch(app, factory):

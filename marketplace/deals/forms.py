@@ -5,14 +5,14 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.inputs import PlanDateRange, fen_range, quantity_range
+from portal.inputs import PlanDateRange, quantity_range, yuan_range
+from portal.units import parse_price_per_t
 
 UNIT_CHOICES = [("t", _l("t")), ("kg", _l("kg"))]
 PARTY_CHOICES = [("buyer", _l("The buyer")), ("seller", _l("The seller"))]
@@ -25,9 +25,9 @@ DEAL_STATUS_LABELS = {"accepted": _l("Accepted"), "in_progress": _l("In progress
 class OfferForm(FlaskForm):
     quantity = DecimalField(_l("Quantity"), places=3, validators=[InputRequired(), quantity_range()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
-    price = IntegerField(_l("Price per unit (fen; negative = the seller pays you a gate fee)"),
-                         validators=[InputRequired(), fen_range()])
-    price_unit = SelectField(_l("Price per"), choices=UNIT_CHOICES)
+    price = DecimalField(_l("Price in 元 (negative = the seller pays you a gate fee)"), places=2,
+                         validators=[InputRequired(), yuan_range()])
+    price_unit = SelectField(_l("Price per"), choices=UNIT_CHOICES, default="t")
     currency = SelectField(_l("Currency"), choices=[("CNY", "CNY")])
     # hazardous waste only: the buyer's licensed R/D methods for the code (offer_method_choices)
     planned_method = SelectField(_l("Planned treatment method"), choices=[], validate_choice=False,
@@ -40,7 +40,9 @@ class OfferForm(FlaskForm):
     note = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
 
     def to_input(self) -> dict:
-        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        """The service's input: the price typed in 元 per price unit, as fen per that unit."""
+        data = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        return {**data, "price": parse_price_per_t(data["price"])}
 
     def offer_methods(self, listing, buyer, methods: list[str] | None) -> None:
         """Offer the buyer's licensed methods for a hazardous listing's code; general waste has no method."""

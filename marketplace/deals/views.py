@@ -11,6 +11,7 @@ from portal import auth
 from portal.errors import DomainError, NotFound, put_errors
 from portal.extensions import db
 from portal.types import utcnow
+from portal.units import fen_to_yuan
 
 from ..listings.models import UNITS, Demand, Listing
 from ..listings.services import require_edit_demand, require_edit_listing, require_view_listing
@@ -80,7 +81,7 @@ def offer_new(listing_id: int):
     form.offer_methods(listing, org, services.buyer_methods(listing, org))
     if request.method == "GET":
         form.unit.data, form.price_unit.data = listing.unit, listing.price_unit or listing.unit
-        form.price.data = listing.price_fen
+        form.price.data = fen_to_yuan(listing.price_fen)  # 元 per the listing's price unit
     sent, status = _send(form, lambda data: services.make_offer(listing, org, current_user, data),
                          _("Your offer has been sent."))
     if sent:
@@ -115,7 +116,7 @@ def offer_counter(offer_id: int):
         for name in ("price_unit", "delivery_from", "delivery_until", "transport_by", "transport_paid_by",
                      *(("planned_method",) if "planned_method" in form else ())):
             form[name].data = getattr(offer, name)
-        form.price.data = offer.price_fen  # the form's "price" is the column price_fen
+        form.price.data = fen_to_yuan(offer.price_fen)  # 元 per the offer's price unit
         form.unit.data = offer.listing.unit
         form.quantity.data = Decimal(offer.quantity_g) / UNITS[offer.listing.unit]
     sent, status = _send(form, lambda data: services.counter_offer(offer, current_user, org, data),

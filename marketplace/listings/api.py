@@ -87,7 +87,7 @@ class ListingInput(Input):
     supply: Literal[SUPPLY] | None = None
     monthly: Amount | None = None
     duration_months: int | None = Field(None, ge=1, le=600)
-    price: Fen | None = None
+    price: Fen | None = Field(None, description="fen per price_unit (integer fen; negative = gate fee; null = negotiable); the API prices in the quantity's unit, the pages per tonne")
     currency: Literal[CURRENCIES] | None = None
     district: str = Field(max_length=12)
     site_id: Id | None = None
@@ -112,7 +112,7 @@ class ListingPatch(Input):
     supply: Literal[SUPPLY] | None = None
     monthly: Amount | None = None
     duration_months: int | None = Field(None, ge=1, le=600)
-    price: Fen | None = None
+    price: Fen | None = Field(None, description="fen per price_unit (integer fen; negative = gate fee; null = negotiable); the API prices in the quantity's unit, the pages per tonne")
     currency: Literal[CURRENCIES] | None = None
     district: str | None = Field(None, max_length=12)
     site_id: Id | None = None
@@ -151,8 +151,8 @@ class DemandOut(Output):
     categories: list[str] | None
     streams: list[str] | None
     quantity_kg: str | None
-    price_min: int | None
-    price_max: int | None
+    price_min: int | None = Field(description="fen per tonne")
+    price_max: int | None = Field(description="fen per tonne")
     currency: str | None
     district: str | None
     radius_km: int | None
@@ -173,7 +173,7 @@ class DemandInput(Input):
     quantity: Amount | None = None
     unit: Unit | None = None
     price_min: Fen | None = Field(None, description="fen per tonne")
-    price_max: Fen | None = None
+    price_max: Fen | None = Field(None, description="fen per tonne")
     currency: Literal[CURRENCIES] | None = None
     district: str | None = Field(None, max_length=12)
     lat: Coordinate | None = None

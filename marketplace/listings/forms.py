@@ -5,7 +5,8 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.inputs import PlanDateRange, fen_range, quantity_range
+from portal.inputs import PlanDateRange, quantity_range, yuan_range
+from portal.units import parse_price_per_t
 
 FORM_CHOICES = [("solid", _l("Solid")), ("semi_solid", _l("Semi-solid")), ("liquid", _l("Liquid")),
                 ("sludge", _l("Sludge")), ("powder", _l("Powder")), ("gas", _l("Gas"))]
@@ -34,8 +35,8 @@ class ListingForm(FlaskForm):
     supply = SelectField(_l("Supply"), choices=SUPPLY_CHOICES)
     monthly = DecimalField(_l("Amount per month"), places=3, validators=[Optional(), quantity_range()])
     duration_months = IntegerField(_l("Duration (months)"), validators=[Optional(), NumberRange(min=1, max=120)])
-    price = IntegerField(_l("Price per unit (fen; negative = you pay a gate fee; empty = negotiable)"),
-                         validators=[Optional(), fen_range()])
+    price = DecimalField(_l("Price (元 per t; negative = you pay a gate fee; empty = negotiable)"), places=2,
+                         validators=[Optional(), yuan_range()])
     currency = SelectField(_l("Currency"), choices=[("CNY", "CNY")])
     site_id = SelectField(_l("Site"), validators=[Optional()])
     district = SelectField(_l("District"), validators=[DataRequired()])
@@ -56,7 +57,8 @@ class ListingForm(FlaskForm):
         return {"title": self.title.data, "description": self.description.data, "waste_code": self.waste_code.data,
                 "stream": self.stream.data, "form": self.form.data, "quantity": self.quantity.data,
                 "unit": self.unit.data, "supply": self.supply.data, "monthly": self.monthly.data,
-                "duration_months": self.duration_months.data, "price": self.price.data,
+                "duration_months": self.duration_months.data, "price_unit": "t",
+                "price": parse_price_per_t(self.price.data),
                 "currency": self.currency.data if self.price.data is not None else None,
                 "site_id": self.site_id.data or None, "district": self.district.data, "lat": self.lat.data,
                 "lon": self.lon.data, "valid_from": self.valid_from.data, "valid_until": self.valid_until.data,
@@ -69,8 +71,8 @@ class DemandForm(FlaskForm):
     waste_codes = StringField(_l("Waste codes (comma-separated)"), validators=[Optional(), Length(max=500)])
     categories = StringField(_l("Categories, e.g. HW08, SW02 (comma-separated)"), validators=[Optional(), Length(max=200)])
     quantity = DecimalField(_l("Quantity wanted (t)"), places=3, validators=[Optional(), quantity_range()])
-    price_min = IntegerField(_l("Lowest price (fen per t)"), validators=[Optional(), fen_range()])
-    price_max = IntegerField(_l("Highest price (fen per t)"), validators=[Optional(), fen_range()])
+    price_min = DecimalField(_l("Lowest price (元 per t)"), places=2, validators=[Optional(), yuan_range()])
+    price_max = DecimalField(_l("Highest price (元 per t)"), places=2, validators=[Optional(), yuan_range()])
     district = SelectField(_l("District"), validators=[Optional()])
     radius_km = IntegerField(_l("Collection radius (km)"), validators=[Optional(), NumberRange(min=1, max=2000)])
     valid_until = DateField(_l("Valid until"), validators=[Optional(), PlanDateRange()])
@@ -79,7 +81,8 @@ class DemandForm(FlaskForm):
         priced = self.price_min.data is not None or self.price_max.data is not None
         return {"title": self.title.data, "description": self.description.data,
                 "waste_codes": self.waste_codes.data, "categories": self.categories.data, "unit": "t",
-                "quantity": self.quantity.data, "price_min": self.price_min.data, "price_max": self.price_max.data,
+                "quantity": self.quantity.data, "price_min": parse_price_per_t(self.price_min.data, "price_min"),
+                "price_max": parse_price_per_t(self.price_max.data, "price_max"),
                 "currency": "CNY" if priced else None, "district": self.district.data or None,
                 "radius_km": self.radius_km.data, "valid_until": self.valid_until.data}
 

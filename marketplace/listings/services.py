@@ -267,6 +267,11 @@ def clean_listing_input(data: dict, org: Organisation) -> dict:
         elif duration is not None and not 1 <= duration <= 120:
             errors.add("duration_months", _("Between 1 and 120 months."))
     price, currency = _price(data, errors)
+    # the forms price per tonne whatever the quantity's unit; the API may keep pricing in its quantity's unit
+    price_unit = data.get("price_unit") or unit
+    if price_unit not in UNITS:
+        errors.add("price_unit", _("The unit is t or kg."))
+        price_unit = unit
     site = _site(data, org, errors)
     district = _district(data.get("district") or (site.district_code if site else None), errors)
     lat, lon = _coordinates(data, errors)
@@ -282,7 +287,7 @@ def clean_listing_input(data: dict, org: Organisation) -> dict:
         quality = {}
     errors.raise_if_any()
     values.update(form=form, unit=unit, supply=supply, quantity_g=quantity_g, monthly_g=monthly_g,
-                  duration_months=duration, price_fen=price, price_unit=unit, currency=currency or "CNY",
+                  duration_months=duration, price_fen=price, price_unit=price_unit, currency=currency or "CNY",
                   site_id=site.id if site else None, district_code=district, lat=lat, lon=lon,
                   valid_from=valid_from, valid_until=valid_until,
                   quality={str(k)[:60]: str(v)[:200] for k, v in quality.items()})
@@ -356,7 +361,7 @@ def _as_input(listing: Listing) -> dict:
         "stream": listing.stream, "form": listing.form, "unit": listing.unit, "supply": listing.supply,
         "quantity": Decimal(listing.quantity_g) / per_unit,
         "monthly": Decimal(listing.monthly_g) / per_unit if listing.monthly_g else None,
-        "duration_months": listing.duration_months, "price": listing.price_fen,
+        "duration_months": listing.duration_months, "price": listing.price_fen, "price_unit": listing.price_unit,
         "currency": listing.currency if listing.price_fen is not None else None,
         "district": listing.district_code, "lat": listing.lat, "lon": listing.lon, "site_id": listing.site_id,
         "valid_from": listing.valid_from, "valid_until": listing.valid_until, "quality": listing.quality,

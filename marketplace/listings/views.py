@@ -21,9 +21,10 @@ from portal import auth
 from portal.accounts.forms import county_choices
 from portal.errors import DomainError, put_errors
 from portal.extensions import db
+from portal.units import fen_to_yuan, per_t
 
 from ..search.backends import search
-from ..search.params import FACETS, Geo, parse_filters, parse_geo, parse_query, parse_sort
+from ..search.params import FACETS, Geo, from_people_units, parse_filters, parse_geo, parse_query, parse_sort
 from . import services
 from .files import REPORT_MIMETYPES, clean_lab_report, clean_photo, upload_dir
 from .forms import (
@@ -71,7 +72,7 @@ def browse():
     error, result, query = None, None, parse_query(request.args)
     try:
         geo = parse_geo(request.args)
-        filters, sort = parse_filters(request.args), parse_sort(request.args, geo)
+        filters, sort = parse_filters(from_people_units(request.args)), parse_sort(request.args, geo)
         page = max(1, min(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 500))
         result = search(query, filters, sort, page, page_size, _viewer_point(geo))
     except DomainError as exc:
@@ -147,8 +148,10 @@ def _listing_form(org, listing: Listing | None = None) -> ListingForm:
     if listing is not None and request.method == "GET":
         data = services._as_input(listing)
         for name in ("title", "description", "waste_code", "stream", "form", "unit", "supply", "duration_months",
-                     "price", "district", "lat", "lon", "valid_from", "valid_until"):
+                     "district", "lat", "lon", "valid_from", "valid_until"):
             form[name].data = data[name]
+        form.price.data = None if listing.price_fen is None else fen_to_yuan(per_t(listing.price_fen,
+                                                                                   listing.price_unit))
         form.quantity.data, form.monthly.data = data["quantity"], data["monthly"]
         form.site_id.data = str(listing.site_id) if listing.site_id else ""
         form.quality.data = "\n".join(f"{k}: {v}" for k, v in (listing.quality or {}).items())
@@ -229,7 +232,7 @@ def demand_form(demand_id: int | None = None):
         form.title.data, form.description.data = demand.title, demand.description
         form.waste_codes.data, form.categories.data = ", ".join(demand.waste_codes), ", ".join(demand.categories)
         form.quantity.data = None if demand.quantity_g is None else Decimal(_amount(demand.quantity_g, "t"))
-        form.price_min.data, form.price_max.data = demand.price_min_fen, demand.price_max_fen
+        form.price_min.data, form.price_max.data = fen_to_yuan(demand.price_min_fen), fen_to_yuan(demand.price_max_fen)
         form.district.data, form.radius_km.data = demand.district_code or "", demand.radius_km
         form.valid_until.data = demand.valid_until
     if form.validate_on_submit():
@@ -279,7 +282,7 @@ def save_search():
     if not form.validate_on_submit():
         abort(400)
     args = MultiDict(request.form)
-    filters = parse_filters(args).to_json()
+    filters = parse_filters(from_people_units(args)).to_json()
     services.save_search(current_user, form.name.data, parse_query(args)[:200], filters)
     db.session.commit()
     flash(_("Search saved: you will be told about new listings that match it."), "success")

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from portal.errors import DomainError
+from portal.units import parse_mass, parse_price_per_t
 
 from ..listings.models import FORMS, LISTING_STATUSES, STREAMS
 
@@ -153,6 +155,28 @@ def parse_filters(args, *, allow_status: bool = False) -> Filters:
     if filters.price_min is not None and filters.price_max is not None and filters.price_min > filters.price_max:
         _bad("price_max", _("The maximum price is below the minimum."))
     return filters
+
+
+# The search page asks in the units people use; the API keeps its documented integer units.
+PEOPLE_UNITS = {"price_min_yuan": "price_min", "price_max_yuan": "price_max", "tonnes_min": "quantity_min",
+                "tonnes_max": "quantity_max"}
+
+
+def from_people_units(args) -> MultiDict:
+    """The search page's arguments (prices in 元 per t, quantities in t) as the API's: price_min/max in fen per
+    tonne, quantity_min/max in kg. The page's own names win over API names given alongside."""
+    out = MultiDict(args)
+    for name, api_name in PEOPLE_UNITS.items():
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = (parse_price_per_t(raw, name) if api_name.startswith("price")
+                     else Decimal(parse_mass(raw, "t", name)) / 1000)
+        except DomainError as exc:
+            _bad(name, exc.fields.get(name, exc.message))
+        out.setlist(api_name, [str(value)])
+    return out
 
 
 def parse_geo(args) -> Geo | None:

@@ -11,7 +11,11 @@ The story, dated from ANCHOR (1 October 2026) so that it reads the same whenever
 - 0.8 t of waste mineral oil (900-249-08) from 24 September is on the road under a second manifest;
 - 1.2 t of arsenic residue (321-032-48) has been in storage since August 2025 (the storage alert, raised by
   `wufei alerts scan`);
-- the smelter's September declaration waits as a draft.
+- the smelter's September declaration waits as a draft;
+- the storage clock and capacities (seed_storage_clock_and_capacity): used rags merged from an old and a new
+  batch keep the old batch's year and were never put into storage (the scan raises the over-year alert); a
+  2 m³ waste-oil tank holds batches with a recorded volume; a 1 t drum cabinet filled to 95 % raised the 90 %
+  alert at intake; 0.6 t of waste oil received by 豫西环保 sits in its own store with a clock from receipt.
 Manifest steps carry the time they are signed (the state machine stamps them), so the two manifests are
 dated on the day of seeding, after the batches and their storage.
 
@@ -174,6 +178,8 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
     for is_new in seed_refusals(users, orgs, sites, stored_in):
         tally("manifests", is_new)
     counts.update(seed_general_waste_demo(users, orgs))
+    for name, is_new in seed_storage_clock_and_capacity(users, orgs, sites):
+        tally(name, is_new)
     db.session.flush()
     return counts
 
@@ -380,3 +386,95 @@ def _ensure_partly_refused(batch: Batch, orgs: dict, users: dict) -> bool:
     apply_action(manifest, "receive", users[RECEIVER_LOGIN], orgs[RECEIVER], reason="部分吨袋破损，含液体渗出。",
                  lines=[{"position": 0, "received_g": PARTLY_ACCEPTED_G, "refused_g": shipped - PARTLY_ACCEPTED_G}])
     return True
+
+
+# --- the storage clock and declared capacities ---------------------------------------------------
+
+RAGS_OLD = BatchSpec("rags_old", "900-041-49", "0.3", 1, "solid", "编织袋", "含油抹布、手套", "矿物油",
+                     ANCHOR - timedelta(days=400), 9, 0)
+RAGS_NEW = BatchSpec("rags_new", "900-041-49", "0.2", 1, "solid", "编织袋", "含油抹布、手套", "矿物油",
+                     ANCHOR - timedelta(days=30), 9, 0)
+TANK_OIL = BatchSpec("tank_oil", "900-249-08", "1.7", 2, "liquid", "储罐", "废切削液、废乳化液", "石油烃",
+                     ANCHOR - timedelta(days=14), 8, 9)
+TANK_OIL_M3 = "1.8"
+CABINET_OIL = BatchSpec("cabinet_oil", "900-249-08", "0.95", 5, "liquid", "200 L 闭口铁桶", "废润滑油", "石油烃",
+                        ANCHOR - timedelta(days=10), 8, 10)
+RECEIVED_OIL = BatchSpec("received_oil", "900-249-08", "0.6", 3, "liquid", "200 L 闭口铁桶", "废液压油", "石油烃",
+                         ANCHOR - timedelta(days=5), 8, 9)
+TANK = ("废液储罐（2 m³）", "m3", 2000)  # name, unit, litres
+CABINET = ("废油桶暂存柜（1 t）", "t", TONNE)  # name, unit, grams
+RECEIVER_STORE = "入场待检暂存库"
+
+
+def _ensure_capacity_facility(site: Site, actor: User, name: str, unit: str, amount: int) -> tuple[StorageFacility,
+                                                                                                  bool]:
+    facility = db.session.scalar(select(StorageFacility).where(StorageFacility.site_id == site.id,
+                                                               StorageFacility.name == name))
+    if facility is not None:
+        return facility, False
+    declared = {"capacity_g": amount} if unit == "t" else {"capacity_l": amount}
+    facility = batches.create_facility(site.organisation, actor, name=name, site_id=site.id, capacity_unit=unit,
+                                       streams="hazardous", hazardous_allowed=True, **declared)
+    db.session.flush()
+    return facility, True
+
+
+def _ensure_spec_batch(spec: BatchSpec, generator: Organisation, actor: User, site: Site,
+                       facility: StorageFacility | None, volume: str | None = None) -> tuple[Batch, bool]:
+    existing = batches.container_by_code(first_container_code(spec, generator))
+    if existing is not None:
+        return existing.batch, False
+    batch = batches.create_batch(
+        generator, actor, spec.waste_code, spec.quantity, "t", spec.form, spec.packaging,
+        main_components=spec.main_components, harmful_components=spec.harmful_components,
+        generated_on=spec.generated_on, site=site, containers=spec.containers, volume=volume,
+        occurred_at=at(spec.generated_on, spec.generated_hour))
+    db.session.flush()
+    for container in batch.containers if facility is not None else ():
+        batches.store_container(container, facility, actor=actor, occurred_at=at(spec.generated_on, spec.stored_hour))
+    return batch, True
+
+
+def _ensure_received_and_stored(batch: Batch, orgs: dict, users: dict) -> bool:
+    """The receiver takes the waste over and puts it into its own store: a new year from the receipt."""
+    if _on_a_manifest(batch):
+        return False
+    today, receiver = china_today(), orgs[RECEIVER]
+    manifest = _submitted_draft(batch, orgs, users, "single", "R9", planned_pickup_on=today,
+                                planned_delivery_on=today)
+    codes = _codes(batch)
+    apply_action(manifest, "pick_up", users[DRIVER_LOGIN], orgs[CARRIER], scanned=codes,
+                 place="灵宝豫金冶炼有限公司 危险废物贮存库")
+    apply_action(manifest, "deliver", users[DRIVER_LOGIN], orgs[CARRIER], scanned=codes,
+                 place="三门峡豫西环保科技有限公司 地磅房")
+    apply_action(manifest, "receive", users[RECEIVER_LOGIN], receiver, scanned=codes,
+                 lines=[{"position": 0, "received_g": batch.quantity_g, "refused_g": 0}])
+    store = db.session.scalar(select(StorageFacility).where(StorageFacility.organisation_id == receiver.id,
+                                                            StorageFacility.name == RECEIVER_STORE))
+    for container in batch.containers:
+        batches.store_container(container, store, actor=users[RECEIVER_LOGIN])
+    return True
+
+
+def seed_storage_clock_and_capacity(users: dict[str, User], orgs: dict[str, Organisation], sites: dict):
+    """Each state of the storage rules, as (counter name, created?) pairs for the seeding summary."""
+    smelter, generator = users[SMELTER_LOGIN], orgs[GENERATOR]
+    store_site = sites["smelter_store"]
+    tank, is_new = _ensure_capacity_facility(store_site, smelter, *TANK)
+    yield "storage_facilities", is_new
+    cabinet, is_new = _ensure_capacity_facility(store_site, smelter, *CABINET)
+    yield "storage_facilities", is_new
+    old, old_new = _ensure_spec_batch(RAGS_OLD, generator, smelter, sites["smelter_works"], None)
+    new, new_new = _ensure_spec_batch(RAGS_NEW, generator, smelter, sites["smelter_works"], None)
+    yield "batches", old_new
+    yield "batches", new_new
+    if old_new or new_new:
+        batches.merge_containers(generator, [*old.containers, *new.containers], actor=smelter,
+                                 site=sites["smelter_works"], packaging="吨袋",
+                                 occurred_at=at(ANCHOR - timedelta(days=1), 16))
+    yield "batches", old_new or new_new
+    yield "batches", _ensure_spec_batch(TANK_OIL, generator, smelter, store_site, tank, volume=TANK_OIL_M3)[1]
+    yield "batches", _ensure_spec_batch(CABINET_OIL, generator, smelter, store_site, cabinet)[1]
+    received, is_new = _ensure_spec_batch(RECEIVED_OIL, generator, smelter, sites["smelter_works"], None)
+    yield "batches", is_new
+    yield "manifests", _ensure_received_and_stored(received, orgs, users)

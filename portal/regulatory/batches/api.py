@@ -15,7 +15,7 @@ from ...errors import DomainError, NotFound
 from ...extensions import db
 from ...inputs import EventDate, Id
 from ..ledger.services import events_for, verify_batch
-from . import services
+from . import services, storage
 from .models import BATCH_STATUSES, CONTAINER_STATUSES, FORMS, UNITS, Batch
 
 ContainerCode = Annotated[str, Field(min_length=37, max_length=37, pattern=r"^[0-9A-Z]{37}$")]
@@ -52,6 +52,9 @@ class BatchOut(Output):
     main_components: str | None
     harmful_components: str | None
     generated_on: date
+    clock_from: date = Field(description="the day the one-year storage clock started: generation, or for a merged "
+                                         "batch the oldest day of what went into it")
+    volume_l: int | None = Field(description="volume in litres, when recorded")
     status: Literal[BATCH_STATUSES]
     created_at: datetime | None
     containers: list[ContainerOut]
@@ -103,6 +106,8 @@ class NewBatch(Input):
     harmful_components: str | None = Field(None, max_length=1000)
     generated_on: EventDate | None = Field(None, description="2000-01-01 up to today in China; default today")
     site_id: Id | None = None
+    volume_m3: Annotated[Decimal, Field(gt=0, le=10**9, max_digits=15, allow_inf_nan=False)] | None = Field(
+        None, description="the batch's volume in m³ (to the litre); needed to store it where capacity is in m³")
     containers: Annotated[int, Field(ge=1, le=999)] | Annotated[list[ContainerQuantity], Field(
         min_length=1, max_length=999)] = Field(1, description=(
             "a number of containers, or the quantity of each in the batch's unit"))
@@ -138,7 +143,8 @@ def batch_json(b: Batch) -> dict:
             "site_id": b.site_id, "waste_code": b.waste_code, "stream": b.stream, "quantity_g": b.quantity_g,
             "unit": b.unit_label, "form": b.form, "packaging": b.packaging, "hazards": b.hazard_list,
             "main_components": b.main_components, "harmful_components": b.harmful_components,
-            "generated_on": _iso(b.generated_on), "status": b.status, "created_at": _iso(b.created_at),
+            "generated_on": _iso(b.generated_on), "clock_from": _iso(b.clock_from), "volume_l": b.volume_l,
+            "status": b.status, "created_at": _iso(b.created_at),
             "containers": [container_json(c) for c in b.containers],
             "ledger": {"head_seq": b.ledger_head_seq, "head_hash": b.ledger_head_hash}}
 
@@ -203,6 +209,7 @@ def create_batch(body: NewBatch):
         org, current_user, body.waste_code, str(body.quantity), body.unit, body.form, body.packaging,
         main_components=body.main_components, harmful_components=body.harmful_components,
         generated_on=body.generated_on, site=body.site_id,
+        volume=str(body.volume_m3) if body.volume_m3 is not None else None,
         containers=body.containers if isinstance(body.containers, int) else [str(q) for q in body.containers])
     db.session.commit()
     return jsonify(batch_json(batch)), 201
@@ -245,10 +252,11 @@ def storage_move(body: StorageMove):
     org = _acting_org()
     code = body.container.upper()
     parts = services.parse_container_code(code)
-    if parts["uscc"] != org.uscc:
+    container = services.container_by_code(code)
+    # a receiver moves the containers it received: their codes carry the producer's credit code
+    if parts["uscc"] != org.uscc and (container is None or storage.keeper_id(container) != org.id):
         message = _("The container code does not carry your organisation's credit code.")
         raise DomainError(message, fields={"container": message})
-    container = services.container_by_code(code)
     if container is None:
         message = _("No container has this code.")
         raise DomainError(message, fields={"container": message}, code="not_found", status=404)

@@ -21,6 +21,7 @@ KINDS = [("generation", _l("Generation point")), ("storage", _l("Storage")), ("t
 FORM_CHOICES = [("solid", _l("Solid")), ("semi_solid", _l("Semi-solid")), ("liquid", _l("Liquid")),
                 ("gas", _l("Gas"))]
 UNIT_CHOICES = [("kg", _l("kg")), ("t", _l("t")), ("g", _l("g"))]
+CAPACITY_UNIT_CHOICES = [("t", _l("t")), ("m3", _l("m³"))]
 STREAM_CHOICES = [("hazardous", _l("Hazardous waste")), ("industrial", _l("General industrial solid waste")),
                   ("medical", _l("Medical waste")), ("construction", _l("Construction waste")),
                   ("household", _l("Household waste")), ("agricultural", _l("Agricultural waste"))]
@@ -49,7 +50,8 @@ class SiteForm(FlaskForm):
 class FacilityForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     site_id = SelectField(_l("Site"), coerce=int, validators=[DataRequired()])
-    capacity = DecimalField(_l("Capacity (kg)"), places=3, validators=[DataRequired(), quantity_range(0.001)])
+    capacity = DecimalField(_l("Declared capacity"), places=6, validators=[DataRequired(), quantity_range(0.000001)])
+    capacity_unit = SelectField(_l("Capacity unit"), choices=CAPACITY_UNIT_CHOICES, default="t")
     streams = SelectMultipleField(_l("Waste streams"), choices=STREAM_CHOICES, validators=[DataRequired()])
     hazardous_allowed = BooleanField(_l("Hazardous waste may be stored here"), default=True)
 
@@ -63,6 +65,7 @@ class BatchForm(FlaskForm):
     main_components = TextAreaField(_l("Main components"), validators=[Optional(), Length(max=1000)])
     harmful_components = TextAreaField(_l("Harmful components"), validators=[Optional(), Length(max=1000)])
     generated_on = DateField(_l("Generation date"), validators=[DataRequired(), EventDateRange()])
+    volume = DecimalField(_l("Volume (m³)"), places=3, validators=[Optional(), quantity_range(0.001)])
     site_id = SelectField(_l("Site"), coerce=int, validators=[Optional()])
     containers = IntegerField(_l("Number of containers"), default=1,
                               validators=[DataRequired(), NumberRange(min=1, max=999)])

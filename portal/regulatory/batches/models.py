@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...accounts.models import Organisation
@@ -15,6 +15,8 @@ SITE_KINDS = ("generation", "storage", "treatment")
 STREAMS = ("hazardous", "industrial", "medical", "construction", "household", "agricultural")
 FORMS = ("solid", "semi_solid", "liquid", "gas")
 UNITS = ("t", "kg", "g")
+# A storage place declares its capacity either as a mass (t, held in grams) or as a volume (m³, held in litres).
+CAPACITY_UNITS = ("t", "m3")
 
 # A batch is 'open' while its containers are at the producer; 'merged' once all of them went into a
 # collector's batch; later issues move it on (in_transit, received, treated).
@@ -22,6 +24,11 @@ BATCH_STATUSES = ("open", "merged", "in_transit", "received", "treated", "closed
 # A container is 'created' (not stored), 'stored' (facility_id set), 'retrieved' (out of storage again),
 # 'merged' (consumed into another batch) or further along its transfer.
 CONTAINER_STATUSES = ("created", "stored", "retrieved", "merged", "in_transit", "received", "treated")
+
+
+def _generation_day(context) -> date:
+    """A batch written without a clock date starts its storage year on the day it was generated."""
+    return context.get_current_parameters()["generated_on"]
 
 
 class Site(db.Model):
@@ -45,15 +52,24 @@ class Site(db.Model):
 
 
 class StorageFacility(db.Model):
-    """A 贮存设施 on a site, with a capacity in grams and the waste streams it may hold."""
+    """A 贮存设施 on a site, with its declared capacity (in t, held as grams, or in m³, held as litres) and the
+    waste streams it may hold."""
 
     __tablename__ = "storage_facilities"
+    __table_args__ = (
+        # a unit, not a status: no workflow walks it, so its check is not named like a status column's
+        CheckConstraint(f"capacity_unit IN ({', '.join(repr(u) for u in CAPACITY_UNITS)})", name="capacity_unit_known"),
+        CheckConstraint("(capacity_unit = 't' AND capacity_g IS NOT NULL) OR "
+                        "(capacity_unit = 'm3' AND capacity_l IS NOT NULL)", name="capacity_declared"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    capacity_g: Mapped[int] = mapped_column(Integer)
+    capacity_unit: Mapped[str] = mapped_column(String(2), default="t")
+    capacity_g: Mapped[int | None] = mapped_column(Integer)
+    capacity_l: Mapped[int | None] = mapped_column(Integer)
     streams: Mapped[str] = mapped_column(String(200), default="hazardous")  # comma list of STREAMS
     hazardous_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -86,6 +102,10 @@ class Batch(db.Model):
     main_components: Mapped[str | None] = mapped_column(Text)
     harmful_components: Mapped[str | None] = mapped_column(Text)
     generated_on: Mapped[date] = mapped_column(Date, index=True)
+    # The day the one-year storage clock starts: generated_on, or for a merged batch the oldest clock of
+    # what went into it (the merge does not restart the year).
+    clock_from: Mapped[date] = mapped_column(Date, index=True, default=_generation_day)
+    volume_l: Mapped[int | None] = mapped_column(Integer)  # litres, when known; m³ capacities need it
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ledger_head_seq: Mapped[int] = mapped_column(Integer, default=0)

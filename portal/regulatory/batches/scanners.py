@@ -1,92 +1,69 @@
-"""Storage alerts: hazardous waste stored longer than a year, facilities over capacity."""
-from datetime import datetime
-from decimal import Decimal
+"""Storage alerts: hazardous waste kept longer than a year, storage places at 90 % of their capacity."""
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from ...accounts.models import Organisation
+from ...clock import china_date
 from ...extensions import db
-from ..alerts.models import Alert
 from ..alerts.services import N_, raise_alert, register_scanner
-from ..ledger.models import LedgerEvent
 from .models import Batch, Container, Site, StorageFacility
-from .services import facility_stock_g
+from .storage import KEPT_STATUSES, clock_of, follow_capacity, keeper_id
 
 OVER_YEAR = "storage_over_year"
-OVER_CAPACITY = "facility_over_capacity"
 
-
-def one_year_before(now: datetime) -> datetime:
-    try:
-        return now.replace(year=now.year - 1)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year - 1, day=28)
+# Which message: where the container is and whose clock runs.
+MESSAGES = {
+    "stored": N_("Hazardous waste %(waste_code)s in container %(code)s has been kept since %(since)s, more than "
+                 "one year (now stored in %(facility)s)."),
+    "unstored": N_("Hazardous waste %(waste_code)s in container %(code)s has been kept since %(since)s, more than "
+                   "one year, without being put into storage."),
+    "received": N_("Hazardous waste %(waste_code)s in container %(code)s was received on %(since)s and has been "
+                   "kept by its receiver for more than one year."),
+}
 
 
 @register_scanner
 def hazardous_storage_over_one_year(now: datetime) -> int:
-    """One alert per container still stored more than a year after its last 'stored' event."""
-    stored_at = func.max(LedgerEvent.occurred_at)
-    rows = db.session.execute(
-        select(Container, stored_at.label("stored_at"))
-        .join(Batch, Container.batch_id == Batch.id)
-        .join(LedgerEvent, (LedgerEvent.container_id == Container.id) & (LedgerEvent.event_type == "stored"))
-        .where(Container.status == "stored", Batch.stream == "hazardous")
-        .group_by(Container.id)
-        .having(stored_at <= one_year_before(now))).all()
+    """One alert per container kept more than a year after its clock started (generation, the oldest date of a
+    merge, or its receipt), stored or not; the receiver's clock is a finding of its own."""
+    today = china_date(now)
+    # a year is at least 365 days, and a receipt only ever starts a later clock than the batch's:
+    # the batch's clock is a safe first filter
+    candidates = list(db.session.scalars(
+        select(Container).join(Batch, Container.batch_id == Batch.id)
+        .where(Container.status.in_(KEPT_STATUSES), Batch.stream == "hazardous",
+               Batch.clock_from < today - timedelta(days=365))
+        .options(joinedload(Container.batch), joinedload(Container.facility).joinedload(StorageFacility.site))
+        .order_by(Container.id)))
     raised = 0
-    for container, since in rows:
-        batch, facility = container.batch, container.facility
-        since = since if since.tzinfo else since.replace(tzinfo=now.tzinfo)
-        alert = raise_alert(
-            OVER_YEAR, f"{OVER_YEAR}:container:{container.id}", severity="critical",
-            organisation=batch.organisation, district_code=facility.site.district_code if facility else None,
-            object_type="container", object_id=container.id,
-            message_key=N_("Hazardous waste %(waste_code)s in container %(code)s has been stored in %(facility)s "
-                           "since %(since)s, more than one year."),
-            params={"code": container.code, "waste_code": batch.waste_code, "since": since.date().isoformat(),
-                    "facility": facility.name if facility else ""})
-        raised += alert is not None
+    for container in candidates:
+        clock = clock_of(container)
+        if clock.due_on >= today:  # a year old today is not yet more than a year
+            continue
+        raised += _raise_over_year(container, clock) is not None
     return raised
 
 
-def _last_capacity_alert(facility_id: int) -> Alert | None:
-    return db.session.scalar(select(Alert).where(Alert.kind == OVER_CAPACITY, Alert.object_type == "facility",
-                                                 Alert.object_id == facility_id)
-                             .order_by(Alert.id.desc()).limit(1))
-
-
-def _kg(grams: int) -> str:
-    return f"{(Decimal(grams) / 1000).normalize():f}"
+def _raise_over_year(container: Container, clock):
+    batch, facility = container.batch, container.facility
+    keeper = db.session.get(Organisation, keeper_id(container)) if clock.received else batch.organisation
+    key = f"{OVER_YEAR}:container:{container.id}"
+    if clock.received:
+        key += f":received:{keeper.id}"
+    where = "received" if clock.received else ("stored" if facility is not None else "unstored")
+    district = facility.site.district_code if facility is not None else (
+        batch.site.district_code if batch.site is not None and not clock.received else keeper.district_code)
+    return raise_alert(
+        OVER_YEAR, key, severity="critical", organisation=keeper, district_code=district,
+        object_type="container", object_id=container.id, message_key=MESSAGES[where],
+        params={"code": container.code, "waste_code": batch.waste_code, "since": clock.started_on.isoformat(),
+                "due_on": clock.due_on.isoformat(), "facility": facility.name if facility else ""})
 
 
 @register_scanner
-def facility_over_capacity(now: datetime) -> int:
-    """One alert per episode in which a facility's stock exceeds its capacity. An episode ends when a scan
-    finds the stock back within capacity; the next excess is a new episode with a new dedup key."""
-    raised = 0
-    for facility in db.session.scalars(select(StorageFacility).join(Site)):
-        stock = facility_stock_g(facility.id)
-        last = _last_capacity_alert(facility.id)
-        episode_open = last is not None and not last.params.get("episode_ended_at")
-        if stock <= facility.capacity_g:
-            if episode_open:
-                last.params = {**last.params, "episode_ended_at": now.isoformat()}
-                flag_modified(last, "params")
-            continue
-        if episode_open:
-            continue
-        episode = (last.params.get("episode", 0) if last else 0) + 1
-        alert = raise_alert(
-            OVER_CAPACITY, f"{OVER_CAPACITY}:facility:{facility.id}:{episode}", severity="warning",
-            organisation=facility.organisation, district_code=facility.site.district_code,
-            object_type="facility", object_id=facility.id,
-            message_key=N_("Storage facility %(facility)s holds %(stock_kg)s kg, above its capacity of "
-                           "%(capacity_kg)s kg."),
-            params={"facility": facility.name, "episode": episode, "stock_g": stock,
-                    "stock_kg": _kg(stock), "capacity_kg": _kg(facility.capacity_g),
-                    "capacity_g": facility.capacity_g})
-        raised += alert is not None
-    return raised
-
-
+def facility_near_capacity(now: datetime) -> int:
+    """Catches crossings the intake did not see (a declared capacity lowered, stock corrected)."""
+    return sum(follow_capacity(facility, now) is not None
+               for facility in db.session.scalars(select(StorageFacility).join(Site)))

@@ -17,13 +17,16 @@ from ...clock import china_today
 from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
 from ...inputs import MAX_RECORD_GRAMS, event_date_error
+from ...types import utcnow
 from ...workflow import SYSTEM, Transition, Workflow
 from ..catalogue import normalise_code, require_waste_code
 from ..ledger.models import LedgerEvent
 from ..ledger.services import append_event
 from ..models import Division
+from . import storage
 from .models import (
     BATCH_STATUSES,
+    CAPACITY_UNITS,
     CONTAINER_STATUSES,
     FORMS,
     SITE_KINDS,
@@ -38,9 +41,10 @@ GRAMS_PER_UNIT = {"t": Decimal(1_000_000), "kg": Decimal(1000), "g": Decimal(1)}
 MAX_CONTAINERS = 999  # the HJ 1276 sequence has three digits
 _CODE = re.compile(r"^(?P<uscc>[0-9A-HJ-NPQRTUWXY]{18})(?P<waste>[0-9A-Z]{8})(?P<day>\d{8})(?P<seq>\d{3})$")
 SITE_FIELDS = ("name", "kind", "address", "district_code", "lat", "lon")
-FACILITY_FIELDS = ("name", "site_id", "capacity_g", "streams", "hazardous_allowed")
+FACILITY_FIELDS = ("name", "site_id", "capacity_unit", "capacity_g", "capacity_l", "streams", "hazardous_allowed")
 BATCH_FIELDS = ("waste_code", "quantity_g", "unit_label", "form", "packaging", "hazards", "generated_on", "site_id",
-                "status")
+                "status", "clock_from", "volume_l")
+LITRES_PER_M3 = Decimal(1000)
 
 
 def _invalid(field: str, message: str, code: str = "invalid"):
@@ -68,6 +72,25 @@ def to_grams(quantity, unit: str, field: str = "quantity") -> int:
     if grams > MAX_RECORD_GRAMS:
         raise _invalid(field, _("At most %(tonnes)s t in one record.", tonnes=MAX_RECORD_GRAMS // 1_000_000))
     return int(grams)
+
+
+def to_litres(volume, field: str = "volume") -> int:
+    """A volume in m³ to whole litres, exactly; refuses zero, negatives and anything finer than a litre."""
+    if isinstance(volume, float):
+        volume = repr(volume)
+    try:
+        litres = Decimal(str(volume).strip()) * LITRES_PER_M3
+    except (InvalidOperation, ValueError):
+        raise _invalid(field, _("Enter a number.")) from None
+    if not litres.is_finite():
+        raise _invalid(field, _("Enter a number."))
+    if litres <= 0:
+        raise _invalid(field, _("The volume must be greater than zero."))
+    if litres != litres.to_integral_value():
+        raise _invalid(field, _("The volume cannot be finer than one litre (0.001 m³)."))
+    if litres > MAX_RECORD_GRAMS:  # the same bound as masses: a 10⁹-litre record is a typing error
+        raise _invalid(field, _("The volume is too large for one record."))
+    return int(litres)
 
 
 # --- container codes (HJ 1276-2022 数字识别码) ----------------------------------------------------
@@ -213,10 +236,14 @@ def _facility_values(org_id: int, values: dict) -> dict:
         site = db.session.get(Site, out["site_id"] or 0)
         if site is None or site.organisation_id != org_id:
             raise _invalid("site_id", _("Choose one of your sites."))
-    if "capacity_g" in out:
-        if isinstance(out["capacity_g"], bool) or not isinstance(out["capacity_g"], int) or out["capacity_g"] <= 0:
+    if "capacity_unit" in out and out["capacity_unit"] not in CAPACITY_UNITS:
+        raise _invalid("capacity_unit", _("The capacity is declared in t or in m³."))
+    for name in ("capacity_g", "capacity_l"):
+        if out.get(name) is None:
+            continue
+        if isinstance(out[name], bool) or not isinstance(out[name], int) or out[name] <= 0:
             raise _invalid("capacity", _("The capacity must be greater than zero."))
-        if out["capacity_g"] > MAX_RECORD_GRAMS:
+        if out[name] > MAX_RECORD_GRAMS:
             raise _invalid("capacity", _("At most %(tonnes)s t in one record.", tonnes=MAX_RECORD_GRAMS // 1_000_000))
     if "streams" in out:
         streams = out["streams"] if isinstance(out["streams"], list | tuple) else (out["streams"] or "").split(",")
@@ -227,11 +254,22 @@ def _facility_values(org_id: int, values: dict) -> dict:
     return out
 
 
+def _declared_capacity(values: dict) -> dict:
+    """Keep the capacity of the declared unit only: t → capacity_g, m³ → capacity_l."""
+    unit = values.get("capacity_unit", "t")
+    kept = "capacity_g" if unit == "t" else "capacity_l"
+    if values.get(kept) in (None, ""):
+        raise _invalid("capacity", _("Declare the capacity in the unit you chose."))
+    dropped = "capacity_l" if unit == "t" else "capacity_g"
+    return {**values, dropped: None}
+
+
 def create_facility(org: Organisation, actor, **values) -> StorageFacility:
     require_member_of(actor, org.id, org.district_code)
-    for required in ("name", "site_id", "capacity_g"):
+    for required in ("name", "site_id"):
         if values.get(required) in (None, ""):
-            raise _invalid("capacity" if required == "capacity_g" else required, _("This field is required."))
+            raise _invalid(required, _("This field is required."))
+    values = _declared_capacity({"capacity_unit": "t", **values})
     data = _facility_values(org.id, {"streams": "hazardous", "hazardous_allowed": True, **values})
     facility = StorageFacility(organisation_id=org.id, **data)
     db.session.add(facility)
@@ -243,6 +281,9 @@ def create_facility(org: Organisation, actor, **values) -> StorageFacility:
 def update_facility(facility: StorageFacility, actor, **values) -> StorageFacility:
     require_member_of(actor, facility.organisation_id, facility.site.district_code)
     before = audit.snapshot(facility, FACILITY_FIELDS)
+    if {"capacity_unit", "capacity_g", "capacity_l"} & set(values):
+        values = _declared_capacity({"capacity_unit": facility.capacity_unit, "capacity_g": facility.capacity_g,
+                                     "capacity_l": facility.capacity_l, **values})
     for name, value in _facility_values(facility.organisation_id, values).items():
         setattr(facility, name, value)
     audit.record("storage_facility.update", facility, before=before,
@@ -323,7 +364,7 @@ def _place(site: Site | None, org: Organisation) -> dict:
 def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str, form: str, packaging: str,
                  main_components: str | None = None, harmful_components: str | None = None,
                  generated_on: date | None = None, site=None, containers=1,
-                 occurred_at: datetime | None = None) -> Batch:
+                 occurred_at: datetime | None = None, volume=None) -> Batch:
     """Register a batch, pack it into containers with their HJ 1276 codes, and open its ledger chain.
     occurred_at records a batch entered after the fact at the time it was generated (default: now)."""
     require_member_of(actor, org.id, org.district_code)
@@ -342,18 +383,20 @@ def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str,
         raise _invalid("packaging", _("This field is required."))
     site = _site_of(org, site)
     quantities = _container_quantities(quantity_g, containers, unit)
+    volume_l = to_litres(volume, field="volume_m3") if volume not in (None, "") else None
     batch = Batch(organisation=org, site=site, waste_code_id=entry.id, waste_code=entry.code,
                   stream="hazardous" if entry.hazardous else "industrial", quantity_g=quantity_g, unit_label=unit,
                   form=form, packaging=packaging.strip(), hazards=",".join(entry.hazards),
                   main_components=(main_components or "").strip() or None,
                   harmful_components=(harmful_components or "").strip() or None, generated_on=generated_on,
-                  status="open")
+                  clock_from=generated_on, volume_l=volume_l, status="open")
     db.session.add(batch)
     db.session.flush()
     place = _place(site, org)
     append_event(batch, "generated", actor=actor, organisation=org, quantity_g=quantity_g, occurred_at=occurred_at,
                  **place, data={"waste_code": entry.code, "form": form, "packaging": batch.packaging, "unit": unit,
-                                "site_id": getattr(site, "id", None), "generated_on": generated_on.isoformat()})
+                                "site_id": getattr(site, "id", None), "generated_on": generated_on.isoformat(),
+                                **({"volume_l": volume_l} if volume_l is not None else {})})
     for grams in quantities:
         container = _add_container(batch, org.uscc, grams, batch.packaging)
         append_event(batch, "split", actor=actor, organisation=org, container=container, quantity_g=grams,
@@ -364,8 +407,9 @@ def create_batch(org: Organisation, actor, waste_code: str, quantity, unit: str,
 
 # --- storage -----------------------------------------------------------------------------------
 
-def _owner(container: Container, actor, _org) -> bool:
-    return is_member(actor, container.batch.organisation_id)
+def _keeper(container: Container, actor, _org) -> bool:
+    """A member of the organisation keeping the container: its producer, or the receiver that received it."""
+    return is_member(actor, storage.keeper_id(container))
 
 
 def _holder(container: Container, actor, org) -> bool:
@@ -375,12 +419,13 @@ def _holder(container: Container, actor, org) -> bool:
 
 def _storable(container: Container, _actor, _org, fields: dict) -> None:
     facility, batch = fields["facility"], container.batch
-    if facility.organisation_id != batch.organisation_id:
+    if facility.organisation_id != storage.keeper_id(container):
         raise _invalid("facility", _("Choose one of your storage facilities."))
     if batch.is_hazardous and not facility.hazardous_allowed:
         raise _invalid("facility", _("This facility may not store hazardous waste."))
     if not batch.is_hazardous and batch.stream not in facility.stream_list:
         raise _invalid("facility", _("This facility may not store this waste stream."))
+    storage.require_room(facility, container)
 
 
 def _in_facility(container: Container, _actor, _org, fields: dict) -> None:
@@ -391,20 +436,21 @@ def _in_facility(container: Container, _actor, _org, fields: dict) -> None:
 _AT_HOLDER = ("created", "stored", "retrieved", "received")
 # A container's custody as data: its holder stores, retrieves and merges it; the manifest's steps move it
 # (SYSTEM rows: picked up → in transit, received, treated).
+# A receiver stores what it received in its own facilities (its own clock runs from the receipt) and treats it
+# from storage or after taking it out again.
 CONTAINER = Workflow("container", Container, CONTAINER_STATUSES, [
-    Transition("created", "store", "stored", "owner", _storable),
-    Transition("retrieved", "store", "stored", "owner", _storable),
-    Transition("stored", "retrieve", "retrieved", "owner", _in_facility),
+    *(Transition(state, "store", "stored", "keeper", _storable) for state in ("created", "retrieved", "received")),
+    Transition("stored", "retrieve", "retrieved", "keeper", _in_facility),
     *(Transition(state, "merge", "merged", "holder") for state in ("created", "retrieved", "received")),
     *(Transition(state, "pick_up", "in_transit", SYSTEM) for state in _AT_HOLDER),
     Transition("in_transit", "receive", "received", SYSTEM),
-    Transition("received", "treat", "treated", SYSTEM),
+    *(Transition(state, "treat", "treated", SYSTEM) for state in ("received", "stored", "retrieved")),
     # refused waste returned to its producer: back at its premises, out of storage until it stores it again
     Transition("in_transit", "take_back", "retrieved", SYSTEM),
     # …or forwarded to another receiver: it leaves the refusing receiver's gate still in transit
     Transition("in_transit", "pick_up", "in_transit", SYSTEM),
-], parties={"owner": _owner, "holder": _holder}, label=_l("container"),
-    refusals={"owner": _l("Only members of the organisation may change this.")})
+], parties={"keeper": _keeper, "holder": _holder}, label=_l("container"),
+    refusals={"keeper": _l("Only members of the organisation keeping the container may change this.")})
 # A batch follows its containers: merged once all of them are, and along the manifests that carry them
 # (a batch split over several manifests may be in transit and received at once: it shows the latest step).
 BATCH = Workflow("batch", Batch, BATCH_STATUSES, [
@@ -416,10 +462,14 @@ BATCH = Workflow("batch", Batch, BATCH_STATUSES, [
 ], parties={}, label=_l("batch"))
 
 
-def _require_container_writer(actor, container: Container) -> Batch:
-    batch = container.batch
-    require_member_of(actor, batch.organisation_id, batch_district(batch))
-    return batch
+def _require_keeper(actor, container: Container) -> int:
+    """The keeping organisation's id, when the actor is one of its members (403 for other viewers, else 404)."""
+    keeper = storage.keeper_id(container)
+    if keeper == container.batch.organisation_id:
+        require_member_of(actor, keeper, batch_district(container.batch))
+    elif not is_member(actor, keeper):
+        raise NotFound(_("Not found."))
+    return keeper
 
 
 def _facility_place(facility: StorageFacility) -> dict:
@@ -429,24 +479,32 @@ def _facility_place(facility: StorageFacility) -> dict:
 
 def store_container(container: Container, facility: StorageFacility, *, actor,
                     occurred_at: datetime | None = None) -> LedgerEvent:
-    """入库: put a container into one of its producer's (or holder's) storage facilities."""
-    batch = _require_container_writer(actor, container)
+    """入库: put a container into one of its keeper's storage facilities (its producer's, or the facility of the
+    receiver that received it), within the facility's declared capacity."""
+    keeper = _require_keeper(actor, container)
+    clock = storage.clock_of(container)
     CONTAINER.step(container, "store", actor, fields={"facility": facility}, values={"facility_id": facility.id},
-                   organisation_id=batch.organisation_id, audit_after={"facility_id": facility.id})
-    return append_event(batch, "stored", actor=actor, organisation=batch.organisation_id, container=container,
-                        quantity_g=container.quantity_g, occurred_at=occurred_at, **_facility_place(facility),
-                        data={"facility_id": facility.id, "site_id": facility.site_id, "container": container.code})
+                   organisation_id=keeper, audit_after={"facility_id": facility.id})
+    event = append_event(container.batch, "stored", actor=actor, organisation=keeper, container=container,
+                         quantity_g=container.quantity_g, occurred_at=occurred_at, **_facility_place(facility),
+                         data={"facility_id": facility.id, "site_id": facility.site_id, "container": container.code,
+                               "clock_from": clock.started_on.isoformat()})
+    storage.follow_capacity(facility, utcnow())
+    return event
 
 
 def retrieve_container(container: Container, facility: StorageFacility, *, actor,
                        occurred_at: datetime | None = None) -> LedgerEvent:
-    """出库: take a container out of the facility that holds it."""
-    batch = _require_container_writer(actor, container)
+    """出库: take a container out of the facility that holds it. The storage clock keeps running."""
+    keeper = _require_keeper(actor, container)
     CONTAINER.step(container, "retrieve", actor, fields={"facility": facility}, values={"facility_id": None},
-                   organisation_id=batch.organisation_id, audit_after={"facility_id": facility.id})
-    return append_event(batch, "retrieved", actor=actor, organisation=batch.organisation_id, container=container,
-                        quantity_g=container.quantity_g, occurred_at=occurred_at, **_facility_place(facility),
-                        data={"facility_id": facility.id, "site_id": facility.site_id, "container": container.code})
+                   organisation_id=keeper, audit_after={"facility_id": facility.id})
+    event = append_event(container.batch, "retrieved", actor=actor, organisation=keeper, container=container,
+                         quantity_g=container.quantity_g, occurred_at=occurred_at, **_facility_place(facility),
+                         data={"facility_id": facility.id, "site_id": facility.site_id, "container": container.code})
+    db.session.flush()
+    storage.follow_capacity(facility, utcnow())
+    return event
 
 
 def move_container(actor, code: str, facility_id, direction: str) -> LedgerEvent:
@@ -454,7 +512,9 @@ def move_container(actor, code: str, facility_id, direction: str) -> LedgerEvent
     if direction not in ("in", "out"):
         raise _invalid("direction", _("Direction must be in or out."))
     parse_container_code(code)
-    container = get_container(actor, code)
+    container = container_by_code(code)
+    if container is None:
+        raise NotFound(_("Not found."))
     try:
         facility = get_facility(actor, int(facility_id))
     except (TypeError, ValueError, NotFound):
@@ -468,14 +528,16 @@ def stock_query(*, organisation_id: int | None = None, site_id: int | None = Non
     """Stored containers grouped by site, facility and waste code: (site, facility, code, containers, grams)."""
     query = (select(Site.id.label("site_id"), Site.name.label("site_name"), Site.district_code,
                     StorageFacility.id.label("facility_id"), StorageFacility.name.label("facility_name"),
-                    StorageFacility.capacity_g, StorageFacility.organisation_id, Batch.waste_code,
+                    StorageFacility.capacity_unit, StorageFacility.capacity_g, StorageFacility.capacity_l,
+                    StorageFacility.organisation_id, Batch.waste_code,
                     func.count(Container.id).label("containers"), func.sum(Container.quantity_g).label("quantity_g"))
              .select_from(Container).join(Batch, Container.batch_id == Batch.id)
              .join(StorageFacility, Container.facility_id == StorageFacility.id)
              .join(Site, StorageFacility.site_id == Site.id)
              .where(Container.status == "stored")
              .group_by(Site.id, Site.name, Site.district_code, StorageFacility.id, StorageFacility.name,
-                       StorageFacility.capacity_g, StorageFacility.organisation_id, Batch.waste_code)
+                       StorageFacility.capacity_unit, StorageFacility.capacity_g, StorageFacility.capacity_l,
+                       StorageFacility.organisation_id, Batch.waste_code)
              .order_by(Site.name, StorageFacility.name, Batch.waste_code))
     if organisation_id is not None:
         query = query.where(StorageFacility.organisation_id == organisation_id)
@@ -497,13 +559,7 @@ def facility_stock_g(facility_id: int) -> int:
 
 def _held_by(container: Container, org: Organisation) -> bool:
     """A collector holds its own containers and those whose last custody event is its receipt."""
-    if container.batch.organisation_id == org.id:
-        return True
-    last = db.session.scalar(select(LedgerEvent).where(
-        LedgerEvent.container_id == container.id,
-        LedgerEvent.event_type.in_(("picked_up", "handed_over", "delivered", "received", "refused")))
-        .order_by(LedgerEvent.occurred_at.desc(), LedgerEvent.id.desc()).limit(1))
-    return last is not None and last.event_type == "received" and last.organisation_id == org.id
+    return container.batch.organisation_id == org.id or storage.keeper_id(container) == org.id
 
 
 def merge_containers(collector_org: Organisation, containers: list[Container], *, actor, site=None,
@@ -525,17 +581,22 @@ def merge_containers(collector_org: Organisation, containers: list[Container], *
     first = containers[0].batch
     site = _site_of(collector_org, site)
     total = sum(c.quantity_g for c in containers)
+    # the year is the waste's: the merged batch keeps the oldest clock of what went into it
+    clock_from = min(storage.clock_start(c) for c in containers)
+    volumes = [storage.container_volume_l(c) for c in containers]
     batch = Batch(organisation=collector_org, site=site, waste_code_id=first.waste_code_id,
                   waste_code=first.waste_code, stream=first.stream, quantity_g=total, unit_label=first.unit_label,
                   form=first.form, packaging=(packaging or first.packaging).strip(), hazards=first.hazards,
                   main_components=first.main_components, harmful_components=first.harmful_components,
-                  generated_on=china_today(), status="open")
+                  generated_on=china_today(), clock_from=clock_from,
+                  volume_l=sum(volumes) if None not in volumes else None, status="open")
     db.session.add(batch)
     db.session.flush()
     place = _place(site, collector_org)
     sources = [{"batch_id": c.batch_id, "container": c.code, "quantity_g": c.quantity_g} for c in containers]
     append_event(batch, "merged", actor=actor, organisation=collector_org, quantity_g=total, occurred_at=occurred_at,
-                 **place, data={"sources": sources, "waste_code": batch.waste_code})
+                 **place, data={"sources": sources, "waste_code": batch.waste_code,
+                                "clock_from": clock_from.isoformat()})
     merged = _add_container(batch, collector_org.uscc, total, batch.packaging)
     append_event(batch, "split", actor=actor, organisation=collector_org, container=merged, quantity_g=total,
                  occurred_at=occurred_at, **place, data={"container": merged.code, "from": "merge"})

@@ -14,7 +14,7 @@ from ...errors import DomainError, attempt, put_errors
 from ...extensions import db
 from ...jurisdiction import jurisdiction_code
 from ..ledger.services import events_for, verify_batch
-from . import services
+from . import services, storage
 from .forms import (
     CONTAINER_STATUS_LABELS,
     EVENT_LABELS,
@@ -33,8 +33,8 @@ from .models import Site, StorageFacility
 bp = Blueprint("batches", __name__)
 PER_PAGE = 25
 # service argument names → the form fields that show their errors
-FIELD_MAP = {"capacity": "capacity", "quantity": "quantity", "unit": "unit", "site": "site_id",
-             "container": "container", "containers": "containers"}
+FIELD_MAP = {"capacity": "capacity", "capacity_unit": "capacity_unit", "quantity": "quantity", "unit": "unit",
+             "site": "site_id", "container": "container", "containers": "containers", "volume_m3": "volume"}
 
 
 def _put_errors(form, exc: DomainError, default: str) -> None:
@@ -80,6 +80,19 @@ def event_label(event_type: str) -> str:
     return str(EVENT_LABELS.get(event_type, event_type))
 
 
+def declared_amount(facility: StorageFacility) -> Decimal:
+    """The declared capacity in its own unit: t for a mass, m³ for a volume."""
+    if facility.capacity_unit == "m3":
+        return Decimal(facility.capacity_l) / 1000
+    return Decimal(facility.capacity_g) / 1_000_000
+
+
+@bp.app_template_global("declared_capacity")
+def declared_capacity(unit: str, grams: int | None, litres: int | None) -> str:
+    amount = litres if unit == "m3" else grams
+    return "" if amount is None else storage.format_amount(unit, amount)
+
+
 @bp.app_template_global("form_label")
 def form_label(form: str) -> str:
     return str(dict(FORM_CHOICES).get(form, form))
@@ -99,8 +112,9 @@ def sites():
     org_id = None if _overseer() else getattr(auth.current_org(), "id", -1)
     query = services.sites_query(current_user, organisation_id=org_id, district=district)
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    stock = {row.facility_id: row.quantity_g for row in db.session.execute(
-        services.scoped_stock_query(current_user, organisation_id=org_id))}
+    stock = {}  # the stock rows are per waste code: a facility's stock is their sum
+    for row in db.session.execute(services.scoped_stock_query(current_user, organisation_id=org_id)):
+        stock[row.facility_id] = stock.get(row.facility_id, 0) + row.quantity_g
     return render_template("regulatory/batches/sites.html", page=page, overseer=_overseer(), district=district,
                            districts=_district_choices(), stock=stock)
 
@@ -156,15 +170,19 @@ def facility_form(facility_id: int | None = None):
     form.site_id.choices = [(s.id, s.name) for s in _own_sites(org)]
     if request.method == "GET":
         if facility is not None:
-            form.capacity.data = Decimal(facility.capacity_g) / 1000
+            form.capacity.data = declared_amount(facility)
+            form.capacity_unit.data = facility.capacity_unit
             form.streams.data = facility.stream_list
         elif request.args.get("site_id", type=int):
             form.site_id.data = request.args.get("site_id", type=int)
     if form.validate_on_submit():
         values = {"name": form.name.data, "site_id": form.site_id.data, "streams": form.streams.data,
-                  "hazardous_allowed": form.hazardous_allowed.data}
+                  "hazardous_allowed": form.hazardous_allowed.data, "capacity_unit": form.capacity_unit.data}
         try:
-            values["capacity_g"] = services.to_grams(form.capacity.data, "kg", field="capacity")
+            if form.capacity_unit.data == "m3":
+                values["capacity_l"] = services.to_litres(form.capacity.data, field="capacity")
+            else:
+                values["capacity_g"] = services.to_grams(form.capacity.data, "t", field="capacity")
             if facility is None:
                 services.create_facility(org, current_user, **values)
             else:
@@ -177,6 +195,18 @@ def facility_form(facility_id: int | None = None):
             _put_errors(form, exc, "name")
     return (render_template("regulatory/batches/facility_form.html", form=form, facility=facility),
             422 if form.errors else 200)
+
+
+@bp.get("/facilities/<int:facility_id>")
+@login_required
+def facility_detail(facility_id: int):
+    """What the facility holds against its declared capacity, and how long its oldest waste has been kept."""
+    facility = services.get_facility(current_user, facility_id)
+    containers = storage.stored_in(facility)
+    clocks = sorted((storage.clock_of(c) for c in containers), key=lambda c: (c.started_on, c.container.id))
+    return render_template("regulatory/batches/facility.html", facility=facility, clocks=clocks,
+                           usage=storage.facility_usage(facility), today=china_today(),
+                           may_change=auth.is_member(current_user, facility.organisation_id))
 
 
 # --- batches -----------------------------------------------------------------------------------
@@ -215,7 +245,7 @@ def batch_new():
                 org, current_user, form.waste_code.data, form.quantity.data, form.unit.data, form.form.data,
                 form.packaging.data, main_components=form.main_components.data,
                 harmful_components=form.harmful_components.data, generated_on=form.generated_on.data,
-                site=form.site_id.data or None, containers=form.containers.data)
+                site=form.site_id.data or None, containers=form.containers.data, volume=form.volume.data)
             db.session.commit()
             flash(_("The batch is registered with %(n)s containers.", n=len(batch.containers)), "success")
             return redirect(url_for("batches.batch_detail", batch_id=batch.id))

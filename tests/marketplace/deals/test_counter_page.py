@@ -16,9 +16,9 @@ def test_counter_offer_page_opens_with_the_offers_terms_and_sends(app, factory, 
     login(client, seller_user)
     page = client.get(f"/market/offers/{offer_id}/counter")
     assert page.status_code == 200
-    assert 'name="price"' in page.text and 'value="15000"' in page.text
+    assert 'name="price"' in page.text and 'value="150.00"' in page.text  # 元, not fen
     sent = client.post(f"/market/offers/{offer_id}/counter",
-                       data={"quantity": "3", "unit": "t", "price": "18000", "price_unit": "t", "currency": "CNY",
+                       data={"quantity": "3", "unit": "t", "price": "180", "price_unit": "t", "currency": "CNY",
                              "transport_by": "buyer", "transport_paid_by": "buyer"})
     assert sent.status_code == 302
     with app.app_context():

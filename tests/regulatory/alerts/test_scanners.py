@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from portal.clock import china_today
 from portal.extensions import db
 from portal.outbox import OutboxMessage
 from portal.regulatory.alerts.models import Alert
@@ -17,12 +18,12 @@ def _alerts(kind):
     return list(db.session.scalars(select(Alert).where(Alert.kind == kind).order_by(Alert.id)))
 
 
-def test_hazardous_waste_stored_over_a_year_raises_exactly_one_alert(app, ctx, factory):
+def test_hazardous_waste_kept_over_a_year_raises_exactly_one_alert(app, ctx, factory):
     gen = make_generator(factory)
-    batch = make_batch(gen, containers=2)
-    old, recent = batch.containers
-    services.store_container(old, gen.facility, actor=gen.user, occurred_at=utcnow() - timedelta(days=370))
-    services.store_container(recent, gen.facility, actor=gen.user, occurred_at=utcnow() - timedelta(days=300))
+    old = make_batch(gen, containers=1, generated_on=china_today() - timedelta(days=370)).containers[0]
+    recent = make_batch(gen, containers=1, generated_on=china_today() - timedelta(days=300)).containers[0]
+    services.store_container(old, gen.facility, actor=gen.user)
+    services.store_container(recent, gen.facility, actor=gen.user)
     db.session.commit()
     runner = app.test_cli_runner()
     for _ in range(3):
@@ -41,43 +42,41 @@ def test_hazardous_waste_stored_over_a_year_raises_exactly_one_alert(app, ctx, f
 
 def test_a_year_later_for_the_second_container_gives_its_own_alert(ctx, factory):
     gen = make_generator(factory)
-    batch = make_batch(gen, containers=2)
+    batch = make_batch(gen, containers=2, generated_on=china_today() - timedelta(days=300))
     for container in batch.containers:
-        services.store_container(container, gen.facility, actor=gen.user, occurred_at=utcnow() - timedelta(days=300))
+        services.store_container(container, gen.facility, actor=gen.user)
     db.session.commit()
     assert scan_all(utcnow())["hazardous_storage_over_one_year"] == 0
     assert scan_all(utcnow() + timedelta(days=70))["hazardous_storage_over_one_year"] == 2
     assert scan_all(utcnow() + timedelta(days=90))["hazardous_storage_over_one_year"] == 0
 
 
-def test_retrieved_container_raises_nothing(ctx, factory):
+def test_taking_waste_out_of_storage_does_not_stop_its_clock(ctx, factory):
     gen = make_generator(factory)
-    container = make_batch(gen, containers=1).containers[0]
-    services.store_container(container, gen.facility, actor=gen.user, occurred_at=utcnow() - timedelta(days=400))
+    container = make_batch(gen, containers=1, generated_on=china_today() - timedelta(days=400)).containers[0]
+    services.store_container(container, gen.facility, actor=gen.user)
     services.retrieve_container(container, gen.facility, actor=gen.user)
     db.session.commit()
-    assert scan_all()["hazardous_storage_over_one_year"] == 0
+    assert scan_all()["hazardous_storage_over_one_year"] == 1
 
 
-def test_over_capacity_alert_once_per_episode(ctx, factory):
-    gen = make_generator(factory, capacity_g=500_000)
-    first, second = make_batch(gen, containers=2, quantity="600").containers
+def test_ninety_percent_alert_once_per_crossing(ctx, factory):
+    gen = make_generator(factory, capacity_g=1_000_000)
+    first, second = make_batch(gen, containers=2, quantity="1000").containers
     services.store_container(first, gen.facility, actor=gen.user)
     db.session.commit()
-    assert scan_all()["facility_over_capacity"] == 0
+    assert _alerts("facility_near_capacity") == []
     services.store_container(second, gen.facility, actor=gen.user)
     db.session.commit()
-    assert scan_all()["facility_over_capacity"] == 1
-    assert scan_all()["facility_over_capacity"] == 0
+    assert len(_alerts("facility_near_capacity")) == 1
+    assert scan_all()["facility_near_capacity"] == 0
     services.retrieve_container(second, gen.facility, actor=gen.user)
     db.session.commit()
-    scan_all()
     services.store_container(second, gen.facility, actor=gen.user)
     db.session.commit()
-    assert scan_all()["facility_over_capacity"] == 1
-    alerts = _alerts("facility_over_capacity")
-    assert [a.params["episode"] for a in alerts] == [1, 2]
-    assert alerts[0].params["stock_kg"] == "600" and alerts[0].params["capacity_kg"] == "500"
+    alerts = _alerts("facility_near_capacity")
+    assert [a.params["crossing"] for a in alerts] == [1, 2]
+    assert alerts[0].params["used"] == "1 t" and alerts[0].params["declared"] == "1 t"
 
 
 def test_raise_alert_is_idempotent_per_dedup_key(ctx, factory):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.regulatory.batches.models import Batch, Container, Site
+from portal.regulatory.batches.models import Batch, Container, Site, StorageFacility
 from portal.regulatory.batches.services import store_container
 from tests.factories import login
 
@@ -113,3 +113,45 @@ def test_other_organisation_and_regulators_outside_the_jurisdiction_see_nothing(
     page = client.get("/batches?district=411282").get_data(as_text=True)
     assert f"/batches/{ids['batch']}" in page
     assert client.get("/batches/new").status_code == 403
+
+
+def test_facility_form_declares_capacity_in_tonnes_or_cubic_metres(app, client, factory):
+    ids = _setup(app, factory)
+    login(client, ids["user"])
+    base = {"name": "废液储罐", "site_id": str(ids["site"]), "streams": "hazardous", "hazardous_allowed": "y"}
+    assert client.post("/facilities/new", data={**base, "capacity": "2.5", "capacity_unit": "t"}).status_code == 302
+    assert client.post("/facilities/new", data={**base, "name": "储罐B", "capacity": "12",
+                                                "capacity_unit": "m3"}).status_code == 302
+    refused = client.post("/facilities/new", data={**base, "capacity": "0.0001", "capacity_unit": "m3"})
+    assert refused.status_code == 422 and 'class="error"' in refused.get_data(as_text=True)
+    with app.app_context():
+        rows = {f.name: (f.capacity_unit, f.capacity_g, f.capacity_l)
+                for f in db.session.scalars(select(StorageFacility))}
+    assert rows["废液储罐"] == ("t", 2_500_000, None) and rows["储罐B"] == ("m3", None, 12_000)
+    sites = client.get("/sites").get_data(as_text=True)
+    assert "2.5 t" in sites and "12 m³" in sites
+
+
+def test_facility_page_shows_use_and_the_oldest_waste(app, client, factory):
+    ids = _setup(app, factory)
+    login(client, ids["user"])
+    page = client.get(f"/facilities/{ids['facility']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "0.45 t / 5 t" in text and "(9 %)" in text  # one of two containers of a 900 kg batch, of 5 t
+    assert ids["codes"][0] in text and "365" in text  # generated today: the whole year left
+    with app.app_context():
+        other = make_generator(factory)
+        other_facility = other.facility.id
+    assert client.get(f"/facilities/{other_facility}").status_code == 404
+
+
+def test_facility_page_marks_ninety_percent(app, client, factory):
+    with app.app_context():
+        gen = make_generator(factory, capacity_g=1_000_000)
+        store_container(make_batch(gen, containers=1, quantity="950").containers[0], gen.facility, actor=gen.user)
+        db.session.commit()
+        user, facility_id = SimpleNamespace(id=gen.user.id), gen.facility.id
+    login(client, user)
+    page = client.get(f"/facilities/{facility_id}")
+    assert page.status_code == 200 and "0.95 t / 1 t" in page.text and "90 %" in page.text
