@@ -394,8 +394,10 @@ RAGS_OLD = BatchSpec("rags_old", "900-041-49", "0.3", 1, "solid", "编织袋", "
                      ANCHOR - timedelta(days=400), 9, 0)
 RAGS_NEW = BatchSpec("rags_new", "900-041-49", "0.2", 1, "solid", "编织袋", "含油抹布、手套", "矿物油",
                      ANCHOR - timedelta(days=30), 9, 0)
+# a demo batch is found again by its first container's code (producer, code, day, sequence 1): no two demo
+# batches of one code share a day
 TANK_OIL = BatchSpec("tank_oil", "900-249-08", "1.7", 2, "liquid", "储罐", "废切削液、废乳化液", "石油烃",
-                     ANCHOR - timedelta(days=14), 8, 9)
+                     ANCHOR - timedelta(days=15), 8, 9)
 TANK_OIL_M3 = "1.8"
 CABINET_OIL = BatchSpec("cabinet_oil", "900-249-08", "0.95", 5, "liquid", "200 L 闭口铁桶", "废润滑油", "石油烃",
                         ANCHOR - timedelta(days=10), 8, 10)
