@@ -24,7 +24,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_manifests_follows_manifest_id'), ['follows_manifest_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_manifests_follows_manifest_id_manifests'), 'manifests',
                                     ['follows_manifest_id'], ['id'])
-        batch_op.create_check_constraint('follow_up_kind_valid', "follow_up_kind IN ('return', 'forward')")
+        batch_op.create_check_constraint('follow_up_kind_known', "follow_up_kind IN ('return', 'forward')")
     with op.batch_alter_table('manifest_lines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('follows_line_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_manifest_lines_follows_line_id'), ['follows_line_id'], unique=False)
@@ -54,7 +54,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_manifest_lines_follows_line_id'))
         batch_op.drop_column('follows_line_id')
     with op.batch_alter_table('manifests', schema=None) as batch_op:
-        batch_op.drop_constraint('follow_up_kind_valid', type_='check')
+        batch_op.drop_constraint('follow_up_kind_known', type_='check')
         batch_op.drop_constraint(batch_op.f('fk_manifests_follows_manifest_id_manifests'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_manifests_follows_manifest_id'))
         batch_op.drop_column('follow_up_kind')

@@ -40,7 +40,7 @@ class Manifest(db.Model):
 
     __tablename__ = "manifests"
     __table_args__ = (status_check(STATES, "state"),
-                      CheckConstraint("follow_up_kind IN ('return', 'forward')", name="follow_up_kind_valid"))
+                      CheckConstraint("follow_up_kind IN ('return', 'forward')", name="follow_up_kind_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # YYYY + 41 + 12 + 6-digit serial, allocated at submission; drafts have none

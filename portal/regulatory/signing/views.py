@@ -45,9 +45,15 @@ def keys():
     else:
         rows = []
     manages = org is not None and auth.can_manage_org(current_user, org)
+    # one form per key, its fields prefixed with the key id, so that two forms on the page never share an id
+    revoke_forms = {key.key_id: RevokeForm(prefix=_prefix(key.key_id)) for key in rows} if manages else {}
     return render_template("regulatory/signing/keys.html", keys=rows, org=org, manages=manages,
-                           rotate_form=RotateForm(), revoke_form=RevokeForm(), status_labels=STATUS_LABELS,
+                           rotate_form=RotateForm(), revoke_forms=revoke_forms, status_labels=STATUS_LABELS,
                            regulating=_regulating())
+
+
+def _prefix(key_id: str) -> str:
+    return f"key-{key_id}"
 
 
 @bp.post("/rotate")
@@ -69,7 +75,7 @@ def revoke(key_id: str):
     if key is None:
         raise NotFound(_("No signing key has this id."))
     auth.require_manage_org(current_user, key.organisation)
-    form = RevokeForm()
+    form = RevokeForm(prefix=_prefix(key.key_id))
     if not form.validate_on_submit():
         flash(_("Say why the key is revoked."), "error")
         return redirect(url_for(".keys"), 303)

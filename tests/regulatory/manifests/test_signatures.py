@@ -1,6 +1,7 @@
 """Real signatures: each step signed with the acting organisation's key, verifiable offline from the export and
 the published keys; keys rotated and revoked without invalidating earlier signatures."""
 import json
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -246,13 +247,20 @@ def test_the_organisation_admin_rotates_and_revokes_on_the_keys_page(app, page_p
     assert client.post("/signing-keys/rotate").status_code == 303
     with app.app_context():
         key_id = signing.current_key(p.receiver.id).key_id
-    assert client.post(f"/signing-keys/{key_id}/revoke", data={"reason": "", "revoked_at": ""}).status_code == 303
+    assert client.post(f"/signing-keys/{key_id}/revoke", data={f"key-{key_id}-reason": "", f"key-{key_id}-revoked_at": ""}).status_code == 303
     with app.app_context():
         assert signing.current_key(p.receiver.id).key_id == key_id  # no reason, nothing revoked
-    client.post(f"/signing-keys/{key_id}/revoke", data={"reason": "服务器更换", "revoked_at": ""})
+    client.post(f"/signing-keys/{key_id}/revoke", data={f"key-{key_id}-reason": "服务器更换", f"key-{key_id}-revoked_at": ""})
     with app.app_context():
         key = signing.key_by_id(key_id)
         assert key.status == "revoked" and key.revocation_reason == "服务器更换"
         assert signing.current_key(p.receiver.id) is None
     login(client, p.driver1)  # a driver of another organisation may not revoke it
-    assert client.post(f"/signing-keys/{key_id}/revoke", data={"reason": "x"}).status_code in (403, 404)
+    assert client.post(f"/signing-keys/{key_id}/revoke", data={f"key-{key_id}-reason": "x"}).status_code in (403, 404)
+    login(client, p.receiver_user)
+    client.post("/signing-keys/rotate")
+    client.post("/signing-keys/rotate")
+    page = client.get("/signing-keys/").text
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len([i for i in ids if i.startswith("key-")]) == 2 * 2  # reason and time of two revocable keys
+    assert len(ids) == len(set(ids))
