@@ -86,6 +86,7 @@ def _import_models() -> None:
     from .regulatory.licences import models as licences_models  # noqa: F401
     from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
     from .regulatory.manifests import models as manifests_models  # noqa: F401
+    from .regulatory.transfers import models as transfers_models  # noqa: F401
     from .regulatory.weighing import models as weighing_models  # noqa: F401
 
 
@@ -110,12 +111,13 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.manifests import api as _manifests_api  # noqa: F401
     from .regulatory.manifests.views import bp as manifests
     from .regulatory.register import bp as register
+    from .regulatory.transfers.views import bp as transfers
     from .regulatory.views import bp as regulatory
     from .regulatory.weighing import api as _weighing_api  # noqa: F401
     from .regulatory.weighing.views import bp as weighing
     from .views import bp as core
 
-    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations):
+    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations, transfers):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     for area in FEATURE_AREAS:

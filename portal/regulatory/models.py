@@ -27,6 +27,16 @@ class Division(db.Model):
         return self.code == jurisdiction_code() or self.code == district_code
 
 
+def division_path(code: str | None) -> list[Division]:
+    """The division and its ancestors, outermost first: 河南省 / 三门峡市 / 灵宝市."""
+    path: list[Division] = []
+    division = db.session.get(Division, code) if code else None
+    while division is not None and len(path) < 5:
+        path.insert(0, division)
+        division = db.session.get(Division, division.parent_code) if division.parent_code else None
+    return path
+
+
 def jurisdiction_districts():
     """A query of the county-level units of the configured city, in code order."""
     return select(Division).where(Division.level == "county", Division.parent_code == jurisdiction_code()) \

@@ -15,6 +15,7 @@ from ...extensions import db
 from ...inputs import EventDate, Id, PlanDate, RecordGrams
 from . import services
 from .models import STATES
+from .services import CROSSINGS
 from .states import ACTIONS, allowed_actions, apply_action
 
 Text = Annotated[str, Field(max_length=1000)]
@@ -73,6 +74,12 @@ class RevisionOut(Output):
     proposed_by: int | None
 
 
+class TransferApprovalRef(Output):
+    id: int
+    number: str
+    approving_authority: str
+
+
 class ManifestOut(Output):
     id: int
     number: str | None = Field(pattern=r"^\d{14}$")
@@ -103,6 +110,8 @@ class ManifestOut(Output):
     received_at: datetime | None
     treated_at: datetime | None
     cancelled_at: datetime | None
+    transfer_approval: TransferApprovalRef | None = Field(
+        None, description="The cross-province transfer approval the manifest draws on (receiver in another province)")
     # one manifest (not in lists)
     allowed_actions: list[str] | None = None
     signatures: list[SignatureOut] | None = None
@@ -183,6 +192,8 @@ class ManifestQuery(PageQuery):
     party: str | None = Field(None, max_length=200, description="a party's name or credit code")
     role: Literal["generator", "carrier", "receiver"] | None = None
     number: str | None = Field(None, max_length=20)
+    crossing: Literal[CROSSINGS] | None = Field(None, description=(
+        "transfers over the city's boundary: outgoing (leaving it), incoming (entering it) or any"))
 
 
 def _iso(value):
@@ -215,6 +226,9 @@ def manifest_json(m, *, detail: bool = False) -> dict:
         "treated_g": m.treated_g, "created_at": _iso(m.created_at), "submitted_at": _iso(m.submitted_at),
         "picked_up_at": _iso(m.picked_up_at), "delivered_at": _iso(m.delivered_at), "received_at": _iso(m.received_at),
         "treated_at": _iso(m.treated_at), "cancelled_at": _iso(m.cancelled_at),
+        "transfer_approval": None if m.transfer_approval is None else {
+            "id": m.transfer_approval.id, "number": m.transfer_approval.number,
+            "approving_authority": m.transfer_approval.approving_authority},
     }
     if detail:
         data["allowed_actions"] = allowed_actions(m, current_user, g.get("api_org"))
@@ -251,7 +265,8 @@ def manifests_index(query: ManifestQuery):
     rows = services.manifests_query(
         current_user, org_ids=_org_ids(), role=query.role, status=query.status,
         waste_code=services.require_known_code(query.waste_code), district=query.district,
-        date_from=query.date_from, date_to=query.date_to, party=query.party, number=query.number)
+        date_from=query.date_from, date_to=query.date_to, party=query.party, number=query.number,
+        crossing=query.crossing)
     return paginate(rows, manifest_json)
 
 
