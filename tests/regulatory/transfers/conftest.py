@@ -25,7 +25,7 @@ class CrossParties:
         values = self.p.draft_values()
         manifest = manifests.create_manifest_draft(
             generator_org=self.p.generator, receiver_org=receiver or self.west, actor=self.p.generator_user,
-            carriers=values["carriers"], lines=lines or values["lines"],
+            carriers=values["carriers"], lines=values["lines"] if lines is None else lines,
             emergency_measures=values["emergency_measures"])
         db.session.commit()
         return manifest
