@@ -10,7 +10,11 @@ from portal.accounts.uscc import is_valid
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, ORGANISATIONS, USERS, seed_demo
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.jurisdiction import in_jurisdiction
 from portal.regulatory.geo import district_at
+from portal.regulatory.manifests.services import manifests_query
+from portal.regulatory.transfers import services as transfers
+from portal.regulatory.transfers.models import IncomingTransfer, TransferApproval
 
 STABLE_LOGINS = ["admin@demo.wufei.cn", "regulator@demo.wufei.cn", "regulator.lingbao@demo.wufei.cn",
                  "generator@demo.wufei.cn", "receiver@demo.wufei.cn", "transporter@demo.wufei.cn",
@@ -70,6 +74,8 @@ def test_roles_and_jurisdictions(seeded):
     city, lingbao = find("regulator@demo.wufei.cn").regulator, find("regulator.lingbao@demo.wufei.cn").regulator
     assert (city.department, city.jurisdiction_code) == ("ecology", "411200")
     assert (lingbao.department, lingbao.jurisdiction_code) == ("ecology", "411282")
+    weinan = find("regulator.weinan@demo.wufei.cn").regulator  # the destination of the cross-province transfer
+    assert (weinan.department, weinan.jurisdiction_code) == ("ecology", "610500")
 
     (generator,) = find("generator@demo.wufei.cn").memberships
     assert generator.role == Role.ADMIN and generator.organisation.is_generator
@@ -80,7 +86,7 @@ def test_roles_and_jurisdictions(seeded):
     (driver,) = find("driver@demo.wufei.cn").memberships
     assert transporter.organisation_id == driver.organisation_id and transporter.organisation.is_transporter
     assert (transporter.role, driver.role) == (Role.ADMIN, Role.DRIVER)
-    assert db.session.scalar(select(func.count()).select_from(Regulator)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Regulator)) == 3
 
 
 def test_the_review_queue_is_not_empty(seeded):
@@ -100,7 +106,8 @@ def test_enterprises_are_real_industries_in_their_districts(seeded):
     for org in orgs:
         assert is_valid(org.uscc), org.uscc
         assert org.uscc[2:8] == org.district_code
-        assert district_at(org.lat, org.lon) == org.district_code, org.name
+        if in_jurisdiction(org.district_code):  # the boundaries shipped are the city's
+            assert district_at(org.lat, org.lon) == org.district_code, org.name
     by_district = {o.district_code for o in orgs if o.is_verified}
     assert {"411202", "411203", "411221", "411281", "411282"} <= by_district
 
@@ -135,3 +142,14 @@ def test_demo_admin_signs_in_with_password_and_totp_and_opens_admin(app, client)
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/users?q=demo.wufei.cn").status_code == 200
+
+
+def test_the_demo_crosses_the_boundary_both_ways(seeded):
+    (approval,) = db.session.scalars(select(TransferApproval)).all()
+    (drawn,) = [r for r in transfers.remaining(approval) if r.drawn_g]
+    assert (drawn.waste_code, drawn.drawn_g) == ("321-002-48", 2_000_000)
+    weinan = services.find_user("regulator.weinan@demo.wufei.cn")
+    (seen,) = db.session.scalars(manifests_query(weinan)).all()
+    assert seen.transfer_approval_id == approval.id and seen.receiver.district_code.startswith("6105")
+    (arrival,) = db.session.scalars(select(IncomingTransfer)).all()
+    assert arrival.external_number and not in_jurisdiction(arrival.origin_district_code)
