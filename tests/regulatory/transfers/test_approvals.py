@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from portal.accounts.models import Organisation, User
 from portal.clock import china_today
@@ -24,7 +25,7 @@ def submit(cross, manifest):
 
 def test_a_manifest_to_another_province_without_an_approval_is_refused_naming_line_and_code(cross):
     manifest = cross.draft()
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as refused, force_locale("en"):
         submit(cross, manifest)
     db.session.rollback()
     assert refused.value.status == 422 and refused.value.code == "transfer_approval_missing"
@@ -59,7 +60,7 @@ def test_each_manifest_draws_the_approval_down_and_a_cancellation_gives_it_back(
 def test_a_manifest_beyond_what_is_left_is_refused(cross):
     cross.approve("900-249-08 4t")
     manifest = cross.draft()  # the whole 5 t batch
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(DomainError) as refused, force_locale("en"):
         submit(cross, manifest)
     db.session.rollback()
     assert refused.value.code == "transfer_approval_exhausted" and "lines[0].waste_code" in refused.value.fields

@@ -167,7 +167,7 @@ def test_regulator_records_an_approval_on_the_form_and_the_manifest_page_shows_i
     # the 5 t manifest exceeds the 1 t: its submission names the line; with 10 t more it goes through
     login(client, _user(app, page_cross.generator_user))
     refused = client.post(f"/manifests/{page_cross.manifest}/steps/submit", follow_redirects=True)
-    assert "900-249-08" in refused.text and "1 t" in refused.text
+    assert "900-249-08" in refused.text and "豫环危跨审〔2026〕7号" in refused.text
     with app.app_context():
         assert db.session.get(Manifest, page_cross.manifest).state == "draft"
         approval = services.record_approval(
