@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.manifests import api as _manifests_api  # noqa: F401
     from .regulatory.manifests.views import bp as manifests
     from .regulatory.register import bp as register
+    from .regulatory.transfers import api as _transfers_api  # noqa: F401
     from .regulatory.transfers.views import bp as transfers
     from .regulatory.views import bp as regulatory
     from .regulatory.weighing import api as _weighing_api  # noqa: F401

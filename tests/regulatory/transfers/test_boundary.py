@@ -201,3 +201,31 @@ def test_the_organisation_page_shows_the_full_division_path(app, client, page_cr
     login(client, _user(app, page_cross.generator_user))
     page = client.get("/accounts/organisation")
     assert page.status_code == 200 and "河南省 / 三门峡市 / 灵宝市" in page.text
+
+
+def test_the_api_reads_approvals_with_what_is_left_and_finds_arrivals_by_external_number(app, client, factory):
+    with app.app_context():
+        cross = build_cross(factory)
+        manifest = _submitted_to_the_west(cross)
+        _arrival(cross.p.receiver, cross.p.receiver_user)
+        weinan = factory.regulator(jurisdiction="610500")
+        tokens = {name: factory.token(user) for name, user in (
+            ("weinan", weinan), ("city", cross.city_regulator), ("generator", cross.p.generator_user))}
+        manifest_number = manifest.number
+
+    def get(name, path):
+        return client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {tokens[name]}"})
+
+    (approval,) = get("weinan", "/transfer-approvals").json["items"]
+    assert approval["codes"] == [{"waste_code": "900-249-08", "approved_g": 10_000_000, "drawn_g": 5_000_000,
+                                  "remaining_g": 5_000_000}]
+    assert get("generator", f"/transfer-approvals/{approval['id']}").json["number"] == approval["number"]
+    (seen,) = get("weinan", "/manifests").json["items"]
+    assert seen["number"] == manifest_number and seen["transfer_approval"]["id"] == approval["id"]
+    assert [t["external_number"] for t in get("city", "/incoming-transfers?q=2026140800").json["items"]] == [
+        "20261408000123"]
+    assert get("city", "/incoming-transfers?q=1999").json["items"] == []
+    assert get("weinan", "/incoming-transfers").json["items"] == []
+    assert get("generator", "/incoming-transfers/1").status_code == 404
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert {"/transfer-approvals", "/incoming-transfers/{transfer_id}"} <= set(paths)
