@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.regulatory.manifests import services as manifests
 from portal.regulatory.manifests.models import Manifest
 from portal.regulatory.manifests.states import allowed_actions, apply_action
+from portal.regulatory.models import Division
 from portal.regulatory.transfers import services
 from tests.factories import login
 from tests.regulatory.batches.helpers import make_batch, make_generator
@@ -229,3 +230,12 @@ def test_the_api_reads_approvals_with_what_is_left_and_finds_arrivals_by_externa
     assert get("generator", "/incoming-transfers/1").status_code == 404
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert {"/transfer-approvals", "/incoming-transfers/{transfer_id}"} <= set(paths)
+
+
+@pytest.mark.parametrize(("area", "inside", "outside"), [
+    ("610000", "610502", "411282"), ("610500", "610502", "610602"), ("610502", "610502", "610503"),
+    ("411200", "411282001", "410102"), ("441900", "441900", "441800"),  # 东莞: a prefecture without counties
+])
+def test_a_division_covers_what_lies_within_it(ctx, area, inside, outside):
+    division = db.session.get(Division, area)
+    assert division.covers(inside) and not division.covers(outside) and not division.covers(None)
