@@ -88,6 +88,7 @@ def _import_models() -> None:
     from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
     from .regulatory.manifests import models as manifests_models  # noqa: F401
     from .regulatory.signing import models as signing_models  # noqa: F401
+    from .regulatory.transfers import models as transfers_models  # noqa: F401
     from .regulatory.transport import models as transport_models  # noqa: F401
     from .regulatory.weighing import models as weighing_models  # noqa: F401
 
@@ -117,6 +118,8 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.register import bp as register
     from .regulatory.signing import api as _signing_api  # noqa: F401
     from .regulatory.signing.views import bp as signing
+    from .regulatory.transfers import api as _transfers_api  # noqa: F401
+    from .regulatory.transfers.views import bp as transfers
     from .regulatory.transport import api as _transport_api  # noqa: F401
     from .regulatory.transport.views import bp as transport
     from .regulatory.views import bp as regulatory
@@ -124,7 +127,8 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.weighing.views import bp as weighing
     from .views import bp as core
 
-    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations, general):
+    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts,
+                      calendar, alert_settings, declarations, general, transfers):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     app.register_blueprint(signing)

@@ -9,12 +9,12 @@ from functools import wraps
 from flask import g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from .accounts.models import Membership, Organisation, Role, User
 from .errors import Forbidden, NotFound
 from .extensions import db
-from .jurisdiction import jurisdiction_code
+from .jurisdiction import area_prefix, in_jurisdiction, jurisdiction_code
 
 TOTP_SESSION_KEY = "totp_ok"
 # The user's session_version when this session signed in; a session holding an older one has been ended.
@@ -32,11 +32,25 @@ def regulator_of(user):
 
 
 def jurisdiction_covers(user, district_code: str | None) -> bool:
-    """True when a regulator's jurisdiction (the city, or one district) includes district_code."""
+    """True when a regulator's jurisdiction (the city, or one district) includes district_code. A regulator
+    of another area has no jurisdiction here: it only reads the transfers into its area (destination_covers)."""
     regulator = regulator_of(user)
-    if regulator is None:
+    if regulator is None or not in_jurisdiction(regulator.jurisdiction_code):
         return False
     return regulator.jurisdiction_code in (jurisdiction_code(), district_code)
+
+
+def outside_regulator(user):
+    """The Regulator record of a regulator whose area (any division of China) lies outside the city."""
+    regulator = regulator_of(user)
+    return regulator if regulator is not None and not in_jurisdiction(regulator.jurisdiction_code) else None
+
+
+def destination_covers(user, district_code: str | None) -> bool:
+    """True when district_code lies in the area of a regulator from outside the city: the regulators of a
+    destination see, read-only, the transfers that arrive in their area."""
+    regulator = outside_regulator(user)
+    return bool(regulator and district_code and district_code.startswith(area_prefix(regulator.jurisdiction_code)))
 
 
 def membership(user, organisation_id: int | None) -> Membership | None:
@@ -117,6 +131,8 @@ def orgs_visible_to(user):
     query = select(Organisation)
     if is_admin(user):
         return query
+    if outside_regulator(user) is not None:
+        return query.where(false())
     regulator = regulator_of(user)
     if regulator is not None:
         return query if regulator.jurisdiction_code == jurisdiction_code() else query.where(
@@ -145,15 +161,16 @@ def require_member_of(user, organisation_id: int, district_code: str | None = No
         raise Forbidden(_l("Only members of the organisation may change this."))
 
 
-def can_view_shared(user, organisation_ids, district_codes) -> bool:
+def can_view_shared(user, organisation_ids, district_codes, destination_code: str | None = None) -> bool:
     """A document several organisations share (a transfer manifest): its parties' members, the regulators
-    of any of its districts, and admins."""
+    of any of its districts, the regulators of its destination's area outside the city, and admins."""
     return (is_admin(user) or any(is_member(user, org_id) for org_id in organisation_ids)
-            or any(jurisdiction_covers(user, code) for code in district_codes))
+            or any(jurisdiction_covers(user, code) for code in district_codes)
+            or destination_covers(user, destination_code))
 
 
-def require_view_shared(user, organisation_ids, district_codes) -> None:
-    if not can_view_shared(user, organisation_ids, district_codes):
+def require_view_shared(user, organisation_ids, district_codes, destination_code: str | None = None) -> None:
+    if not can_view_shared(user, organisation_ids, district_codes, destination_code):
         raise NotFound(_l("Not found."))
 
 
@@ -161,6 +178,8 @@ def scope_to_viewer(query, user, organisation_column, district_column):
     """Restrict a select() of organisation-owned rows to those the user may see."""
     if is_admin(user):
         return query
+    if outside_regulator(user) is not None:
+        return query.where(false())  # no jurisdiction here; its transfers are read through the manifests
     regulator = regulator_of(user)
     if regulator is not None:
         return query if regulator.jurisdiction_code == jurisdiction_code() else query.where(

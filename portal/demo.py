@@ -118,6 +118,10 @@ ORGANISATIONS = (
     DemoOrg("returned_chemical", 15, "义马市义安新材料有限公司", "有机化学原料制造（2614）：精馏残渣、废催化剂",
             "河南省三门峡市义马市新区化工园", "411281", "34.755000", "111.915000", "何义安",
             "0398-5802515", (GEN,), status=OrgStatus.REJECTED, rejection_reason=REJECTION_REASON),
+    # a receiver in another province (陕西省渭南市): the cross-province transfer of the demo goes there
+    DemoOrg("weinan_receiver", 16, "渭南秦东环保科技有限公司", "危险废物治理（7724）：有色冶炼废物综合利用",
+            "陕西省渭南市临渭区双王街道环保产业园", "610502", "34.520000", "109.530000", "梁秦东",
+            "0913-2101616", (COLL, RECV)),
 )
 
 USERS = (
@@ -125,6 +129,8 @@ USERS = (
     DemoUser("regulator@demo.wufei.cn", "张明（市生态环境局）", regulator=(Department.ECOLOGY, jurisdiction_code())),
     DemoUser("regulator.lingbao@demo.wufei.cn", "李静（灵宝市生态环境分局）",
              regulator=(Department.ECOLOGY, "411282")),
+    # a regulator of a destination outside the city: reads the transfers arriving in 渭南市, nothing else
+    DemoUser("regulator.weinan@demo.wufei.cn", "高远（渭南市生态环境局）", regulator=(Department.ECOLOGY, "610500")),
     DemoUser("generator@demo.wufei.cn", "赵金山", memberships=(("gold_mine", Role.ADMIN),)),
     DemoUser("smelter@demo.wufei.cn", "孙冶华", memberships=(("gold_smelter", Role.ADMIN),)),
     DemoUser("receiver@demo.wufei.cn", "韩环保", memberships=(("hw_facility", Role.ADMIN),)),
@@ -150,6 +156,7 @@ def seed_demo() -> dict:
     """Create or restore the demo users and organisations, then the demo story of the regulatory core and of
     the registered areas; returns what exists and what was created."""
     from .regulatory.demo import seed_regulatory_demo
+    from .regulatory.transfers.demo import seed_transfers_demo
 
     created = {"users": 0, "organisations": 0}
     users = {}
@@ -168,6 +175,7 @@ def seed_demo() -> dict:
                "users": len(users), "users_created": created["users"],
                "regulators": sum(1 for s in USERS if s.regulator)}
     summary.update(seed_regulatory_demo(users, orgs))
+    summary.update(seed_transfers_demo(users, orgs))
     for seeder in DEMO_SEEDERS:
         summary.update(seeder(users, orgs))
     return summary

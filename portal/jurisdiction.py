@@ -32,3 +32,23 @@ def manifest_region() -> str:
 def is_whole_jurisdiction(code: str | None) -> bool:
     """True for the city itself, as opposed to one of its districts."""
     return code == jurisdiction_code()
+
+
+def in_jurisdiction(district_code: str | None) -> bool:
+    """True for the city and the divisions within it (its districts, their townships)."""
+    return bool(district_code) and district_code.startswith(manifest_region())
+
+
+def province_of(district_code: str) -> str:
+    """The 2-digit province prefix of any division code (41 for Henan)."""
+    return district_code[:2]
+
+
+def area_prefix(division_code: str) -> str:
+    """The prefix every division inside this one starts with: 42 for a province (420000), 4201 for a
+    prefecture (420100), the whole code for a county-level unit (420102, and 441900 which has no counties)."""
+    if division_code.endswith("0000"):
+        return division_code[:2]
+    if division_code.endswith("00"):
+        return division_code[:4]
+    return division_code

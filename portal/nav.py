@@ -50,6 +50,8 @@ OVERSIGHT = Group("oversight", _l("Supervision"), (
 TRACKING = Group("tracking", _l("Waste tracking"), (
     Link("batches.batch_list", _l("Batches")),
     Link("manifests.index", _l("Manifests")),
+    Link("transfers.approvals", _l("Transfer approvals")),
+    Link("transfers.incoming", _l("Arrivals from other cities")),
     Link("licences.index", _l("Licences")),
     Link("transport.index", _l("Fleet and drivers")),
     Link("register.index", _l("Register")),
@@ -89,6 +91,14 @@ def nav_groups(user=None) -> list[Group]:
     return groups
 
 
+def _manifest_links(org) -> tuple[Link, ...]:
+    links = [Link("manifests.index", _l("Manifests")), Link("general.index", _l("General waste")),
+             Link("transfers.approvals", _l("Transfer approvals"))]
+    if org.is_receiver:
+        links.append(Link("transfers.incoming", _l("Arrivals from other cities")))
+    return tuple(links)
+
+
 def _enterprise_groups(user, org) -> list[Group]:
     """What the acting organisation's member works with: its capabilities and the member's role decide."""
     handles_waste = org.is_generator or org.is_collector or org.is_receiver
@@ -118,8 +128,7 @@ def _enterprise_groups(user, org) -> list[Group]:
     if auth.is_org_admin(user, org.id):  # the payee profile is managed by the organisation's administrators
         enterprise.append(Link("payments.payee_profile", _l("How we are paid")))
     return [Group("waste", _l("Waste"), tuple(waste)),
-            Group("manifests", _l("Transfer manifests"), (Link("manifests.index", _l("Manifests")),
-                                                           Link("general.index", _l("General waste")))),
+            Group("manifests", _l("Transfer manifests"), _manifest_links(org)),
             Group("market", _l("Marketplace"), tuple(trade)),
             Group("compliance", _l("Compliance"), tuple(compliance)),
             Group("enterprise", _l("Enterprise"), tuple(enterprise))]

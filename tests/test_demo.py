@@ -11,9 +11,13 @@ from portal.clock import china_today
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, ORGANISATIONS, USERS, seed_demo
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.jurisdiction import in_jurisdiction
 from portal.regulatory.general.models import GeneralTransfer
 from portal.regulatory.general.services import general_register
 from portal.regulatory.geo import district_at
+from portal.regulatory.manifests.services import manifests_query
+from portal.regulatory.transfers import services as transfers
+from portal.regulatory.transfers.models import IncomingTransfer, TransferApproval
 
 STABLE_LOGINS = ["admin@demo.wufei.cn", "regulator@demo.wufei.cn", "regulator.lingbao@demo.wufei.cn",
                  "generator@demo.wufei.cn", "receiver@demo.wufei.cn", "transporter@demo.wufei.cn",
@@ -73,6 +77,8 @@ def test_roles_and_jurisdictions(seeded):
     city, lingbao = find("regulator@demo.wufei.cn").regulator, find("regulator.lingbao@demo.wufei.cn").regulator
     assert (city.department, city.jurisdiction_code) == ("ecology", "411200")
     assert (lingbao.department, lingbao.jurisdiction_code) == ("ecology", "411282")
+    weinan = find("regulator.weinan@demo.wufei.cn").regulator  # the destination of the cross-province transfer
+    assert (weinan.department, weinan.jurisdiction_code) == ("ecology", "610500")
 
     (generator,) = find("generator@demo.wufei.cn").memberships
     assert generator.role == Role.ADMIN and generator.organisation.is_generator
@@ -83,7 +89,7 @@ def test_roles_and_jurisdictions(seeded):
     (driver,) = find("driver@demo.wufei.cn").memberships
     assert transporter.organisation_id == driver.organisation_id and transporter.organisation.is_transporter
     assert (transporter.role, driver.role) == (Role.ADMIN, Role.DRIVER)
-    assert db.session.scalar(select(func.count()).select_from(Regulator)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Regulator)) == 3
 
 
 def test_the_review_queue_is_not_empty(seeded):
@@ -103,7 +109,8 @@ def test_enterprises_are_real_industries_in_their_districts(seeded):
     for org in orgs:
         assert is_valid(org.uscc), org.uscc
         assert org.uscc[2:8] == org.district_code
-        assert district_at(org.lat, org.lon) == org.district_code, org.name
+        if in_jurisdiction(org.district_code):  # the boundaries shipped are the city's
+            assert district_at(org.lat, org.lon) == org.district_code, org.name
     by_district = {o.district_code for o in orgs if o.is_verified}
     assert {"411202", "411203", "411221", "411281", "411282"} <= by_district
 
@@ -147,3 +154,14 @@ def test_the_demo_shows_general_waste_on_its_own_transfer_records_and_register(s
     recycler = records["SW02"].receiver
     register = general_register(recycler, china_today().replace(day=1))
     assert [(row.waste_code, row.grams["received"]) for row in register.rows] == [("SW02", 29_860_000)]
+
+
+def test_the_demo_crosses_the_boundary_both_ways(seeded):
+    (approval,) = db.session.scalars(select(TransferApproval)).all()
+    (drawn,) = [r for r in transfers.remaining(approval) if r.drawn_g]
+    assert (drawn.waste_code, drawn.drawn_g) == ("321-002-48", 2_000_000)
+    weinan = services.find_user("regulator.weinan@demo.wufei.cn")
+    (seen,) = db.session.scalars(manifests_query(weinan)).all()
+    assert seen.transfer_approval_id == approval.id and seen.receiver.district_code.startswith("6105")
+    (arrival,) = db.session.scalars(select(IncomingTransfer)).all()
+    assert arrival.external_number and not in_jurisdiction(arrival.origin_district_code)

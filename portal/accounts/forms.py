@@ -29,15 +29,14 @@ from wtforms.widgets import TextInput
 
 from ..extensions import db
 from ..jurisdiction import jurisdiction_code
+from ..regulatory.geo import city_box
 from ..regulatory.models import Division, jurisdiction_districts
 from .models import OrgStatus, Role
 from .services import uscc_error
 
 MOBILE = r"^1[3-9]\d{9}$"
-# Sanmenxia's bounding box, with a small margin: coordinates outside it are typos or GCJ-02 mix-ups.
-LAT_RANGE = (Decimal("33.5"), Decimal("35.1"))
-LON_RANGE = (Decimal("110.3"), Decimal("112.1"))
-# mainland China's extent, for organisations outside the city (its own box above is checked for the rest)
+# mainland China's extent, for organisations outside the city (the city's own box, from its shipped
+# boundary, is checked for the rest: portal.regulatory.geo.city_box)
 CHINA_LAT_RANGE = (Decimal("3.5"), Decimal("53.6"))
 CHINA_LON_RANGE = (Decimal("73.4"), Decimal("135.1"))
 COORD_PLACES = Decimal("0.000001")
@@ -199,12 +198,23 @@ class OrganisationForm(FlaskForm):
         return division is None or division.parent_code == jurisdiction_code()
 
     def validate_lat(self, field):
-        if field.data is not None and self._in_the_city() and not LAT_RANGE[0] <= field.data <= LAT_RANGE[1]:
-            raise ValidationError(str(_l("The latitude must lie within Sanmenxia (33.5 to 35.1).")))
+        if (outside := self._outside_city_box(field, 0)) is not None:
+            raise ValidationError(_("The latitude must lie within %(city)s (%(low)s to %(high)s).", **outside))
 
     def validate_lon(self, field):
-        if field.data is not None and self._in_the_city() and not LON_RANGE[0] <= field.data <= LON_RANGE[1]:
-            raise ValidationError(str(_l("The longitude must lie within Sanmenxia (110.3 to 112.1).")))
+        if (outside := self._outside_city_box(field, 1)) is not None:
+            raise ValidationError(_("The longitude must lie within %(city)s (%(low)s to %(high)s).", **outside))
+
+    def _outside_city_box(self, field, axis: int) -> dict | None:
+        """The city and the box's bounds on this axis when the value lies outside them, else None."""
+        box = city_box()
+        if field.data is None or box is None or not self._in_the_city():
+            return None
+        low, high = box[axis]
+        if low <= field.data <= high:
+            return None
+        city = db.session.get(Division, jurisdiction_code())
+        return {"city": city.name if city else jurisdiction_code(), "low": low, "high": high}
 
     def values(self) -> dict:
         """The cleaned values, ready for the services."""

@@ -23,7 +23,7 @@ from .catalogue import (
     lookup_waste_code,
     search_waste_codes,
 )
-from .geo import district_at, gcj02_to_wgs84
+from .geo import boundary_shipped, district_at, gcj02_to_wgs84
 from .models import Division, WasteCode
 
 
@@ -191,8 +191,10 @@ def list_divisions(query: DivisionQuery):
 
 
 @api.get("/divisions/locate")
-@endpoint("The Sanmenxia district containing a point", tags=["divisions"], query=LocateQuery, response=Located,
-          responses={404: Located}, descriptions={404: "Outside Sanmenxia: {\"district\": null} with the error"})
+@endpoint("The district of the platform's city (JURISDICTION_CODE) containing a point", tags=["divisions"],
+          query=LocateQuery, response=Located, responses={404: Located},
+          descriptions={404: "Outside the city, or no boundary of the configured city is shipped: "
+                             "{\"district\": null} with the error"})
 def locate_division(query: LocateQuery):
     lat, lon, crs = query.lat, query.lon, query.crs
     if crs == "gcj02":
@@ -200,7 +202,11 @@ def locate_division(query: LocateQuery):
     code = district_at(lat, lon)
     division = db.session.get(Division, code) if code else None
     if division is None:
+        city = db.session.get(Division, jurisdiction_code())
+        name = city.name if city else jurisdiction_code()
+        message = _("This point is not in %(city)s.", city=name) if boundary_shipped() else _(
+            "No boundary of %(city)s is shipped, so points cannot be placed in its districts.", city=name)
         body = {"district": None, "lat": lat, "lon": lon, "error": {
-            "code": "not_found", "message": _("This point is not in Sanmenxia."), "fields": {}}}
+            "code": "not_found", "message": message, "fields": {}}}
         return jsonify(body), 404
     return jsonify(district=serialize_division(division), lat=lat, lon=lon)

@@ -1,4 +1,4 @@
-"""Coordinates: GCJ-02 ↔ WGS-84, distances, and which Sanmenxia district a point lies in.
+"""Coordinates: GCJ-02 ↔ WGS-84, distances, and which district of the platform's city a point lies in.
 
 We store WGS-84 (GPS). Chinese map data and SDKs (DataV, AMap, Tencent) use GCJ-02, the officially
 obfuscated datum, so coordinates are converted at the edges with the published forward formula and its
@@ -7,8 +7,11 @@ numerical inverse. Run `python -m portal.regulatory.geo SRC DST` to convert a GC
 import json
 import math
 import sys
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import cache
 from pathlib import Path
+
+from ..jurisdiction import jurisdiction_code, manifest_region
 
 DATA_DIR = Path(__file__).parent / "data"
 DISTRICTS_FILE = DATA_DIR / "sanmenxia_districts_wgs84.geojson"
@@ -156,13 +159,35 @@ def _locate(lat: float, lon: float, path: Path) -> str | None:
 
 
 def district_at(lat: float, lon: float) -> str | None:
-    """The code of the Sanmenxia county-level unit containing this WGS-84 point, or None outside."""
-    return _locate(float(lat), float(lon), DISTRICTS_FILE)
+    """The code of the county-level unit of the platform's city containing this WGS-84 point, or None
+    outside it (or when no boundary of the configured city is shipped)."""
+    code = _locate(float(lat), float(lon), DISTRICTS_FILE)
+    return code if code is not None and code.startswith(manifest_region()) else None
 
 
-def in_sanmenxia(lat: float, lon: float) -> bool:
-    """True when the WGS-84 point lies within the city boundary."""
-    return _locate(float(lat), float(lon), CITY_FILE) is not None
+def in_city(lat: float, lon: float) -> bool:
+    """True when the WGS-84 point lies within the boundary of the platform's city."""
+    return _locate(float(lat), float(lon), CITY_FILE) == jurisdiction_code()
+
+
+def boundary_shipped() -> bool:
+    """Whether the boundary of the configured city is among the shipped files (Sanmenxia's is)."""
+    return any(code == jurisdiction_code() for code, _box, _polygons in _areas(CITY_FILE))
+
+
+_TENTH = Decimal("0.1")
+
+
+def city_box() -> tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]] | None:
+    """(latitude range, longitude range) of the city's boundary rounded outward to 0.1°, for catching typed
+    coordinates that are typos or GCJ-02 mix-ups; None when no boundary of the configured city is shipped."""
+    for code, (south, west, north, east), _polygons in _areas(CITY_FILE):
+        if code == jurisdiction_code():
+            def outward(value: float, rounding) -> Decimal:
+                return Decimal(repr(value)).quantize(_TENTH, rounding=rounding)
+            return ((outward(south, ROUND_FLOOR), outward(north, ROUND_CEILING)),
+                    (outward(west, ROUND_FLOOR), outward(east, ROUND_CEILING)))
+    return None
 
 
 def district_boundaries() -> dict:

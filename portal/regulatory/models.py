@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..jurisdiction import jurisdiction_code
+from ..jurisdiction import area_prefix, jurisdiction_code
 
 
 class Division(db.Model):
@@ -23,8 +23,19 @@ class Division(db.Model):
     center_lat: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
 
     def covers(self, district_code: str | None) -> bool:
-        """True when this division is, or contains, the county-level unit given."""
-        return self.code == jurisdiction_code() or self.code == district_code
+        """True when this division is, or contains, the division given: a province its prefectures and
+        counties, a prefecture its counties (and, for the platform's city, their townships)."""
+        return bool(district_code) and district_code.startswith(area_prefix(self.code))
+
+
+def division_path(code: str | None) -> list[Division]:
+    """The division and its ancestors, outermost first: 河南省 / 三门峡市 / 灵宝市."""
+    path: list[Division] = []
+    division = db.session.get(Division, code) if code else None
+    while division is not None and len(path) < 5:
+        path.insert(0, division)
+        division = db.session.get(Division, division.parent_code) if division.parent_code else None
+    return path
 
 
 def jurisdiction_districts():

@@ -20,9 +20,16 @@ from .catalogue import (
 )
 from .catalogue_import import PREVIEW_ROWS, import_edition, validate_catalogue_csv
 from .forms import CatalogueImportForm, CatalogueSearchForm
+from .models import division_path
 
 bp = Blueprint("regulatory", __name__)
 PER_PAGE = 25
+
+
+@bp.app_template_global("division_path")
+def division_path_text(code: str | None) -> str:
+    """The full path of a division for a page: 河南省 / 三门峡市 / 灵宝市 (the code when it is unknown)."""
+    return " / ".join(d.name for d in division_path(code)) or (code or "")
 
 
 @bp.app_template_global("hazard_name")

@@ -83,7 +83,7 @@ def test_registration_refuses_bad_fields(app, client, factory):
     assert response.status_code == 422
     for field in ("lat", "lon", "district_code", "contact_email", "uscc"):
         assert f'id="{field}-error"' in response.text
-    assert "within Sanmenxia" in response.text
+    assert "within 三门峡市 (33.5 to 35.1)" in response.text  # the configured city, by its name
     assert _db(app, select(func.count(Organisation.id))) == 0
 
 

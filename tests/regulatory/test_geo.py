@@ -45,12 +45,12 @@ def test_haversine():
 ])
 def test_district_at_known_points(lat, lon, code):
     assert geo.district_at(lat, lon) == code
-    assert geo.in_sanmenxia(lat, lon)
+    assert geo.in_city(lat, lon)
 
 
 def test_points_elsewhere_have_no_district():
     assert geo.district_at(34.7466, 113.6253) is None  # 郑州
-    assert not geo.in_sanmenxia(34.7466, 113.6253)
+    assert not geo.in_city(34.7466, 113.6253)
     assert geo.district_at(39.9042, 116.4074) is None  # 北京
     assert geo.district_at(-33.86, 151.21) is None
 

@@ -15,6 +15,7 @@ from ...extensions import db
 from ...inputs import EventDate, Id, PlanDate, RecordGrams
 from . import followups, services, signatures
 from .models import STATES
+from .services import CROSSINGS
 from .states import ACTIONS, allowed_actions, apply_action
 
 Text = Annotated[str, Field(max_length=1000)]
@@ -90,6 +91,12 @@ class RevisionOut(Output):
     proposed_by: int | None
 
 
+class TransferApprovalRef(Output):
+    id: int
+    number: str
+    approving_authority: str
+
+
 class ManifestOut(Output):
     id: int
     number: str | None = Field(pattern=r"^\d{14}$")
@@ -125,6 +132,8 @@ class ManifestOut(Output):
                                               description="the returns and forwardings of this one's refused waste")
     refused_awaiting_g: int = Field(0, description=(
         "refused grams not yet on a submitted follow-up manifest: refused, awaiting return or forwarding"))
+    transfer_approval: TransferApprovalRef | None = Field(
+        None, description="The cross-province transfer approval the manifest draws on (receiver in another province)")
     # one manifest (not in lists)
     allowed_actions: list[str] | None = None
     signatures: list[SignatureOut] | None = None
@@ -227,6 +236,8 @@ class ManifestQuery(PageQuery):
     party: str | None = Field(None, max_length=200, description="a party's name or credit code")
     role: Literal["generator", "carrier", "receiver"] | None = None
     number: str | None = Field(None, max_length=20)
+    crossing: Literal[CROSSINGS] | None = Field(None, description=(
+        "transfers over the city's boundary: outgoing (leaving it), incoming (entering it) or any"))
 
 
 def _iso(value):
@@ -269,6 +280,9 @@ def manifest_json(m, *, detail: bool = False, awaiting: int | None = None) -> di
         "follows": _link(m.follows, m.follow_up_kind) if m.follows is not None else None,
         "follow_ups": [_link(f, f.follow_up_kind) for f in m.follow_ups],
         "refused_awaiting_g": awaiting if awaiting is not None else followups.awaiting_g(m),
+        "transfer_approval": None if m.transfer_approval is None else {
+            "id": m.transfer_approval.id, "number": m.transfer_approval.number,
+            "approving_authority": m.transfer_approval.approving_authority},
     }
     if detail:
         data["allowed_actions"] = allowed_actions(m, current_user, g.get("api_org"))
@@ -308,7 +322,8 @@ def manifests_index(query: ManifestQuery):
     rows = services.manifests_query(
         current_user, org_ids=_org_ids(), role=query.role, status=query.status,
         waste_code=services.require_known_code(query.waste_code), district=query.district,
-        date_from=query.date_from, date_to=query.date_to, party=query.party, number=query.number)
+        date_from=query.date_from, date_to=query.date_to, party=query.party, number=query.number,
+        crossing=query.crossing)
     return paginate(rows, manifest_json)
 
 

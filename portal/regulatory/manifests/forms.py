@@ -43,6 +43,9 @@ class FilterForm(FlaskForm):
     role = SelectField(_l("My role"), choices=[("", _l("All")), ("generator", _l("Outgoing (generator)")),
                                                ("carrier", _l("Transport tasks")),
                                                ("receiver", _l("Incoming (receiver)"))], validators=[Optional()])
+    crossing = SelectField(_l("Across the city's boundary"), choices=[
+        ("", _l("All")), ("outgoing", _l("Leaving the city")), ("incoming", _l("Entering the city")),
+        ("any", _l("Leaving or entering"))], validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
 

@@ -72,6 +72,8 @@ class Manifest(db.Model):
     # a follow-up manifest carries (part of) the waste another manifest's receiver refused
     follows_manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
     follow_up_kind: Mapped[str | None] = mapped_column(String(10))
+    # the cross-province approval (跨省转移审批) this manifest draws on, chosen at submission
+    transfer_approval_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_approvals.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -85,6 +87,7 @@ class Manifest(db.Model):
     generator: Mapped[Organisation] = relationship(foreign_keys=[generator_org_id])
     receiver: Mapped[Organisation] = relationship(foreign_keys=[receiver_org_id])
     created_by: Mapped[User | None] = relationship()
+    transfer_approval = relationship("TransferApproval")
     carriers: Mapped[list["ManifestCarrier"]] = relationship(
         back_populates="manifest", cascade="all, delete-orphan", order_by="ManifestCarrier.position")
     lines: Mapped[list["ManifestLine"]] = relationship(
@@ -123,6 +126,11 @@ class Manifest(db.Model):
     def party_org_ids(self) -> list[int]:
         ids = [self.generator_org_id, *(c.organisation_id for c in self.carriers), self.receiver_org_id]
         return list(dict.fromkeys(ids))
+
+    @property
+    def crosses_province(self) -> bool:
+        """The receiver is in another province than the generator: a cross-province approval is needed."""
+        return self.generator.district_code[:2] != self.receiver.district_code[:2]
 
     @property
     def open_revision(self) -> "ManifestRevision | None":

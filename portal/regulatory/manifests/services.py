@@ -18,7 +18,7 @@ from ...clock import china_date, china_today
 from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...extensions import db
 from ...inputs import MAX_RECORD_GRAMS
-from ...jurisdiction import jurisdiction_code, manifest_region
+from ...jurisdiction import area_prefix, jurisdiction_code, manifest_region
 from ...types import utcnow
 from ..batches.models import Batch, Container
 from ..batches.services import BATCH, CONTAINER, container_by_code, parse_container_code
@@ -489,7 +489,7 @@ def get_manifest(user, manifest_id: int, *, org_id: int | None = None) -> Manife
     # a draft is the generator's working copy: regulators see a manifest from its submission on
     districts = [] if manifest.state == "draft" else [manifest.origin_district_code,
                                                        manifest.destination_district_code]
-    auth.require_view_shared(user, parties, districts)
+    auth.require_view_shared(user, parties, districts, districts[1] if districts else None)
     return manifest
 
 
@@ -501,12 +501,18 @@ def _party_clause(org_ids: list[int]):
 
 def manifests_query(user, *, org_ids: list[int] | None = None, role: str | None = None, status: str | None = None,
                     waste_code: str | None = None, district: str | None = None, date_from: date | None = None,
-                    date_to: date | None = None, party: str | None = None, number: str | None = None):
+                    date_to: date | None = None, party: str | None = None, number: str | None = None,
+                    crossing: str | None = None):
     """A select() of the manifests the user may see, newest first, with the list filters.
-    role narrows an organisation's view: generator (outgoing), carrier (tasks), receiver (incoming)."""
+    role narrows an organisation's view: generator (outgoing), carrier (tasks), receiver (incoming);
+    crossing keeps the transfers over the city's boundary: outgoing, incoming or both (any)."""
     query = select(Manifest).order_by(Manifest.created_at.desc(), Manifest.id.desc())
     regulator = auth.regulator_of(user)
-    if auth.is_admin(user) or regulator is not None:
+    if (outside := auth.outside_regulator(user)) is not None and not auth.is_admin(user):
+        # a regulator of another area reads what arrives in it, from submission on
+        query = query.where(Manifest.destination_district_code.startswith(area_prefix(outside.jurisdiction_code)),
+                            Manifest.state != "draft")
+    elif auth.is_admin(user) or regulator is not None:
         if regulator is not None and not auth.is_admin(user) and regulator.jurisdiction_code != jurisdiction_code():
             code = regulator.jurisdiction_code
             query = query.where(or_(Manifest.origin_district_code == code, Manifest.destination_district_code == code))
@@ -540,7 +546,21 @@ def manifests_query(user, *, org_ids: list[int] | None = None, role: str | None 
         query = query.where(_party_named(party.strip()))
     if number:
         query = query.where(Manifest.number.startswith(number.strip(), autoescape=True))
+    if crossing in CROSSINGS:
+        query = query.where(crossing_clause(crossing))
     return query
+
+
+CROSSINGS = ("outgoing", "incoming", "any")
+
+
+def crossing_clause(crossing: str):
+    """Manifests leaving the city (origin inside, destination outside), entering it, or either."""
+    region = manifest_region()
+    origin_inside = Manifest.origin_district_code.startswith(region)
+    destination_inside = Manifest.destination_district_code.startswith(region)
+    outgoing, incoming = origin_inside & ~destination_inside, ~origin_inside & destination_inside
+    return {"outgoing": outgoing, "incoming": incoming, "any": or_(outgoing, incoming)}[crossing]
 
 
 def _party_named(text: str):

@@ -16,6 +16,7 @@ from ...errors import Conflict, DomainError
 from ...types import utcnow
 from ...workflow import SYSTEM, Transition, Workflow
 from ..licences.services import normalise_method, require_method_licensed, require_receipt
+from ..transfers.services import require_transfer_approval
 from ..transport.services import require_leg_documents
 from . import services
 from .models import RECEIPT_OUTCOMES, REVISION_STATUSES, Manifest, ManifestRevision
@@ -82,10 +83,13 @@ def guard_submit(manifest: Manifest, actor, org, fields: dict) -> dict:
         totals[line.waste_code] = totals.get(line.waste_code, 0) + line.quantity_g
     require_licence_covers(manifest.receiver, totals, max(manifest.planned_delivery_on, china_today()))
     services.require_planned_methods(manifest)
+    require_transfer_approval(manifest)
     return {}
 
 
 def effect_submit(manifest: Manifest, actor, org, sealed: dict, now: datetime) -> None:
+    # the guard checked it under lock; the row stays locked until the commit, so this is the same answer
+    manifest.transfer_approval = require_transfer_approval(manifest)
     manifest.number = services.allocate_number(now)
     manifest.submitted_at = now
     sealed.update(services.manifest_content(manifest))

@@ -151,7 +151,8 @@ def index():
             query = services.manifests_query(
                 current_user, role=form.role.data or None, status=form.status.data or None,
                 waste_code=services.require_known_code(form.waste_code.data), district=form.district.data or None,
-                date_from=form.date_from.data, date_to=form.date_to.data, party=form.party.data or None)
+                date_from=form.date_from.data, date_to=form.date_to.data, party=form.party.data or None,
+                crossing=form.crossing.data or None)
             page = db.paginate(query, page=form.page.data or 1, per_page=PER_PAGE, error_out=False)
         except DomainError as exc:
             _put_errors(form, exc, "waste_code")
