@@ -19,6 +19,9 @@ STATES = ("draft", "submitted", "in_transit", "handed_over", "delivered", "recei
 TRANSIT_STATES = ("in_transit", "handed_over")
 RECEIPT_OUTCOMES = ("accepted", "partly", "refused")
 REVISION_STATUSES = ("proposed", "applied", "rejected")
+# the custody transfers at which every container must be scanned or excused
+CUSTODY_TRANSFERS = ("pick_up", "hand_over", "deliver")
+GATE_SOURCES = ("manual", "device")
 
 
 class Manifest(db.Model):
@@ -75,6 +78,10 @@ class Manifest(db.Model):
         back_populates="manifest", cascade="all, delete-orphan", order_by="ManifestSignature.seq")
     revisions: Mapped[list["ManifestRevision"]] = relationship(
         back_populates="manifest", cascade="all, delete-orphan", order_by="ManifestRevision.id")
+    scan_exceptions: Mapped[list["ManifestScanException"]] = relationship(
+        back_populates="manifest", cascade="all, delete-orphan", order_by="ManifestScanException.id")
+    gate_weighings: Mapped[list["GateWeighing"]] = relationship(
+        back_populates="manifest", cascade="all, delete-orphan", order_by="GateWeighing.id")
 
     @property
     def total_g(self) -> int:
@@ -103,6 +110,17 @@ class Manifest(db.Model):
     def party_org_ids(self) -> list[int]:
         ids = [self.generator_org_id, *(c.organisation_id for c in self.carriers), self.receiver_org_id]
         return list(dict.fromkeys(ids))
+
+    @property
+    def gate_weighing(self) -> "GateWeighing | None":
+        """The gate weighing the receipt counted (sealed into the receive step)."""
+        return next((w for w in self.gate_weighings if w.counted), None)
+
+    @property
+    def gate_difference_g(self) -> int | None:
+        """Gate weight minus the weight shipped; None before the gate weight is counted."""
+        weighing = self.gate_weighing
+        return None if weighing is None else weighing.net_g - self.total_g
 
     @property
     def open_revision(self) -> "ManifestRevision | None":
@@ -223,3 +241,58 @@ class ManifestNumberCounter(db.Model):
 
     prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
     last_serial: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ManifestScanException(db.Model):
+    """A container of the manifest that was not scanned at a custody transfer, with the reason the signing party
+    recorded (and optionally a photo); sealed into that step's signature."""
+
+    __tablename__ = "manifest_scan_exceptions"
+    __table_args__ = (UniqueConstraint("manifest_id", "action", "leg", "container_id"),
+                      status_check(CUSTODY_TRANSFERS, "action"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    # the carrier leg taking the waste over (pick up, hand over) or delivering it
+    leg: Mapped[int] = mapped_column(Integer)
+    container_id: Mapped[int] = mapped_column(ForeignKey("containers.id"), index=True)
+    container_code: Mapped[str] = mapped_column(String(40))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))  # the cleaned JPEG, stored by its hash
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    manifest: Mapped[Manifest] = relationship(back_populates="scan_exceptions")
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class GateWeighing(db.Model):
+    """The net weight of what arrived at the receiver's gate: typed with the weighing ticket's number, or sent by
+    the receiver's weighbridge. The one the receipt counted (counted=True) feeds the weight-mismatch alert."""
+
+    __tablename__ = "manifest_gate_weighings"
+    __table_args__ = (UniqueConstraint("device_id", "idempotency_key"), status_check(GATE_SOURCES, "source"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("weighing_devices.id"), index=True)
+    ticket_no: Mapped[str | None] = mapped_column(String(60))
+    gross_g: Mapped[int | None] = mapped_column(Integer)
+    tare_g: Mapped[int | None] = mapped_column(Integer)
+    net_g: Mapped[int] = mapped_column(Integer)
+    weighed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+
+    manifest: Mapped[Manifest] = relationship(back_populates="gate_weighings")
+    device = relationship("Device")
+    recorded_by: Mapped[User | None] = relationship()
