@@ -162,3 +162,19 @@ def test_the_public_sees_the_resolved_report_and_its_photo(app, client):
     assert page.status_code == 200 and "河滩" in page.get_data(as_text=True)
     photo = client.get(f"/reports/photos/{after}")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+
+
+def test_the_demo_shows_a_hand_over_exception_and_a_weighbridge_gate_weight(seeded):
+    dust = manifest_of("dust")
+    gate = dust.gate_weighing
+    assert gate.source == "device" and gate.device.kind == "weighbridge" and gate.net_g == 4_600_000
+    assert dust.signatures[4].sealed["gate"]["weighing_id"] == gate.id and dust.gate_difference_g == -400_000
+    rags = next(m for m in db.session.scalars(select(Manifest)) if m.scan_exceptions)
+    assert rags.state == "handed_over"
+    [exception] = rags.scan_exceptions
+    assert exception.action == "hand_over" and "标签" in exception.reason
+    alerts = db.session.scalars(select(Alert).where(Alert.kind == "manifest_scan_exception")).all()
+    assert sorted(a.district_code for a in alerts) == sorted({rags.origin_district_code,
+                                                              rags.destination_district_code})
+    lingbao = accounts.find_user("regulator.lingbao@demo.wufei.cn")  # the origin's regulator sees its alert
+    assert any(a.district_code == "411282" for a in db.session.scalars(alerts_visible_to(lingbao)))
