@@ -103,7 +103,8 @@ def _run(app, setup: dict) -> tuple[int, float]:
                 manifest = db.session.get(Manifest, manifest_id)
                 if fields is None:
                     line = manifest.lines[0]
-                    fields = {"lines": [{"line_id": line.id, "received_g": line.quantity_g}]}
+                    fields = {"lines": [{"line_id": line.id, "received_g": line.quantity_g}],
+                              "gate_net_g": line.quantity_g, "gate_ticket_no": "BENCH"}
                 user, org = party(key)
                 apply_action(manifest, action, user, org, **fields)
                 db.session.commit()

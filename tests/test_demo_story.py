@@ -194,3 +194,19 @@ def test_the_storage_places_show_capacity_and_the_receivers_own_clock(seeded):
     store = facilities["入场待检暂存库"]
     [clock] = {(c.started_on, c.received) for c in map(storage.clock_of, storage.stored_in(store))}
     assert clock == (china_today(), True) and store.organisation_id == demo_org("hw_facility").id
+
+
+def test_the_demo_shows_a_hand_over_exception_and_a_weighbridge_gate_weight(seeded):
+    dust = manifest_of("dust")
+    gate = dust.gate_weighing
+    assert gate.source == "device" and gate.device.kind == "weighbridge" and gate.net_g == 4_600_000
+    assert dust.signatures[4].sealed["gate"]["weighing_id"] == gate.id and dust.gate_difference_g == -400_000
+    rags = next(m for m in db.session.scalars(select(Manifest)) if m.scan_exceptions)
+    assert rags.state == "handed_over"
+    [exception] = rags.scan_exceptions
+    assert exception.action == "hand_over" and "标签" in exception.reason
+    alerts = db.session.scalars(select(Alert).where(Alert.kind == "manifest_scan_exception")).all()
+    assert sorted(a.district_code for a in alerts) == sorted({rags.origin_district_code,
+                                                              rags.destination_district_code})
+    lingbao = accounts.find_user("regulator.lingbao@demo.wufei.cn")  # the origin's regulator sees its alert
+    assert any(a.district_code == "411282" for a in db.session.scalars(alerts_visible_to(lingbao)))

@@ -16,6 +16,9 @@ The story, dated from ANCHOR (1 October 2026) so that it reads the same whenever
   batch keep the old batch's year and were never put into storage (the scan raises the over-year alert); a
   2 m³ waste-oil tank holds batches with a recorded volume; a 1 t drum cabinet filled to 95 % raised the 90 %
   alert at intake; 0.6 t of waste oil received by 豫西环保 sits in its own store with a clock from receipt.
+- the dust's 4.6 t is the net weight 豫西环保's weighbridge sent for the truck at its gate (the device API);
+- 0.6 t of oily rags in three bags (900-041-49) is handed over at the relay depot with one bag's label
+  unreadable: the exception is recorded and alerted to the regulators of both ends.
 Manifest steps carry the time they are signed (the state machine stamps them), so the two manifests are
 dated on the day of seeding, after the batches and their storage.
 
@@ -38,12 +41,14 @@ from .general.demo import seed_general_waste_demo
 from .labels.services import record_labelled
 from .licences import services as licences
 from .licences.models import Licence
-from .manifests import followups
+from .manifests import custody, followups
 from .manifests import services as manifests
 from .manifests.models import Manifest, ManifestLine
 from .manifests.states import apply_action
 from .signing import services as signing
 from .transport.demo import ensure_demo_fleet
+from .weighing.models import Device
+from .weighing.services import register_device
 
 ANCHOR = date(2026, 10, 1)
 TONNE = 1_000_000
@@ -174,6 +179,7 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
     tally("manifests", _ensure_treated_manifest(found["dust"], orgs, users))
     tally("rotated_keys", _ensure_rotated_carrier_key(orgs, users))
     tally("manifests", _ensure_manifest_in_transit(found["oil"], orgs, users))
+    tally("manifests", seed_handover_exception_demo(orgs, users, sites, stored_in))
     tally("declarations", _ensure_declaration(smelter, orgs[GENERATOR]))
     for is_new in seed_refusals(users, orgs, sites, stored_in):
         tally("manifests", is_new)
@@ -289,6 +295,7 @@ def _ensure_treated_manifest(batch: Batch, orgs: dict, users: dict) -> bool:
                  place="三门峡安达危货停车场（湖滨区货运路）")
     apply_action(manifest, "deliver", users[TRANSPORTER_LOGIN], carrier, scanned=codes,
                  place="三门峡豫西环保科技有限公司 地磅房")
+    weigh_at_the_gate(manifest, receiver, users[RECEIVER_LOGIN])  # the receipt counts this weighbridge weighing
     apply_action(manifest, "receive", users[RECEIVER_LOGIN], receiver, scanned=codes,
                  lines=[{"position": 0, "received_g": RECEIVED_OF_DUST_G, "refused_g": 0}])
     apply_action(manifest, "treat", users[RECEIVER_LOGIN], receiver, method="R4", treated_on=today.isoformat(),
@@ -317,6 +324,51 @@ def _ensure_rotated_carrier_key(orgs: dict, users: dict) -> bool:
     if any(key.retired_at is not None for key in keys):
         return False
     signing.rotate_key(carrier, users[TRANSPORTER_LOGIN])
+    return True
+
+
+# --- complete hand-overs and gate weights (issue 14, points 4 and 6) -----------------------------------
+
+WEIGHBRIDGE = {"kind": "weighbridge", "name": "入厂地磅（SCS-100）", "serial": "YXHB-DB-2024-01"}
+# the truck with the flue dust: 19.8 t on the bridge, 15.2 t empty, so 4.6 t net of the 5.0 t declared
+GATE_WEIGHING = {"gross_g": 19_800_000, "tare_g": 15_200_000, "ticket_no": "DB20261001-0037"}
+RAGS = BatchSpec("rags", "900-041-49", "0.6", 3, "solid", "吨袋", "沾染矿物油的废弃包装物、过滤吸附介质",
+                 "石油烃", ANCHOR - timedelta(days=3), 8, 11)
+MISSING_REASON = "第3袋在三门峡安达危货停车场换车时标签被雨水浸湿无法识别，经核对袋数、重量与联单一致后随车转运，到厂后补贴标签。"
+
+
+def _weighbridge(receiver: Organisation, admin: User) -> Device:
+    device = db.session.scalar(select(Device).where(Device.organisation_id == receiver.id,
+                                                    Device.serial == WEIGHBRIDGE["serial"]))
+    if device is None:
+        device = register_device(admin, receiver, **WEIGHBRIDGE)[0]
+    return device
+
+
+def weigh_at_the_gate(manifest: Manifest, receiver: Organisation, admin: User) -> None:
+    """The receiver's weighbridge sends the arriving truck's weight through the device API's service."""
+    custody.record_device_gate_weighing(_weighbridge(receiver, admin),
+                                        {"manifest_number": manifest.number, **GATE_WEIGHING})
+
+
+def seed_handover_exception_demo(orgs: dict, users: dict, sites: dict, stored_in: StorageFacility) -> bool:
+    """Three bags of oily rags, taken over at the relay depot with one bag's label unreadable: the second
+    vehicle records the exception (the regulators of Lingbao and Shanzhou are alerted) and the manifest is on
+    its way to the receiver."""
+    batch, _created = _ensure_batch(RAGS, orgs[GENERATOR], users[SMELTER_LOGIN], sites, stored_in)
+    if _on_a_manifest(batch):
+        return False
+    today = china_today()
+    carrier = orgs[CARRIER]
+    manifest = _submitted_draft(batch, orgs, users, "relay", "D10", planned_pickup_on=today,
+                                planned_delivery_on=today + timedelta(days=1),
+                                via_points="G310 国道 → 三门峡安达危货停车场（湖滨区货运路）换车")
+    codes = _codes(batch)
+    apply_action(manifest, "pick_up", users[DRIVER_LOGIN], carrier, scanned=codes,
+                 place="灵宝豫金冶炼有限公司 危险废物贮存库")
+    apply_action(manifest, "hand_over", users[TRANSPORTER_LOGIN], carrier, scanned=codes[:2],
+                 exceptions=[{"container_code": codes[2], "reason": MISSING_REASON}],
+                 place="三门峡安达危货停车场（湖滨区货运路）")
     return True
 
 

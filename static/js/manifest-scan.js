@@ -19,7 +19,18 @@
   function mark() {
     var seen = codes();
     document.querySelectorAll(".scan-expected li").forEach(function (li) {
-      li.classList.toggle("scanned", seen.indexOf(li.getAttribute("data-code")) !== -1);
+      var scanned = seen.indexOf(li.getAttribute("data-code")) !== -1;
+      li.classList.toggle("scanned", scanned);
+      var tick = li.querySelector(".scan-tick");
+      if (tick) { tick.textContent = scanned ? "\u2713" : "\u25CB"; }
+      var state = li.querySelector(".scan-state");
+      if (state) { state.textContent = scanned ? form.getAttribute("data-scanned") : form.getAttribute("data-missing"); }
+      // a scanned container needs no exception: its reason and photo are hidden (and not sent)
+      var exception = li.querySelector(".scan-exception");
+      if (exception) {
+        exception.hidden = scanned;
+        exception.querySelectorAll("input").forEach(function (input) { input.disabled = scanned; });
+      }
     });
     var found = expected.filter(function (c) { return seen.indexOf(c) !== -1; }).length;
     if (status) { status.textContent = found + " / " + expected.length; }

@@ -94,7 +94,8 @@ def test_hazardous_gate_fee_deal_settles_on_the_receipt_and_refunds_the_shortfal
     apply_action(manifest, "deliver", driver, carrier, scanned=codes)
     db.session.commit()
     apply_action(manifest, "receive", receiver_user, receiver,
-                 lines=[{"line_id": manifest.lines[0].id, "received_g": 4_600_000}])
+                 lines=[{"line_id": manifest.lines[0].id, "received_g": 4_600_000}],
+                 gate_net_g=4_600_000, gate_ticket_no="T-1")
     db.session.commit()
 
     deal = db.session.get(Deal, deal.id)
@@ -115,7 +116,7 @@ def test_hazardous_gate_fee_deal_settles_on_the_receipt_and_refunds_the_shortfal
 
     _as(client, regulator)
     page = client.get("/alerts").get_data(as_text=True)
-    assert number in page and "4600 kg received of 5000 kg shipped" in page
+    assert number in page and "4600 kg weighed at the receiver&#39;s gate of 5000 kg shipped" in page
     _as(client, gen.user)
     page = client.get(f"/market/deals/{deal.id}")
     assert page.status_code == 200

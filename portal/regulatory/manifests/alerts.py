@@ -1,5 +1,6 @@
 """Manifest alerts: receipt not confirmed within 5 working days, in transit longer than planned, weight
-received differing from weight shipped beyond the stream's tolerance, received waste not treated in time.
+received (the gate weight, when the receipt recorded one) differing from weight shipped beyond the stream's
+tolerance, received waste not treated in time, and containers missing at a custody transfer.
 
 Each finding is raised once (raise_alert's dedup key) however often `wufei alerts scan` runs. The weight
 check also runs in the receipt's own step (states.apply_action), so the regulator sees a mismatch at once
@@ -19,7 +20,7 @@ from ..alerts.services import N_, raise_alert, register_scanner
 from ..alerts.settings import refusal_follow_up_days, thresholds
 from ..batches.models import Batch
 from .followups import REFUSAL_STATES, awaiting_by_manifest
-from .models import TRANSIT_STATES, Manifest, ManifestLine
+from .models import TRANSIT_STATES, GateWeighing, Manifest, ManifestLine
 
 RECEIPT_WORKING_DAYS = 5
 RECEIPT_OVERDUE = "manifest_receipt_overdue"
@@ -27,6 +28,7 @@ TRANSIT_OVERDUE = "manifest_transit_overdue"
 WEIGHT_MISMATCH = "manifest_weight_mismatch"
 TREATMENT_OVERDUE = "manifest_treatment_overdue"
 REFUSAL_UNRESOLVED = "manifest_refusal_unresolved"
+SCAN_EXCEPTION = "manifest_scan_exception"
 RECEIVED_STATES = ("received", "partly_received")
 WEIGHED_STATES = ("received", "partly_received", "refused", "treated")
 
@@ -119,13 +121,43 @@ def _beyond_tolerance(shipped: int, accounted: int, tolerance_bp: int) -> bool:
     return abs(accounted - shipped) * 10_000 > tolerance_bp * shipped
 
 
-def check_weight(manifest: Manifest, weights: list[tuple[str, int, int]] | None = None) -> bool:
-    """Raise the weight alert when, for any stream on the manifest, the weight received (plus refused)
-    differs from the weight shipped by more than that stream's tolerance. Returns whether it was raised."""
+def _gate_weights(manifest_ids) -> dict[int, int]:
+    """The net gate weight each receipt counted."""
+    return dict(db.session.execute(select(GateWeighing.manifest_id, GateWeighing.net_g).where(
+        GateWeighing.manifest_id.in_(manifest_ids), GateWeighing.counted.is_(True))).all())
+
+
+def _check_gate_weight(manifest: Manifest, weights: list[tuple[str, int, int]], gate_g: int) -> bool:
+    """The gate weighs the whole load: it is compared with everything shipped, within the tightest tolerance
+    of the streams on the manifest."""
+    shipped = sum(row[1] for row in weights)
+    tolerance = min((thresholds(stream) for stream, _s, _a in weights), key=lambda t: t.weight_tolerance_bp)
+    if not shipped or not _beyond_tolerance(shipped, gate_g, tolerance.weight_tolerance_bp):
+        return False
+    percent = (Decimal(gate_g - shipped) * 100 / shipped).quantize(Decimal("0.1"))
+    return _raise(
+        WEIGHT_MISMATCH, manifest, "", organisation=manifest.receiver,
+        district_code=manifest.destination_district_code, severity="critical",
+        message_key=N_("Manifest %(number)s: %(received_kg)s kg weighed at the receiver's gate of %(shipped_kg)s kg "
+                       "shipped (%(difference)s %%), beyond the tolerance of %(tolerance)s %%."),
+        params={"stream": ",".join(sorted(row[0] for row in weights)), "shipped_g": shipped, "received_g": gate_g,
+                "gate": True, "shipped_kg": _kg(shipped), "received_kg": _kg(gate_g),
+                "difference": f"{percent:+f}", "tolerance": f"{tolerance.tolerance_percent:f}"})
+
+
+def check_weight(manifest: Manifest, weights: list[tuple[str, int, int]] | None = None,
+                 gate_g: int | None = None) -> bool:
+    """Raise the weight alert when the weight received differs from the weight shipped by more than the
+    tolerance. The receiver's gate weight decides when the receipt recorded one; receipts from before gate
+    weights were recorded are judged per stream by the quantities received plus refused. Returns whether
+    it was raised."""
     if manifest.received_at is None:
         return False
     if weights is None:
         weights = _weights([manifest.id]).get(manifest.id, [])
+        gate_g = _gate_weights([manifest.id]).get(manifest.id)
+    if gate_g is not None and weights:
+        return _check_gate_weight(manifest, weights, gate_g)
     for stream, shipped, accounted in weights:
         tolerance = thresholds(stream)
         if shipped and _beyond_tolerance(shipped, accounted, tolerance.weight_tolerance_bp):
@@ -146,8 +178,10 @@ def manifest_weight_mismatch(now: datetime) -> int:
     """Receipts whose weight disagrees with the shipment, including those corrected by a revision."""
     manifests = db.session.scalars(select(Manifest).where(
         Manifest.state.in_(WEIGHED_STATES), Manifest.received_at.is_not(None), _not_alerted(WEIGHT_MISMATCH))).all()
-    weights = _weights([m.id for m in manifests]) if manifests else {}
-    return sum(check_weight(m, weights.get(m.id, [])) for m in manifests)
+    ids = [m.id for m in manifests]
+    weights = _weights(ids) if manifests else {}
+    gates = _gate_weights(ids) if manifests else {}
+    return sum(check_weight(m, weights.get(m.id, []), gates.get(m.id)) for m in manifests)
 
 
 # --- treatment overdue -------------------------------------------------------------------------------
@@ -212,4 +246,35 @@ def manifest_refusal_unresolved(now: datetime) -> int:
             params={"awaiting_kg": _kg(awaiting[manifest.id]), "receiver": manifest.receiver.name,
                     "generator": manifest.generator.name,
                     "refused": china_date(manifest.received_at).isoformat(), "due": china_date(due).isoformat()})
+    return raised
+
+
+# --- containers missing at a custody transfer ----------------------------------------------------------
+
+# one message per step, so that the step is named in the reader's language
+SCAN_EXCEPTION_MESSAGES = {
+    "pick_up": N_("Manifest %(number)s: %(signer)s picked the waste up from %(giver)s with %(missing)s of "
+                  "%(expected)s containers missing (%(codes)s). Reasons: %(reasons)s"),
+    "hand_over": N_("Manifest %(number)s: %(signer)s took the waste over from %(giver)s with %(missing)s of "
+                    "%(expected)s containers missing (%(codes)s). Reasons: %(reasons)s"),
+    "deliver": N_("Manifest %(number)s: %(giver)s delivered the waste with %(missing)s of %(expected)s "
+                  "containers missing (%(codes)s). Reasons: %(reasons)s"),
+}
+
+
+def raise_scan_exception_alerts(manifest: Manifest, action: str, leg: int, exceptions: list[dict], *,
+                                expected: int, signer, handing_over) -> int:
+    """A transfer signed with containers missing alerts the regulators of both ends: one alert in the origin
+    district and one in the destination district (one when they are the same). The alert is about the party
+    that handed the waste over; every party to the manifest is told."""
+    codes = ", ".join(item["container_code"] for item in exceptions)
+    reasons = "; ".join(f"{item['container_code']}: {item['reason']}" for item in exceptions)
+    raised = 0
+    for district in dict.fromkeys([manifest.origin_district_code, manifest.destination_district_code]):
+        raised += _raise(
+            SCAN_EXCEPTION, manifest, f":{action}:{leg}:{district}", organisation=handing_over,
+            district_code=district, severity="warning",
+            message_key=SCAN_EXCEPTION_MESSAGES[action],
+            params={"signer": signer.name, "giver": handing_over.name, "step": action, "leg": leg,
+                    "missing": len(exceptions), "expected": expected, "codes": codes, "reasons": reasons})
     return raised

@@ -1,4 +1,6 @@
 """JSON API of the transfer manifests: drafts, lists, detail and every step, acting for the token's organisation."""
+import base64
+import binascii
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -12,8 +14,8 @@ from ...api import api, paginate, token_required
 from ...api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, endpoint, first_item, link
 from ...errors import DomainError
 from ...extensions import db
-from ...inputs import EventDate, Id, PlanDate, RecordGrams
-from . import followups, services, signatures
+from ...inputs import EventDate, EventDateTime, Id, PlanDate, RecordGrams
+from . import custody, followups, services, signatures
 from .models import STATES
 from .services import CROSSINGS
 from .states import ACTIONS, allowed_actions, apply_action
@@ -81,6 +83,32 @@ class ManifestLinkOut(Output):
     state: Literal[STATES]
 
 
+class ScanExceptionOut(Output):
+    id: int
+    action: Literal["pick_up", "hand_over", "deliver"]
+    leg: int = Field(description="the carrier leg taking the waste over or delivering it")
+    container_code: str
+    batch_id: int
+    reason: str
+    has_photo: bool
+    photo_sha256: str | None
+    organisation: OrgRef
+    recorded_at: datetime
+
+
+class GateWeighingOut(Output):
+    id: int
+    source: Literal["manual", "device"]
+    device_id: int | None
+    ticket_no: str | None
+    gross_g: int | None
+    tare_g: int | None
+    net_g: int
+    weighed_at: datetime
+    recorded_at: datetime
+    counted: bool = Field(description="the weighing the receipt counted; it feeds the weight-mismatch alert")
+
+
 class RevisionOut(Output):
     id: int
     status: str
@@ -115,6 +143,11 @@ class ManifestOut(Output):
     emergency_measures: str | None
     count_mismatch: bool | None
     count_mismatch_note: str | None
+    scan_exceptions: list[ScanExceptionOut] = Field(default_factory=list, description=(
+        "containers not scanned at a custody transfer, with the reason recorded"))
+    gate_weighings: list[GateWeighingOut] = Field(default_factory=list)
+    gate_net_g: int | None = Field(None, description="the gate weight the receipt counted")
+    gate_difference_g: int | None = Field(None, description="gate weight minus the weight shipped")
     receipt_outcome: str | None
     refusal_reason: str | None
     treatment_method: str | None
@@ -191,10 +224,21 @@ class ReceiptLine(Input):
     reason: Text | None = None
 
 
+class ScanExceptionInput(Input):
+    container_code: Code = Field(description="a container of the manifest that was not scanned")
+    reason: Text = Field(min_length=1, description="why it is missing (required)")
+    photo_base64: str | None = Field(None, max_length=7_000_000, json_schema_extra={"contentEncoding": "base64"},
+                                     description="optional photo: JPEG, PNG or WebP up to 5 MB, re-encoded as "
+                                                 "JPEG with all metadata removed; its SHA-256 is sealed")
+
+
 class ManifestActionFields(Input):
-    """submit: {}; cancel: {reason}; pick_up/hand_over/deliver: {scanned: [codes], place};
+    """submit: {}; cancel: {reason}; pick_up/hand_over/deliver: {scanned: [codes], exceptions: [{container_code,
+    reason, photo_base64}], place} — every container of the manifest scanned or named in an exception, or 422
+    incomplete_scan naming the missing codes; a code not on the manifest is 422 not_on_manifest;
     receive: {outcome: accepted|partly|refused, lines: [{line_id|position, received_g, refused_g, reason}],
-    reason, scanned}; treat: {method: R1–R15|D1–D18, treated_on, quantity_g}; revise: {changes: {field: value},
+    reason, scanned, gate weight: gate_net_g with gate_ticket_no (and gate_weighed_at), or gate_weighing_id of a
+    weighbridge weighing (default: the latest one sent for the manifest)}; treat: {method: R1–R15|D1–D18, treated_on, quantity_g}; revise: {changes: {field: value},
     reason}; approve_revision: {revision_id}; reject_revision: {revision_id, reason}. A field the step does not
     take is refused (422), so a typo is not silently ignored."""
 
@@ -203,6 +247,11 @@ class ManifestActionFields(Input):
     reason: Text | None = None
     scanned: Annotated[str, Field(max_length=40_000)] | Annotated[list[Code], Field(max_length=1000)] | None = None
     place: str | None = Field(None, max_length=300)
+    exceptions: list[ScanExceptionInput] | None = Field(None, max_length=1000)
+    gate_net_g: RecordGrams | None = Field(None, description="net weight at the receiver's gate, typed")
+    gate_ticket_no: str | None = Field(None, max_length=60, description="the weighing ticket's number")
+    gate_weighed_at: EventDateTime | None = Field(None, description="when the typed weighing was taken")
+    gate_weighing_id: Id | None = Field(None, description="a weighbridge weighing sent for this manifest")
     outcome: Literal["accepted", "partly", "refused"] | None = None
     lines: list[ReceiptLine] | None = Field(None, max_length=500)
     method: str | None = Field(None, max_length=3, pattern=r"^[RDrd]\d{1,2}$")
@@ -248,6 +297,39 @@ def _org(org) -> dict:
     return {"id": org.id, "uscc": org.uscc, "name": org.name}
 
 
+def exception_json(e) -> dict:
+    return {"id": e.id, "action": e.action, "leg": e.leg, "container_code": e.container_code,
+            "batch_id": e.batch_id, "reason": e.reason, "has_photo": bool(e.photo_sha256),
+            "photo_sha256": e.photo_sha256, "organisation": _org(e.organisation), "recorded_at": _iso(e.recorded_at)}
+
+
+def gate_weighing_json(w) -> dict:
+    return {"id": w.id, "source": w.source, "device_id": w.device_id, "ticket_no": w.ticket_no,
+            "gross_g": w.gross_g, "tare_g": w.tare_g, "net_g": w.net_g, "weighed_at": _iso(w.weighed_at),
+            "recorded_at": _iso(w.recorded_at), "counted": w.counted}
+
+
+def _with_stored_photos(fields: dict) -> dict:
+    """Exception photos sent base64-encoded are cleaned and stored first; the step seals their SHA-256."""
+    exceptions = fields.get("exceptions")
+    if not exceptions:
+        return fields
+    stored = []
+    for index, item in enumerate(exceptions):
+        item = dict(item)
+        encoded = item.pop("photo_base64", None)
+        if encoded:
+            field = f"exceptions[{index}].photo_base64"
+            try:
+                raw = base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                message = _("Not valid base64.")
+                raise DomainError(message, fields={field: message}) from None
+            item["photo_sha256"] = custody.store_exception_photo(raw, field)
+        stored.append(item)
+    return {**fields, "exceptions": stored}
+
+
 def _link(m, kind: str) -> dict:
     return {"id": m.id, "number": m.number, "kind": kind, "state": m.state}
 
@@ -272,7 +354,11 @@ def manifest_json(m, *, detail: bool = False, awaiting: int | None = None) -> di
         "planned_pickup_on": _iso(m.planned_pickup_on), "planned_delivery_on": _iso(m.planned_delivery_on),
         "origin": m.origin, "via_points": m.via_points, "destination": m.destination,
         "emergency_measures": m.emergency_measures, "count_mismatch": m.count_mismatch,
-        "count_mismatch_note": m.count_mismatch_note, "receipt_outcome": m.receipt_outcome,
+        "count_mismatch_note": m.count_mismatch_note,
+        "scan_exceptions": [exception_json(e) for e in m.scan_exceptions],
+        "gate_weighings": [gate_weighing_json(w) for w in m.gate_weighings],
+        "gate_net_g": m.gate_weighing.net_g if m.gate_weighing else None, "gate_difference_g": m.gate_difference_g,
+        "receipt_outcome": m.receipt_outcome,
         "refusal_reason": m.refusal_reason, "treatment_method": m.treatment_method, "treated_on": _iso(m.treated_on),
         "treated_g": m.treated_g, "created_at": _iso(m.created_at), "submitted_at": _iso(m.submitted_at),
         "picked_up_at": _iso(m.picked_up_at), "delivered_at": _iso(m.delivered_at), "received_at": _iso(m.received_at),
@@ -413,7 +499,8 @@ def manifests_update(manifest_id: int, body: ManifestEdit):
 def manifests_action(manifest_id: int, action: str, body: ManifestActionFields):
     org = _acting_org()
     manifest = services.get_manifest(current_user, manifest_id, org_id=org.id)
-    apply_action(manifest, action, current_user, org, **body.model_dump(mode="json", exclude_unset=True))
+    fields = _with_stored_photos(body.model_dump(mode="json", exclude_unset=True))
+    apply_action(manifest, action, current_user, org, **fields)
     db.session.commit()
     return jsonify(manifest_json(manifest, detail=True))
 

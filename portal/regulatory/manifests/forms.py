@@ -98,6 +98,10 @@ class ReceiveForm(FlaskForm):
     lines = FieldList(FormField(ReceiveLineForm))
     reason = TextAreaField(_l("Reason for refusing"), validators=[Optional(), Length(max=2000)])
     scanned = TextAreaField(_l("Container codes scanned on arrival"), validators=[Optional(), Length(max=40000)])
+    # the gate weight: a weighing the weighbridge sent, or typed from the weighing ticket
+    gate_weighing_id = SelectField(_l("Weighbridge weighing"), validators=[Optional()])
+    gate_net = DecimalField(_l("Net weight at the gate (kg)"), places=3, validators=[Optional(), quantity_range()])
+    gate_ticket_no = StringField(_l("Weighing ticket number"), validators=[Optional(), Length(max=60)])
 
 
 class TreatForm(FlaskForm):

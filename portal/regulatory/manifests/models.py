@@ -33,6 +33,13 @@ RECEIPT_OUTCOMES = ("accepted", "partly", "refused")
 # what happens to refused waste: a new manifest back to the generator, or on to another licensed receiver
 FOLLOW_UP_KINDS = ("return", "forward")
 REVISION_STATUSES = ("proposed", "applied", "rejected")
+# the custody transfers at which every container must be scanned or excused
+CUSTODY_TRANSFERS = ("pick_up", "hand_over", "deliver")
+GATE_SOURCES = ("manual", "device")
+
+
+def _listed(values) -> str:
+    return ", ".join(f"'{value}'" for value in values)
 
 
 class Manifest(db.Model):
@@ -98,6 +105,10 @@ class Manifest(db.Model):
         back_populates="manifest", cascade="all, delete-orphan", order_by="ManifestRevision.id")
     follows: Mapped["Manifest | None"] = relationship(remote_side=[id], back_populates="follow_ups")
     follow_ups: Mapped[list["Manifest"]] = relationship(back_populates="follows", order_by="Manifest.id")
+    scan_exceptions: Mapped[list["ManifestScanException"]] = relationship(
+        back_populates="manifest", cascade="all, delete-orphan", order_by="ManifestScanException.id")
+    gate_weighings: Mapped[list["GateWeighing"]] = relationship(
+        back_populates="manifest", cascade="all, delete-orphan", order_by="GateWeighing.id")
 
     @property
     def total_g(self) -> int:
@@ -131,6 +142,17 @@ class Manifest(db.Model):
     def crosses_province(self) -> bool:
         """The receiver is in another province than the generator: a cross-province approval is needed."""
         return self.generator.district_code[:2] != self.receiver.district_code[:2]
+
+    @property
+    def gate_weighing(self) -> "GateWeighing | None":
+        """The gate weighing the receipt counted (sealed into the receive step)."""
+        return next((w for w in self.gate_weighings if w.counted), None)
+
+    @property
+    def gate_difference_g(self) -> int | None:
+        """Gate weight minus the weight shipped; None before the gate weight is counted."""
+        weighing = self.gate_weighing
+        return None if weighing is None else weighing.net_g - self.total_g
 
     @property
     def open_revision(self) -> "ManifestRevision | None":
@@ -271,3 +293,60 @@ class ManifestNumberCounter(db.Model):
 
     prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
     last_serial: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ManifestScanException(db.Model):
+    """A container of the manifest that was not scanned at a custody transfer, with the reason the signing party
+    recorded (and optionally a photo); sealed into that step's signature."""
+
+    __tablename__ = "manifest_scan_exceptions"
+    __table_args__ = (UniqueConstraint("manifest_id", "action", "leg", "container_id"),
+                      # a list of values, not a status: named _known so it is not taken for a workflow's column
+                      CheckConstraint(f"action IN ({_listed(CUSTODY_TRANSFERS)})", name="action_known"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    # the carrier leg taking the waste over (pick up, hand over) or delivering it
+    leg: Mapped[int] = mapped_column(Integer)
+    container_id: Mapped[int] = mapped_column(ForeignKey("containers.id"), index=True)
+    container_code: Mapped[str] = mapped_column(String(40))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))  # the cleaned JPEG, stored by its hash
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    manifest: Mapped[Manifest] = relationship(back_populates="scan_exceptions")
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class GateWeighing(db.Model):
+    """The net weight of what arrived at the receiver's gate: typed with the weighing ticket's number, or sent by
+    the receiver's weighbridge. The one the receipt counted (counted=True) feeds the weight-mismatch alert."""
+
+    __tablename__ = "manifest_gate_weighings"
+    __table_args__ = (UniqueConstraint("device_id", "idempotency_key"),
+                      CheckConstraint(f"source IN ({_listed(GATE_SOURCES)})", name="source_known"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("weighing_devices.id"), index=True)
+    ticket_no: Mapped[str | None] = mapped_column(String(60))
+    gross_g: Mapped[int | None] = mapped_column(Integer)
+    tare_g: Mapped[int | None] = mapped_column(Integer)
+    net_g: Mapped[int] = mapped_column(Integer)
+    weighed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+
+    manifest: Mapped[Manifest] = relationship(back_populates="gate_weighings")
+    device = relationship("Device")
+    recorded_by: Mapped[User | None] = relationship()

@@ -152,11 +152,16 @@ def expected_codes(manifest: Manifest) -> list[str]:
     return sorted({code for line in manifest.lines for code in line.container_codes})
 
 
+def scanned_codes(text: str) -> list[str]:
+    """The codes in a text of scanned labels, one a line (or separated by commas or spaces)."""
+    return [c for c in _SCAN_SPLIT.split((text or "").strip().upper()) if c]
+
+
 def check_scans(manifest: Manifest, scanned, *, required: bool = True) -> dict:
     """Compare scanned labels (a list or a text, one code a line) with the containers listed.
     A code that is not a container, or not on this manifest, is an error; a missing one is a mismatch."""
     if isinstance(scanned, str):
-        codes = [c for c in _SCAN_SPLIT.split(scanned.strip().upper()) if c]
+        codes = scanned_codes(scanned)
     elif isinstance(scanned, list | tuple):
         codes = [str(c).strip().upper() for c in scanned if str(c).strip()]
     elif scanned is None:
@@ -172,10 +177,10 @@ def check_scans(manifest: Manifest, scanned, *, required: bool = True) -> dict:
             parse_container_code(code)
         except DomainError:
             raise invalid("scanned", _("%(code)s is not a valid container code.", code=code)) from None
-        if container_by_code(code) is None:
-            raise invalid("scanned", _("Unknown container code %(code)s.", code=code))
-        if code not in expected:
-            raise invalid("scanned", _("Container %(code)s is not on this manifest.", code=code))
+    foreign = [code for code in codes if code not in expected]
+    if foreign:  # every code that does not belong is named, so the driver can put those containers back at once
+        raise invalid("scanned", _("Not on this manifest: %(codes)s.", codes=", ".join(foreign)),
+                      code="not_on_manifest")
     missing = sorted(expected - set(codes))
     return {"scanned": sorted(codes), "expected": len(expected), "missing": missing, "mismatch": bool(missing)}
 
@@ -191,9 +196,11 @@ def flag_mismatch(manifest: Manifest, action: str, scan: dict) -> None:
 # --- ledger --------------------------------------------------------------------------------------
 
 def append_line_events(manifest: Manifest, event_type: str, *, actor, organisation, quantities: dict | None = None,
-                       place: str | None = None, occurred_at: datetime | None = None, data: dict | None = None):
+                       place: str | None = None, occurred_at: datetime | None = None, data: dict | None = None,
+                       line_data: dict | None = None):
     """One ledger event per line, on the line's batch chain (and container, for a container line).
-    quantities maps line id → grams; without it each line's shipped quantity is used; 0 skips the line."""
+    quantities maps line id → grams; without it each line's shipped quantity is used; 0 skips the line.
+    line_data maps line id → data for that line's event only (the exceptions about its containers)."""
     for line in manifest.lines:
         grams = line.quantity_g if quantities is None else quantities.get(line.id, 0)
         if quantities is not None and not grams:
@@ -201,7 +208,7 @@ def append_line_events(manifest: Manifest, event_type: str, *, actor, organisati
         append_event(line.batch, event_type, actor=actor, organisation=organisation, container=line.container,
                      quantity_g=grams, place=place, occurred_at=occurred_at,
                      data={"manifest": manifest.number, "manifest_id": manifest.id, "line": line.position,
-                           **(data or {})})
+                           **(data or {}), **((line_data or {}).get(line.id) or {})})
 
 
 CUSTODY_ACTIONS = {"in_transit": "pick_up", "received": "receive", "treated": "treat"}

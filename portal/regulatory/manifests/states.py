@@ -57,8 +57,10 @@ EFFECTS = {
 ACTIONS = tuple(EFFECTS)
 # the fields each step accepts; anything else is refused, so a typo is not silently ignored
 ACTION_FIELDS = {
-    "submit": set(), "cancel": {"reason"}, "pick_up": {"scanned", "place"}, "hand_over": {"scanned", "place"},
-    "deliver": {"scanned", "place"}, "receive": {"outcome", "lines", "reason", "scanned"},
+    "submit": set(), "cancel": {"reason"}, "pick_up": {"scanned", "exceptions", "place"},
+    "hand_over": {"scanned", "exceptions", "place"}, "deliver": {"scanned", "exceptions", "place"},
+    "receive": {"outcome", "lines", "reason", "scanned", "gate_net_g", "gate_ticket_no", "gate_weighed_at",
+                "gate_weighing_id"},
     "treat": {"method", "treated_on", "quantity_g"}, "revise": {"changes", "reason"},
     "approve_revision": {"revision_id"}, "reject_revision": {"revision_id", "reason"},
 }

@@ -18,7 +18,7 @@ from ...workflow import SYSTEM, Transition, Workflow
 from ..licences.services import normalise_method, require_method_licensed, require_receipt
 from ..transfers.services import require_transfer_approval
 from ..transport.services import require_leg_documents
-from . import services
+from . import custody, services
 from .models import RECEIPT_OUTCOMES, REVISION_STATUSES, Manifest, ManifestRevision
 from .services import invalid
 
@@ -109,8 +109,10 @@ def effect_cancel(manifest: Manifest, actor, org, sealed: dict, now: datetime) -
 # --- transport -----------------------------------------------------------------------------------
 
 def guard_scan(manifest: Manifest, actor, org, fields: dict) -> dict:
+    """A custody transfer: every container scanned, or excused by an exception sealed with the step."""
     scan = services.check_scans(manifest, fields.get("scanned"))
-    return {**scan, "place": _place(fields)}
+    exceptions = custody.check_exceptions(manifest, fields.get("exceptions"), scan)
+    return {**scan, "exceptions": exceptions, "place": _place(fields)}
 
 
 def guard_carrier_documents(manifest: Manifest, actor, org, fields: dict) -> dict:
@@ -127,9 +129,11 @@ def effect_pick_up(manifest: Manifest, actor, org, sealed: dict, now: datetime) 
     manifest.current_leg = 0
     sealed.update(carrier=0, vehicle_plate=carrier.vehicle_plate)
     services.flag_mismatch(manifest, "pick_up", sealed)
+    line_data = custody.record_exceptions(manifest, "pick_up", 0, actor, org, sealed, now,
+                                          handing_over=manifest.generator)
     services.set_custody_status(manifest, "in_transit")
     services.append_line_events(manifest, "picked_up", actor=actor, organisation=org, occurred_at=now,
-                                place=sealed["place"] or manifest.origin,
+                                place=sealed["place"] or manifest.origin, line_data=line_data,
                                 data={"carrier": org.uscc, "vehicle_plate": carrier.vehicle_plate})
 
 
@@ -139,8 +143,10 @@ def effect_hand_over(manifest: Manifest, actor, org, sealed: dict, now: datetime
     manifest.current_leg = carrier.position
     sealed.update(from_carrier=previous.position, to_carrier=carrier.position, vehicle_plate=carrier.vehicle_plate)
     services.flag_mismatch(manifest, "hand_over", sealed)
+    line_data = custody.record_exceptions(manifest, "hand_over", carrier.position, actor, org, sealed, now,
+                                          handing_over=previous.organisation)
     services.append_line_events(manifest, "handed_over", actor=actor, organisation=org, occurred_at=now,
-                                place=sealed["place"],
+                                place=sealed["place"], line_data=line_data,
                                 data={"from": previous.organisation.uscc, "to": org.uscc,
                                       "vehicle_plate": carrier.vehicle_plate})
 
@@ -149,8 +155,11 @@ def effect_deliver(manifest: Manifest, actor, org, sealed: dict, now: datetime) 
     manifest.delivered_at = now
     sealed.update(carrier=manifest.current_leg)
     services.flag_mismatch(manifest, "deliver", sealed)
+    line_data = custody.record_exceptions(manifest, "deliver", manifest.current_leg, actor, org, sealed, now,
+                                          handing_over=org)
     services.append_line_events(manifest, "delivered", actor=actor, organisation=org, occurred_at=now,
-                                place=sealed["place"] or manifest.destination, data={"carrier": org.uscc})
+                                place=sealed["place"] or manifest.destination, line_data=line_data,
+                                data={"carrier": org.uscc})
 
 
 # --- receipt and treatment -----------------------------------------------------------------------
@@ -221,11 +230,12 @@ def guard_receive(manifest: Manifest, actor, org, fields: dict) -> dict:
     if outcome == "refused" and not reason:
         raise invalid("reason", _("Give the reason for refusing."))
     scan = services.check_scans(manifest, fields.get("scanned"), required=False) if fields.get("scanned") else None
+    gate = custody.check_gate_weight(manifest, fields)
     totals: dict[str, int] = {}
     for line, values in zip(manifest.lines, lines, strict=True):
         totals[line.waste_code] = totals.get(line.waste_code, 0) + values["received_g"]
     require_licence_covers(manifest.receiver, totals, china_today())
-    return {"outcome": outcome, "reason": reason, "lines": lines, **(scan or {})}
+    return {"outcome": outcome, "reason": reason, "lines": lines, "gate": gate, **(scan or {})}
 
 
 def next_state_receive(manifest: Manifest, sealed: dict) -> str:
@@ -240,6 +250,7 @@ def effect_receive(manifest: Manifest, actor, org, sealed: dict, now: datetime) 
         line.refusal_reason = values[line.id]["reason"] or (sealed["reason"] if line.refused_g else None)
     if "scanned" in sealed:
         services.flag_mismatch(manifest, "receive", sealed)
+    custody.count_gate_weight(manifest, actor, org, sealed["gate"], now)
     services.set_custody_status(manifest, "received", lines=[line for line in manifest.lines if line.received_g])
     services.append_line_events(manifest, "received", actor=actor, organisation=org, occurred_at=now,
                                 place=manifest.destination, quantities={k: v["received_g"] for k, v in values.items()},

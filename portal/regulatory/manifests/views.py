@@ -3,22 +3,24 @@ treatment, and the regulator's list and signed timeline."""
 import json
 import re
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ... import auth
+from ... import auth, images
 from ...accounts.forms import county_choices
 from ...accounts.models import Organisation
 from ...auth import login_required
 from ...clock import china_date, china_today
-from ...errors import DomainError, Forbidden, put_errors
+from ...errors import DomainError, Forbidden, NotFound, put_errors
 from ...extensions import db
+from ...i18n import quantity
 from ...jurisdiction import jurisdiction_code
 from ..licences.services import choose_receivers, normalise_method
 from ..transport.services import record_choices
-from . import followups, pdf, services, signatures, steps
+from . import custody, followups, pdf, services, signatures, steps
 from .alerts import refusal_follow_up_due
 from .forms import (
     FilterForm,
@@ -323,6 +325,32 @@ def simple_step(manifest_id: int, action: str):
 
 # --- the transporter's phone pages ---------------------------------------------------------------
 
+def _container_rows(manifest: Manifest, form: ScanForm) -> list[dict]:
+    """Each container listed, ticked when its code was scanned, with the exception typed for it if not."""
+    scanned = set(services.scanned_codes(form.scanned.data or ""))
+    return [{"code": code, "scanned": code in scanned, "reason": (request.form.get(f"reason-{code}") or "").strip(),
+             "photo_sha256": request.form.get(f"photo_sha256-{code}") or ""}
+            for code in services.expected_codes(manifest)]
+
+
+def _exceptions(rows: list[dict]) -> list[dict]:
+    """The exceptions of the containers not scanned; a photo chosen now is cleaned and stored first and kept
+    (by its hash) on the form, so it need not be chosen again when the step is refused for another reason."""
+    result = []
+    for row in rows:
+        if row["scanned"]:
+            continue
+        upload = request.files.get(f"photo-{row['code']}")
+        if upload and upload.filename:
+            raw = images.read_upload(upload.stream, custody.PHOTO_MAX_BYTES, "scanned",
+                                     _("The photo of %(code)s is too large.", code=row["code"]))
+            row["photo_sha256"] = custody.store_exception_photo(raw, "scanned")
+        if row["reason"] or row["photo_sha256"]:
+            result.append({"container_code": row["code"], "reason": row["reason"],
+                           **({"photo_sha256": row["photo_sha256"]} if row["photo_sha256"] else {})})
+    return result
+
+
 @bp.route("/<int:manifest_id>/scan/<action>", methods=["GET", "POST"])
 @login_required
 def scan(manifest_id: int, action: str):
@@ -330,16 +358,34 @@ def scan(manifest_id: int, action: str):
     if action not in SCAN_ACTIONS:
         raise Forbidden(_("This step has its own page."))
     form = ScanForm()
+    rows = _container_rows(manifest, form)
     if form.validate_on_submit():
         try:
-            return _step(manifest, action, scanned=form.scanned.data, place=form.place.data or None)
+            return _step(manifest, action, scanned=form.scanned.data, exceptions=_exceptions(rows),
+                         place=form.place.data or None)
         except DomainError as exc:
             db.session.rollback()
             if exc.status in (403, 404, 409):
                 raise
-            _put_errors(form, exc, "scanned")
+            if exc.code == "incomplete_scan":  # named once, on the codes; the rows without a reason are marked
+                form.scanned.errors = [*form.scanned.errors, str(exc.message)]
+                form.step_failed = True
+                form._errors = None
+            else:
+                _put_errors(form, exc, "scanned")
     return (render_template("regulatory/manifests/scan.html", m=manifest, form=form, action=action,
-                            expected=services.expected_codes(manifest)), _status(form))
+                            rows=rows, expected=[row["code"] for row in rows]), _status(form))
+
+
+@bp.get("/<int:manifest_id>/exceptions/<int:exception_id>/photo")
+@login_required
+def exception_photo(manifest_id: int, exception_id: int):
+    manifest = _manifest(manifest_id)
+    exception = next((e for e in manifest.scan_exceptions if e.id == exception_id), None)
+    path = custody.exception_photo_file(exception) if exception is not None else None
+    if path is None:
+        raise NotFound(_("Photo not found."))
+    return send_file(path, mimetype="image/jpeg", max_age=0)
 
 
 # --- the receiver's pages ------------------------------------------------------------------------
@@ -349,9 +395,14 @@ def scan(manifest_id: int, action: str):
 def receive(manifest_id: int):
     manifest = _manifest(manifest_id)
     form = ReceiveForm()
+    from_devices = [w for w in manifest.gate_weighings if w.source == "device"]
+    form.gate_weighing_id.choices = [("", _("None: I type the weight below"))] + [
+        (str(w.id), _("%(net)s net · %(device)s · %(time)s", net=quantity(w.net_g), device=w.device.name,
+                      time=format_datetime(w.weighed_at, "short"))) for w in reversed(from_devices)]
     if request.method == "GET":
         for line in manifest.lines:
             form.lines.append_entry({"line_id": line.id, "received": None, "refused": None})
+        form.gate_weighing_id.data = str(from_devices[-1].id) if from_devices else ""
     if form.validate_on_submit():
         try:
             lines = [{"line_id": int(e.form.line_id.data or 0),
@@ -359,15 +410,25 @@ def receive(manifest_id: int):
                       "refused_g": services.grams_from_kg(e.form.refused.data or 0, f"lines[{i}].refused_g"),
                       "reason": e.form.reason.data or None} for i, e in enumerate(form.lines.entries)]
             return _step(manifest, "receive", outcome=form.outcome.data or None, lines=lines,
-                         reason=form.reason.data or None, scanned=form.scanned.data or None)
+                         reason=form.reason.data or None, scanned=form.scanned.data or None, **_gate_fields(form))
         except DomainError as exc:
             db.session.rollback()
             if exc.status in (403, 404, 409):
                 raise
-            _put_errors(form, exc, "reason", {"receiver_id": "reason"})
+            _put_errors(form, exc, "reason", {"receiver_id": "reason", "gate_net_g": "gate_net"})
     return (render_template("regulatory/manifests/receive.html", m=manifest, form=form,
                             rows=list(zip(manifest.lines, form.lines.entries, strict=False))),
             _status(form))
+
+
+def _gate_fields(form: ReceiveForm) -> dict:
+    """A typed gate weight wins over the weighbridge weighing chosen above it."""
+    if form.gate_net.data is not None:
+        return {"gate_net_g": services.grams_from_kg(form.gate_net.data, "gate_net_g", allow_zero=False),
+                "gate_ticket_no": form.gate_ticket_no.data or ""}
+    if form.gate_weighing_id.data:
+        return {"gate_weighing_id": int(form.gate_weighing_id.data)}
+    return {}
 
 
 @bp.route("/<int:manifest_id>/treat", methods=["GET", "POST"])

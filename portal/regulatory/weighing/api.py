@@ -17,6 +17,8 @@ from ...errors import DomainError
 from ...extensions import db
 from ...inputs import EventDateTime, Id
 from ..batches.models import Container
+from ..manifests import custody
+from ..manifests.api import GateWeighingOut, gate_weighing_json
 from . import services
 from .models import WeighingRecord
 
@@ -129,3 +131,49 @@ def list_weighings(query: WeighingQuery):
         query = query.where(WeighingRecord.batch_id == filters.batch_id)
     return paginate(query.order_by(WeighingRecord.weighed_at.desc(), WeighingRecord.id.desc()), serialize_weighing)
 
+
+
+# --- gate weighings: a receiver's weighbridge weighs a truck arriving under a manifest -------------
+
+class GateWeighingInput(Input):
+    """The weighbridge of the manifest's receiver weighs the arriving truck: gross and tare of the load, for the
+    manifest's 14-digit number. Accepted while the manifest is in transit or delivered, before its receipt; the
+    receipt counts the latest one unless the receiver chooses another."""
+
+    manifest_number: str = Field(min_length=14, max_length=14, pattern=r"^\d{14}$")
+    gross_g: Weight = Field(description="at least 1")
+    tare_g: Weight
+    net_g: Weight | None = Field(None, description="optional; must equal gross_g − tare_g")
+    weighed_at: EventDateTime | None = Field(None, description="with offset; default now")
+    ticket_no: str | None = Field(None, max_length=60, description="the weighbridge's ticket number")
+
+
+@api.post("/gate-weighings")
+@endpoint("Record the gate weight of a truck arriving under a manifest (device token: `Authorization: Device "
+          "wfd_…`, a device of the manifest's receiver)", tags=["weighing"], body=GateWeighingInput,
+          body_in_view=True, headers=[DEVICE_HEADER], response=GateWeighingOut, status=201,
+          responses={200: GateWeighingOut, 401: None, 404: None, 409: None},
+          descriptions={201: "Recorded; a 'weighed' ledger event (gate: true) on each batch of the manifest",
+                        200: "Replayed: this Idempotency-Key was used before with the same body",
+                        401: "Missing, unknown or revoked device token",
+                        404: "No manifest with this number comes to the device's organisation",
+                        409: "The manifest is not arriving (not yet picked up, or already received)"})
+def post_gate_weighing():
+    device = services.authenticate_device(request.headers.get("Authorization"))
+    key = request.headers.get("Idempotency-Key")
+    request_hash = hashlib.sha256(request.get_data()).hexdigest()
+    replay = custody.find_gate_replay(device, key, request_hash)
+    if replay is not None:
+        db.session.commit()  # the token's last use
+        response = jsonify(gate_weighing_json(replay))
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    values = parse_body(GateWeighingInput).model_dump(mode="json", exclude_none=True)
+    try:
+        weighing = custody.record_device_gate_weighing(device, values, idempotency_key=key,
+                                                       request_hash=request_hash)
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return jsonify(gate_weighing_json(weighing)), 201

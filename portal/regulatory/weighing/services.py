@@ -126,7 +126,8 @@ def _grams(values: dict, name: str, errors: dict, required: bool = True) -> int 
     return raw
 
 
-def _weighed_at(raw, errors: dict) -> datetime:
+def parse_weighed_at(raw, errors: dict) -> datetime:
+    """An ISO 8601 time with offset, not in the future nor before the platform's dates; errors named weighed_at."""
     if raw is None or raw == "":
         return utcnow()
     try:
@@ -149,7 +150,7 @@ def validate_weights(values: dict) -> tuple[int, int, int, datetime]:
     gross = _grams(values, "gross_g", errors)
     tare = _grams(values, "tare_g", errors)
     net = _grams(values, "net_g", errors, required=False)
-    weighed_at = _weighed_at(values.get("weighed_at"), errors)
+    weighed_at = parse_weighed_at(values.get("weighed_at"), errors)
     if gross is not None and tare is not None:
         if tare > gross:
             errors["tare_g"] = _("The tare cannot exceed the gross weight.")

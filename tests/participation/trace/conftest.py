@@ -63,7 +63,8 @@ def build_chain(factory) -> Chain:
     apply_action(manifest, "hand_over", driver2, carrier2, scanned=codes, place="连霍高速三门峡西站")
     apply_action(manifest, "deliver", driver2, carrier2, scanned=codes)
     apply_action(manifest, "receive", receiver_user, receiver,
-                 lines=[{"line_id": manifest.lines[0].id, "received_g": 2 * TONNE}])
+                 lines=[{"line_id": manifest.lines[0].id, "received_g": 2 * TONNE}],
+                 gate_net_g=2 * TONNE, gate_ticket_no="T-1")
     apply_action(manifest, "treat", receiver_user, receiver, method="D10", quantity_g=2 * TONNE)
     db.session.commit()
     chain = Chain(codes[0], codes[1], batch.id, manifest.number, gen.org.name, gen.user.name, driver1, regulator)

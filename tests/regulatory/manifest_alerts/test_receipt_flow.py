@@ -19,7 +19,8 @@ def test_short_receipt_alerts_the_regulator_at_once(app, client, parties):  # no
     manifest = draft(p)
     run_to_delivered(p, manifest)
     apply_action(manifest, "receive", p.receiver_user, p.receiver,
-                 lines=[{"line_id": manifest.lines[0].id, "received_g": 4_600_000}])
+                 lines=[{"line_id": manifest.lines[0].id, "received_g": 4_600_000}],
+                 gate_net_g=4_600_000, gate_ticket_no="T-1")
     db.session.commit()
     [alert] = db.session.scalars(select(Alert).where(Alert.kind == "manifest_weight_mismatch")).all()
     assert alert.object_id == manifest.id and alert.params["number"] == manifest.number
@@ -30,7 +31,7 @@ def test_short_receipt_alerts_the_regulator_at_once(app, client, parties):  # no
     g.pop("_login_user", None)
     login(client, p.regulator)
     page = client.get("/alerts").get_data(as_text=True)
-    assert manifest.number in page and "4600 kg received of 5000 kg shipped" in page
+    assert manifest.number in page and "4600 kg weighed at the receiver&#39;s gate of 5000 kg shipped" in page
 
     declaration = declarations.create_declaration(p.generator_user, p.generator, "monthly",
                                                   this_month().strftime("%Y-%m"))

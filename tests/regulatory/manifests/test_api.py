@@ -41,7 +41,7 @@ def test_whole_flow_through_the_api(parties, client, factory):
     assert step(client, t["carrier2"], m["id"], "deliver", scanned=codes).json["state"] == "delivered"
     line_id = response.json["lines"][0]["id"]
     response = step(client, t["receiver"], m["id"], "receive", outcome="accepted",
-                    lines=[{"line_id": line_id, "received_g": 4_600_000}])
+                    lines=[{"line_id": line_id, "received_g": 4_600_000}], gate_net_g=5_000_000, gate_ticket_no="T-1")
     assert response.status_code == 200, response.json
     assert response.json["state"] == "received" and response.json["lines"][0]["received_g"] == 4_600_000
     response = step(client, t["receiver"], m["id"], "treat", method="D10", quantity_g=4_600_000)
@@ -102,9 +102,13 @@ def test_bad_receipts_and_unknown_fields_are_422_naming_the_field(parties, clien
     assert response.status_code == 422 and "scanned" in response.json["error"]["fields"]
     step(client, t["carrier1"], m["id"], "pick_up", scanned=codes)
     step(client, t["carrier2"], m["id"], "hand_over", scanned=codes)
-    step(client, t["carrier2"], m["id"], "deliver", scanned=codes[:3])
+    response = step(client, t["carrier2"], m["id"], "deliver", scanned=codes[:3])
+    assert response.status_code == 422 and response.json["error"]["code"] == "incomplete_scan"
+    step(client, t["carrier2"], m["id"], "deliver", scanned=codes[:3],
+         exceptions=[{"container_code": code, "reason": "桶未装车"} for code in codes[3:]])
     for grams in (-5, 9_000_000, "lots"):
-        response = step(client, t["receiver"], m["id"], "receive", lines=[{"position": 0, "received_g": grams}])
+        response = step(client, t["receiver"], m["id"], "receive", lines=[{"position": 0, "received_g": grams}],
+                        gate_net_g=5_000_000, gate_ticket_no="T-1")
         assert response.status_code == (400 if isinstance(grams, str) else 422), grams  # text is the wrong type
         assert "lines[0].received_g" in response.json["error"]["fields"]
     detail = client.get(f"/api/v1/manifests/{m['id']}", headers=auth(t["receiver"])).json

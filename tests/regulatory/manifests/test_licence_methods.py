@@ -63,7 +63,8 @@ def test_treatment_by_a_method_outside_the_scope_is_refused(parties):
     m = draft(p, None)
     run_to_delivered(p, m)
     apply_action(m, "receive", p.receiver_user, p.receiver,
-                 lines=[{"line_id": m.lines[0].id, "received_g": 5_000_000}], scanned=codes(p))
+                 lines=[{"line_id": m.lines[0].id, "received_g": 5_000_000}], scanned=codes(p),
+                 gate_net_g=5_000_000, gate_ticket_no="T-1")
     db.session.commit()
     with pytest.raises(DomainError) as exc:
         apply_action(m, "treat", p.receiver_user, p.receiver, method="D1", quantity_g=5_000_000)
@@ -98,7 +99,8 @@ def test_the_api_names_the_line_and_the_treatment_method(parties, client, factor
     assert step(client, t["carrier2"], m["id"], "hand_over", scanned=all_codes).status_code == 200
     assert step(client, t["carrier2"], m["id"], "deliver", scanned=all_codes).status_code == 200
     received = step(client, t["receiver"], m["id"], "receive", outcome="accepted",
-                    lines=[{"line_id": m["lines"][0]["id"], "received_g": 5_000_000}], scanned=all_codes)
+                    lines=[{"line_id": m["lines"][0]["id"], "received_g": 5_000_000}], scanned=all_codes,
+                    gate_net_g=5_000_000, gate_ticket_no="T-1")
     assert received.status_code == 200, received.json
     treat = step(client, t["receiver"], m["id"], "treat", method="D1", quantity_g=5_000_000)
     assert treat.status_code == 422 and set(treat.json["error"]["fields"]) == {"method"}

@@ -53,7 +53,8 @@ def test_whole_flow_through_the_pages(app, page_parties, client):
     assert m["state"] == "delivered" and m["number"] in client.get("/manifests?role=receiver").text
     assert client.get(f"/manifests/{manifest_id}/receive").status_code == 200
     response = client.post(f"/manifests/{manifest_id}/receive", data={
-        "lines-0-line_id": m["line_id"], "lines-0-received": "4600", "outcome": "accepted"})
+        "lines-0-line_id": m["line_id"], "lines-0-received": "4600", "outcome": "accepted",
+        "gate_net": "4600", "gate_ticket_no": "GB-0001"})
     assert response.status_code == 302, response.text
     response = client.post(f"/manifests/{manifest_id}/treat", data={
         "method": "D10", "treated_on": china_today().isoformat(), "quantity": "4600"})
@@ -65,6 +66,7 @@ def test_whole_flow_through_the_pages(app, page_parties, client):
     assert m["number"] in client.get("/manifests?status=treated&district=411282").text
     detail = client.get(f"/manifests/{manifest_id}").text
     assert detail.count("badge badge-ok") == 6  # six signatures, each seal verified
+    assert "GB-0001" in detail and "4.6 t" in detail  # the gate weight and its ticket
     pdf = client.get(f"/manifests/{manifest_id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
@@ -80,7 +82,11 @@ def test_bad_input_shows_on_the_field_and_saves_nothing(app, page_parties, clien
     login(client, p.driver1)
     response = client.post(f"/manifests/{manifest_id}/scan/pick_up", data={"scanned": "NOT-A-CODE"})
     assert response.status_code == 422 and "NOT-A-CODE" in response.text
-    client.post(f"/manifests/{manifest_id}/scan/pick_up", data={"scanned": "\n".join(p.codes[:4])})
+    response = client.post(f"/manifests/{manifest_id}/scan/pick_up", data={"scanned": "\n".join(p.codes[:4])})
+    assert response.status_code == 422 and p.codes[4] in response.text  # the missing one is named
+    assert load(app, manifest_id)["state"] == "submitted"
+    client.post(f"/manifests/{manifest_id}/scan/pick_up", data={"scanned": "\n".join(p.codes[:4]),
+                                                                f"reason-{p.codes[4]}": "标签污损"})
     login(client, p.regulator)
     page = client.get(f"/manifests/{manifest_id}").text
     assert "count mismatch" in page.lower() or "badge-bad" in page
@@ -103,7 +109,7 @@ def test_receive_page_refuses_implausible_weights(app, page_parties, client):
     login(client, p.receiver_user)
     for typed in ("9000", "-1"):
         response = client.post(f"/manifests/{manifest_id}/receive", data={
-            "lines-0-line_id": line_id, "lines-0-received": typed})
+            "lines-0-line_id": line_id, "lines-0-received": typed, "gate_net": "5000", "gate_ticket_no": "T"})
         assert response.status_code == 422, typed
         assert 'id="lines-0-received-error"' in response.text
     assert load(app, manifest_id)["state"] == "delivered"

@@ -45,7 +45,7 @@ def test_whole_flow_signs_every_step_and_chains_the_ledger(parties):
     assert m.state == "delivered" and m.delivered_at is not None and not m.count_mismatch
     line = m.lines[0]
     apply_action(m, "receive", p.receiver_user, p.receiver,
-                 lines=[{"line_id": line.id, "received_g": 4_600_000}])
+                 lines=[{"line_id": line.id, "received_g": 4_600_000}], gate_net_g=5_000_000, gate_ticket_no="T-1")
     apply_action(m, "treat", p.receiver_user, p.receiver, method="d10", quantity_g=4_600_000)
     db.session.commit()
     assert m.state == "treated" and m.receipt_outcome == "accepted" and line.received_g == 4_600_000
@@ -55,7 +55,9 @@ def test_whole_flow_signs_every_step_and_chains_the_ledger(parties):
     assert all(s.algorithm == "ed25519" for s in m.signatures)
     assert m.signatures[0].sealed["lines"][0]["quantity_g"] == 5_000_000
     types = [e.event_type for e in events_for(p.batch.id)]
-    assert types[-5:] == ["picked_up", "handed_over", "delivered", "received", "treated"]
+    assert types[-6:] == ["picked_up", "handed_over", "delivered", "weighed", "received", "treated"]
+    gate = events_for(p.batch.id, event_type="weighed")[-1]
+    assert gate.data["gate"] and gate.data["ticket_no"] == "T-1" and gate.quantity_g == 5_000_000
     assert verify_batch(p.batch.id) == []
     assert p.batch.status == "treated"
 
@@ -115,7 +117,8 @@ def test_scans_flag_a_count_mismatch_and_refuse_unknown_codes(parties):
     with pytest.raises(DomainError) as exc:
         apply_action(m, "pick_up", p.driver1, p.carrier1, scanned=[codes(p)[0][:-3] + "999"])
     assert "scanned" in exc.value.fields
-    apply_action(m, "pick_up", p.driver1, p.carrier1, scanned=codes(p)[:4])
+    apply_action(m, "pick_up", p.driver1, p.carrier1, scanned=codes(p)[:4],
+                 exceptions=[{"container_code": codes(p)[4], "reason": "标签污损无法扫描"}])
     assert m.count_mismatch and codes(p)[4] in m.count_mismatch_note
     assert m.signatures[-1].sealed["missing"] == [codes(p)[4]]
 
@@ -127,7 +130,8 @@ def test_implausible_receipts_are_field_errors(parties, grams, field):
     m = draft(p)
     run_to_delivered(p, m)
     with pytest.raises(DomainError) as exc:
-        apply_action(m, "receive", p.receiver_user, p.receiver, lines=[{"position": 0, "received_g": grams}])
+        apply_action(m, "receive", p.receiver_user, p.receiver, lines=[{"position": 0, "received_g": grams}],
+                     gate_net_g=5_000_000, gate_ticket_no="T-1")
     assert field in exc.value.fields
     db.session.rollback()
     assert m.state == "delivered" and m.lines[0].received_g is None
@@ -138,10 +142,10 @@ def test_partial_refusal_needs_a_reason(parties):
     m = draft(p)
     run_to_delivered(p, m)
     with pytest.raises(DomainError) as exc:
-        apply_action(m, "receive", p.receiver_user, p.receiver,
+        apply_action(m, "receive", p.receiver_user, p.receiver, gate_net_g=5_000_000, gate_ticket_no="T-1",
                      lines=[{"position": 0, "received_g": 3_000_000, "refused_g": 2_000_000}])
     assert "lines[0].reason" in exc.value.fields
-    apply_action(m, "receive", p.receiver_user, p.receiver, outcome="partly",
+    apply_action(m, "receive", p.receiver_user, p.receiver, outcome="partly", gate_net_g=5_000_000, gate_ticket_no="T-1",
                  lines=[{"position": 0, "received_g": 3_000_000, "refused_g": 2_000_000, "reason": "桶体破损"}])
     assert m.state == "partly_received" and m.lines[0].refusal_reason == "桶体破损"
 
