@@ -414,12 +414,18 @@ def _delivered(batch: Batch, orgs: dict, users: dict, method: str) -> Manifest:
     return manifest
 
 
+def _typed_gate_weight(manifest: Manifest, ticket: str) -> dict:
+    """The gate weight the receiver's clerk types from the weighing ticket: here the load as declared."""
+    return {"gate_net_g": manifest.total_g, "gate_ticket_no": f"{china_today():%Y%m%d}-{ticket}"}
+
+
 def _ensure_refused_and_returning(batch: Batch, orgs: dict, users: dict) -> bool:
     if _on_a_manifest(batch):
         return False
     manifest = _delivered(batch, orgs, users, "R9")
     apply_action(manifest, "receive", users[RECEIVER_LOGIN], orgs[RECEIVER], reason=REFUSAL_REASON,
-                 lines=[{"position": 0, "received_g": 0, "refused_g": manifest.lines[0].quantity_g}])
+                 lines=[{"position": 0, "received_g": 0, "refused_g": manifest.lines[0].quantity_g}],
+                 **_typed_gate_weight(manifest, "DB-0041"))
     today = china_today()
     back = followups.create_follow_up(
         manifest, users[SMELTER_LOGIN], orgs[GENERATOR], kind="return", carriers=_carriers("single", orgs[CARRIER]),
@@ -436,7 +442,8 @@ def _ensure_partly_refused(batch: Batch, orgs: dict, users: dict) -> bool:
     manifest = _delivered(batch, orgs, users, "D10")
     shipped = manifest.lines[0].quantity_g
     apply_action(manifest, "receive", users[RECEIVER_LOGIN], orgs[RECEIVER], reason="部分吨袋破损，含液体渗出。",
-                 lines=[{"position": 0, "received_g": PARTLY_ACCEPTED_G, "refused_g": shipped - PARTLY_ACCEPTED_G}])
+                 lines=[{"position": 0, "received_g": PARTLY_ACCEPTED_G, "refused_g": shipped - PARTLY_ACCEPTED_G}],
+                 **_typed_gate_weight(manifest, "DB-0042"))
     return True
 
 
@@ -502,7 +509,8 @@ def _ensure_received_and_stored(batch: Batch, orgs: dict, users: dict) -> bool:
     apply_action(manifest, "deliver", users[DRIVER_LOGIN], orgs[CARRIER], scanned=codes,
                  place="三门峡豫西环保科技有限公司 地磅房")
     apply_action(manifest, "receive", users[RECEIVER_LOGIN], receiver, scanned=codes,
-                 lines=[{"position": 0, "received_g": batch.quantity_g, "refused_g": 0}])
+                 lines=[{"position": 0, "received_g": batch.quantity_g, "refused_g": 0}],
+                 **_typed_gate_weight(manifest, "DB-0043"))
     store = db.session.scalar(select(StorageFacility).where(StorageFacility.organisation_id == receiver.id,
                                                             StorageFacility.name == RECEIVER_STORE))
     for container in batch.containers:

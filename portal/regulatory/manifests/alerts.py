@@ -19,7 +19,9 @@ from ..alerts.models import Alert
 from ..alerts.services import N_, raise_alert, register_scanner
 from ..alerts.settings import refusal_follow_up_days, thresholds
 from ..batches.models import Batch
-from .followups import REFUSAL_STATES, awaiting_by_manifest
+
+# a module reference: followups → steps → custody → alerts imports this module while followups is loading
+from . import followups
 from .models import TRANSIT_STATES, GateWeighing, Manifest, ManifestLine
 
 RECEIPT_WORKING_DAYS = 5
@@ -229,9 +231,9 @@ def refusal_follow_up_due(manifest: Manifest) -> datetime | None:
 def manifest_refusal_unresolved(now: datetime) -> int:
     """Refused waste still awaiting return or forwarding after the city's number of working days."""
     candidates = db.session.scalars(select(Manifest).where(
-        Manifest.state.in_(REFUSAL_STATES), Manifest.received_at <= now, _not_alerted(REFUSAL_UNRESOLVED),
+        Manifest.state.in_(followups.REFUSAL_STATES), Manifest.received_at <= now, _not_alerted(REFUSAL_UNRESOLVED),
         exists().where(ManifestLine.manifest_id == Manifest.id, ManifestLine.refused_g > 0))).all()
-    awaiting = awaiting_by_manifest(m.id for m in candidates)
+    awaiting = followups.awaiting_by_manifest(m.id for m in candidates)
     raised = 0
     for manifest in candidates:
         due = refusal_follow_up_due(manifest)

@@ -29,7 +29,8 @@ def _old_batch_on_a_manifest(p):
     apply_action(manifest, "hand_over", p.driver2, p.carrier2, scanned=codes)
     apply_action(manifest, "deliver", p.driver2, p.carrier2, scanned=codes)
     apply_action(manifest, "receive", p.receiver_user, p.receiver,
-                 lines=[{"line_id": manifest.lines[0].id, "received_g": 2_000_000}])
+                 lines=[{"line_id": manifest.lines[0].id, "received_g": 2_000_000}],
+                 gate_net_g=2_000_000, gate_ticket_no="T-1")
     db.session.commit()
     return batch, manifest
 

@@ -24,7 +24,8 @@ def refuse(p, received_g: int, refused_g: int):
     manifest = draft(p)
     run_to_delivered(p, manifest)
     apply_action(manifest, "receive", p.receiver_user, p.receiver, reason="包装破损，桶体渗漏",
-                 lines=[{"line_id": manifest.lines[0].id, "received_g": received_g, "refused_g": refused_g}])
+                 lines=[{"line_id": manifest.lines[0].id, "received_g": received_g, "refused_g": refused_g}],
+                 gate_net_g=received_g + refused_g, gate_ticket_no="T-1")
     db.session.commit()
     return manifest
 
@@ -115,7 +116,8 @@ def test_wholly_refused_waste_is_forwarded_only_to_a_licensed_receiver(parties, 
     assert step(client, t["carrier1"], onward["id"], "deliver", scanned=codes(p)).status_code == 200
     other_user = factory.member(other)
     response = step(client, factory.token(other_user, other), onward["id"], "receive",
-                    lines=[{"line_id": onward["lines"][0]["id"], "received_g": 5 * TONNE}])
+                    lines=[{"line_id": onward["lines"][0]["id"], "received_g": 5 * TONNE}],
+                    gate_net_g=5 * TONNE, gate_ticket_no="T-2")
     assert response.status_code == 200 and response.json["state"] == "received", response.json
     db.session.expire_all()
     assert {c.status for c in p.batch.containers} == {"received"} and followups.awaiting_g(manifest) == 0

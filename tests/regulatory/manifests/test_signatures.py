@@ -40,7 +40,8 @@ def treated_through_the_api(p, client, factory) -> tuple[int, dict]:
     step(client, t["carrier2"], m["id"], "hand_over", scanned=all_codes)
     step(client, t["carrier2"], m["id"], "deliver", scanned=all_codes)
     line_id = m["lines"][0]["id"]
-    step(client, t["receiver"], m["id"], "receive", lines=[{"line_id": line_id, "received_g": 4_600_000}])
+    step(client, t["receiver"], m["id"], "receive", lines=[{"line_id": line_id, "received_g": 4_600_000}],
+         gate_net_g=4_600_000, gate_ticket_no="T-1")
     # the receiver rotates between receipt and treatment: the receipt stays signed by the retired key
     rotated = client.post("/api/v1/signing-keys/rotate", headers=auth(t["receiver"]))
     assert rotated.status_code == 201, rotated.json
@@ -101,7 +102,8 @@ def test_revocation_invalidates_only_the_signatures_made_after_it(parties, tmp_p
     verdicts = signatures.verdicts(m)
     assert [verdicts[s.id].status for s in m.signatures] == ["verified", "verified", "verified", "key_revoked"]
     assert signing.current_key(p.carrier2.id) is None  # the next signature makes a new key
-    apply_action(m, "receive", p.receiver_user, p.receiver, lines=[{"line_id": m.lines[0].id, "received_g": 5_000_000}])
+    apply_action(m, "receive", p.receiver_user, p.receiver, lines=[{"line_id": m.lines[0].id, "received_g": 5_000_000}],
+                 gate_net_g=5_000_000, gate_ticket_no="T-1")
     db.session.commit()
     assert signing.current_key(p.generator.id) == generator_key
 

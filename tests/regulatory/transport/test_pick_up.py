@@ -10,6 +10,7 @@ from portal.clock import china_today
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.regulatory.manifests import services as manifests
+from portal.regulatory.manifests import signatures
 from portal.regulatory.manifests.states import apply_action
 from portal.regulatory.transport import services
 from portal.regulatory.transport.models import TransportLicence, TransportWorker, Vehicle
@@ -79,7 +80,7 @@ def test_pick_up_with_valid_records_seals_the_documents_checked(parties):
     assert sealed["vehicle"] == {"id": vehicle.id, "plate": "豫M12345", "permit": vehicle.permit_number,
                                  "permit_valid_until": vehicle.permit_valid_until.isoformat()}
     assert sealed["driver"]["name"] == "张师傅" and sealed["escort"]["name"] == "李押运"
-    assert sealed["classes_undeclared"] == [] and manifests.signature_intact(signature)
+    assert sealed["classes_undeclared"] == [] and signatures.verdict(signature, manifest).status == "verified"
 
 
 def test_take_over_checks_the_next_carriers_driver(parties):
