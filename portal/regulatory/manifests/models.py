@@ -17,6 +17,8 @@ STATES = ("draft", "submitted", "in_transit", "handed_over", "delivered", "recei
           "refused", "treated", "cancelled")
 # the states in which the waste is on the road
 TRANSIT_STATES = ("in_transit", "handed_over")
+# submitted but not yet received: the waste is promised to the receiver and counts against its capacity
+PENDING_STATES = ("submitted", "in_transit", "handed_over", "delivered")
 RECEIPT_OUTCOMES = ("accepted", "partly", "refused")
 REVISION_STATUSES = ("proposed", "applied", "rejected")
 
