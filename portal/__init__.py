@@ -86,6 +86,7 @@ def _import_models() -> None:
     from .regulatory.licences import models as licences_models  # noqa: F401
     from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
     from .regulatory.manifests import models as manifests_models  # noqa: F401
+    from .regulatory.plans import models as plans_models  # noqa: F401
     from .regulatory.weighing import models as weighing_models  # noqa: F401
 
 
@@ -109,13 +110,15 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.licences.views import bp as licences
     from .regulatory.manifests import api as _manifests_api  # noqa: F401
     from .regulatory.manifests.views import bp as manifests
+    from .regulatory.plans import api as _plans_api  # noqa: F401
+    from .regulatory.plans.views import bp as plans
     from .regulatory.register import bp as register
     from .regulatory.views import bp as regulatory
     from .regulatory.weighing import api as _weighing_api  # noqa: F401
     from .regulatory.weighing.views import bp as weighing
     from .views import bp as core
 
-    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations):
+    for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts, calendar, alert_settings, declarations, plans):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     for area in FEATURE_AREAS:

@@ -13,6 +13,7 @@ from ...api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, e
 from ...errors import DomainError
 from ...extensions import db
 from ...inputs import EventDate, Id, PlanDate, RecordGrams
+from ..plans.services import receiver_warnings
 from . import services
 from .models import STATES
 from .states import ACTIONS, allowed_actions, apply_action
@@ -107,6 +108,9 @@ class ManifestOut(Output):
     allowed_actions: list[str] | None = None
     signatures: list[SignatureOut] | None = None
     revisions: list[RevisionOut] | None = None
+    warnings: list[str] | None = Field(None, description=(
+        "Waste codes for which the receiver is not an intended receiver in the generator's accepted management "
+        "plan of the year: a warning, the manifest is not blocked"))
 
 
 class CarrierInput(Input):
@@ -225,6 +229,7 @@ def manifest_json(m, *, detail: bool = False) -> dict:
         data["revisions"] = [{"id": r.id, "status": r.status, "reason": r.reason, "before": r.before,
                               "after": r.after, "approvals": sorted(int(k) for k in r.approvals),
                               "proposed_by": r.proposed_by_org_id} for r in m.revisions]
+        data["warnings"] = receiver_warnings(m)
     return data
 
 

@@ -16,6 +16,7 @@ from ...errors import DomainError, Forbidden, put_errors
 from ...extensions import db
 from ...jurisdiction import jurisdiction_code
 from ..licences.services import choose_receivers, normalise_method
+from ..plans.services import receiver_warnings
 from . import pdf, services, steps
 from .forms import FilterForm, ManifestForm, ReasonForm, ReceiveForm, ReviseForm, ScanForm, TreatForm
 from .models import Manifest
@@ -213,7 +214,8 @@ def edit(manifest_id: int | None = None):
         except DomainError as exc:
             db.session.rollback()
             _put_errors(form, exc, "receiver_id", {"lines": "batches"})
-    return (render_template("regulatory/manifests/form.html", form=form, manifest=manifest),
+    return (render_template("regulatory/manifests/form.html", form=form, manifest=manifest,
+                            plan_warnings=receiver_warnings(manifest) if manifest is not None else []),
             _status(form))
 
 
@@ -226,7 +228,7 @@ def detail(manifest_id: int):
     return render_template("regulatory/manifests/detail.html", m=manifest, actions=allowed_actions(
         manifest, current_user), reason_form=ReasonForm(), intact=services.content_sealed(manifest),
         signatures_intact={s.id: services.signature_intact(s) for s in manifest.signatures},
-        party_labels=PARTY_LABELS)
+        party_labels=PARTY_LABELS, plan_warnings=receiver_warnings(manifest))
 
 
 @bp.post("/<int:manifest_id>/steps/<action>")
