@@ -36,6 +36,7 @@ from .licences.models import Licence
 from .manifests import services as manifests
 from .manifests.models import Manifest, ManifestLine
 from .manifests.states import apply_action
+from .plans.demo import seed_plan_demo
 
 ANCHOR = date(2026, 10, 1)
 TONNE = 1_000_000
@@ -164,6 +165,9 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
     tally("manifests", _ensure_treated_manifest(found["dust"], orgs, users))
     tally("manifests", _ensure_manifest_in_transit(found["oil"], orgs, users))
     tally("declarations", _ensure_declaration(smelter, orgs[GENERATOR]))
+    # 危险废物管理计划 (issue 14 point 13): accepted this year, awaiting acceptance next year
+    for is_new in seed_plan_demo(smelter, orgs[GENERATOR], orgs[RECEIVER], users[REGULATOR_LOGIN], stored_in):
+        tally("management_plans", is_new)
     db.session.flush()
     return counts
 
