@@ -87,6 +87,7 @@ def _import_models() -> None:
     from .regulatory.licences import models as licences_models  # noqa: F401
     from .regulatory.manifests import alerts as manifest_alerts  # noqa: F401  (its scanners)
     from .regulatory.manifests import models as manifests_models  # noqa: F401
+    from .regulatory.plans import models as plans_models  # noqa: F401
     from .regulatory.signing import models as signing_models  # noqa: F401
     from .regulatory.transfers import models as transfers_models  # noqa: F401
     from .regulatory.transport import models as transport_models  # noqa: F401
@@ -115,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from .regulatory.licences.views import bp as licences
     from .regulatory.manifests import api as _manifests_api  # noqa: F401
     from .regulatory.manifests.views import bp as manifests
+    from .regulatory.plans import api as _plans_api  # noqa: F401
+    from .regulatory.plans.views import bp as plans
     from .regulatory.register import bp as register
     from .regulatory.signing import api as _signing_api  # noqa: F401
     from .regulatory.signing.views import bp as signing
@@ -128,7 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from .views import bp as core
 
     for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts,
-                      calendar, alert_settings, declarations, general, transfers):
+                      calendar, alert_settings, declarations, general, transfers, plans):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     app.register_blueprint(signing)

@@ -46,6 +46,7 @@ OVERSIGHT = Group("oversight", _l("Supervision"), (
     Link("alerts.inbox", _l("Alerts")),
     Link("report_staff.inbox", _l("Reports inbox")),
     Link("declarations.queue", _l("Declarations")),
+    Link("plans.queue", _l("Management plans")),
 ))
 TRACKING = Group("tracking", _l("Waste tracking"), (
     Link("batches.batch_list", _l("Batches")),
@@ -120,6 +121,8 @@ def _enterprise_groups(user, org) -> list[Group]:
         trade.append(Link("deals.matches", _l("Matches")))
     trade.append(Link("marketplace.saved_searches", _l("Saved searches")))
     compliance = [Link("register.index", _l("Register")), Link("declarations.index", _l("Declarations"))]
+    if org.is_generator:  # 危险废物管理计划 are filed by generators
+        compliance.append(Link("plans.index", _l("Management plans")))
     if org.is_receiver or org.is_collector:  # the licences list shows the organisation's own
         compliance.append(Link("licences.index", _l("Licences")))
     compliance.append(Link("alerts.inbox", _l("Alerts")))

@@ -58,7 +58,8 @@ def test_a_second_run_creates_nothing(seeded):
     assert row_counts() == first
     created = {name: number for name, number in again.items() if name.endswith("_created")}
     assert set(created.values()) == {0}
-    for name in ("sites", "storage_facilities", "licences", "batches", "manifests", "declarations", "reports"):
+    for name in ("sites", "storage_facilities", "licences", "batches", "manifests", "declarations", "reports",
+                 "management_plans"):
         assert seeded[f"{name}_created"] == seeded[name] == again[name] > 0, name
     assert first["ledger_events"] > 30 and first["report_photos"] == len(REPORTS) + 1
 
@@ -210,3 +211,18 @@ def test_the_demo_shows_a_hand_over_exception_and_a_weighbridge_gate_weight(seed
                                                               rags.destination_district_code})
     lingbao = accounts.find_user("regulator.lingbao@demo.wufei.cn")  # the origin's regulator sees its alert
     assert any(a.district_code == "411282" for a in db.session.scalars(alerts_visible_to(lingbao)))
+
+
+def test_the_demo_shows_management_plans_and_a_manifest_outside_the_plan(seeded):
+    from portal.clock import china_today
+    from portal.regulatory.plans.models import ManagementPlan
+    from portal.regulatory.plans.services import receiver_warnings
+
+    assert seeded["management_plans_created"] == seeded["management_plans"] == 2
+    plans = db.session.scalars(select(ManagementPlan).where(ManagementPlan.organisation_id == demo_org(GENERATOR).id)
+                               .order_by(ManagementPlan.year)).all()
+    year = china_today().year
+    assert [(p.year, p.status) for p in plans] == [(year, "accepted"), (year + 1, "submitted")]
+    assert receiver_warnings(manifest_of("dust")) == []  # to the receiver the plan names
+    assert receiver_warnings(manifest_of("oil")) == [
+        f"900-249-08 is not in the accepted management plan for {year}."]

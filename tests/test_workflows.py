@@ -26,6 +26,7 @@ from portal.regulatory.general.services import create_general_transfer
 from portal.regulatory.licences.models import Licence
 from portal.regulatory.manifests.models import ManifestRevision
 from portal.regulatory.manifests.services import create_manifest_draft
+from portal.regulatory.plans.services import create_plan
 from portal.types import utcnow
 from portal.workflow import SYSTEM, WORKFLOWS, Workflow
 from tests.marketplace.deals.helpers import licence, listing, offer, receiver, seller
@@ -104,6 +105,14 @@ def build_declaration(app, factory):
     db.session.commit()
     return declaration, {"enterprise": (gen.user, gen.org),
                          "regulator": (factory.regulator(jurisdiction=gen.org.district_code), None)}
+
+
+def build_management_plan(app, factory):
+    p = build_parties(factory)
+    plan = create_plan(p.generator_user, p.generator, china_today().year,
+                       [{"waste_code": "900-249-08", "expected_g": 1_000_000, "receiver_ids": [p.receiver.id]}])
+    db.session.commit()
+    return plan, {"enterprise": (p.generator_user, p.generator), "regulator": (p.regulator, None)}
 
 
 def build_alert(app, factory):

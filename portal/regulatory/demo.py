@@ -45,6 +45,7 @@ from .manifests import custody, followups
 from .manifests import services as manifests
 from .manifests.models import Manifest, ManifestLine
 from .manifests.states import apply_action
+from .plans.demo import seed_plan_demo
 from .signing import services as signing
 from .transport.demo import ensure_demo_fleet
 from .weighing.models import Device
@@ -186,6 +187,9 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
     counts.update(seed_general_waste_demo(users, orgs))
     for name, is_new in seed_storage_clock_and_capacity(users, orgs, sites):
         tally(name, is_new)
+    # 危险废物管理计划 (issue 14 point 13): accepted this year, awaiting acceptance next year
+    for is_new in seed_plan_demo(smelter, orgs[GENERATOR], orgs[RECEIVER], users[REGULATOR_LOGIN], stored_in):
+        tally("management_plans", is_new)
     db.session.flush()
     return counts
 

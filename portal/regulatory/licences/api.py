@@ -51,11 +51,24 @@ class LicenceOut(Output):
     scopes: list[ScopeOut]
 
 
+class ScopeCapacity(Output):
+    target: str = Field(description="The waste code or category of the scope row with its own capacity")
+    total_g: int
+    received_g: int
+    in_transit_g: int
+    used_g: int
+    remaining_g: int
+
+
 class Capacity(Output):
     year: int
     total_g: int
-    used_g: int
+    received_g: int = Field(description="Received this calendar year (the ledger's receipt events)")
+    in_transit_g: int = Field(description="On its way: manifests to the holder submitted, in transit, handed over "
+                                          "or delivered but not yet received")
+    used_g: int = Field(description="received_g + in_transit_g")
     remaining_g: int
+    scopes: list[ScopeCapacity]
 
 
 class LicenceDetail(LicenceOut):
@@ -78,6 +91,9 @@ class ReceiptDecision(Output):
     licence: LicenceRef | None
     methods: list[str]
     remaining_g: int | None
+    received_g: int | None = Field(description="Of the capacity limit that binds: received this year")
+    in_transit_g: int | None = Field(description="Of the capacity limit that binds: on its way under submitted "
+                                                 "manifests not yet received")
 
 
 class LicenceQuery(PageQuery):
@@ -128,7 +144,7 @@ def list_licences(query: LicenceQuery):
 
 @api.get("/licences/<int:licence_id>")
 @token_required
-@endpoint("One licence with its capacity used and remaining this year (licences are public to verified "
+@endpoint("One licence with its capacity this year: received, on its way and remaining (licences are public to verified "
           "enterprises)", tags=["licences"], response=LicenceDetail)
 def get_licence(licence_id: int):
     licence = db.session.get(Licence, licence_id)
@@ -136,8 +152,13 @@ def get_licence(licence_id: int):
         raise NotFound(_("Licence not found."))
     capacity = services.licence_capacity(licence)
     return jsonify({**serialize_licence(licence), "capacity": {
-        "year": capacity.year, "total_g": capacity.total_g, "used_g": capacity.used_g,
-        "remaining_g": capacity.remaining_g}})
+        "year": capacity.year, **_usage(capacity),
+        "scopes": [{"target": scope.target, **_usage(usage)} for scope, usage in capacity.scopes]}})
+
+
+def _usage(usage: services.Usage) -> dict:
+    return {"total_g": usage.total_g, "received_g": usage.received_g, "in_transit_g": usage.in_transit_g,
+            "used_g": usage.used_g, "remaining_g": usage.remaining_g}
 
 
 @api.get("/licences/check")

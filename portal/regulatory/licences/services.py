@@ -21,7 +21,10 @@ from ...errors import Conflict, DomainError, Forbidden
 from ...extensions import db
 from ...i18n import quantity as format_quantity
 from ...workflow import Transition, Workflow
+from ..batches.models import Batch
 from ..catalogue import default_edition, lookup_waste_code
+from ..ledger.models import LedgerEvent
+from ..manifests.models import PENDING_STATES, Manifest, ManifestLine
 from ..models import WasteCategory, WasteCode
 from .models import KINDS, STATUS_LABELS, STATUSES, Licence, LicenceScope
 
@@ -314,15 +317,20 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return start, end
 
 
-def received_g(organisation_id: int, scopes, year: int) -> int:
-    """Grams the organisation received in the calendar year of waste within the given scope rows,
-    summed from the ledger's 'received' events (capacity used is derived, never stored)."""
-    from ..batches.models import Batch
-    from ..ledger.models import LedgerEvent
-
+def _scope_filter(scopes):
+    """The WHERE clause matching batches whose code the scope rows cover (None when they cover nothing)."""
     codes = [s.waste_code for s in scopes if s.waste_code]
     categories = [s.category_code for s in scopes if s.category_code]
     if not codes and not categories:
+        return None
+    return or_(Batch.waste_code.in_(codes), WasteCategory.code.in_(categories))
+
+
+def received_g(organisation_id: int, scopes, year: int) -> int:
+    """Grams the organisation received in the calendar year of waste within the given scope rows,
+    summed from the ledger's 'received' events (capacity used is derived, never stored)."""
+    covered = _scope_filter(scopes)
+    if covered is None:
         return 0
     start, end = _year_bounds(year)
     query = (select(func.coalesce(func.sum(LedgerEvent.quantity_g), 0))
@@ -330,29 +338,79 @@ def received_g(organisation_id: int, scopes, year: int) -> int:
              .join(WasteCode, Batch.waste_code_id == WasteCode.id)
              .join(WasteCategory, WasteCode.category_id == WasteCategory.id)
              .where(LedgerEvent.event_type == "received", LedgerEvent.organisation_id == organisation_id,
-                    LedgerEvent.occurred_at >= start, LedgerEvent.occurred_at < end,
-                    or_(Batch.waste_code.in_(codes), WasteCategory.code.in_(categories))))
+                    LedgerEvent.occurred_at >= start, LedgerEvent.occurred_at < end, covered))
     return int(db.session.scalar(query) or 0)
 
 
+def in_transit_g(organisation_id: int, scopes, year: int, excluding_manifest_id: int | None = None) -> int:
+    """Grams on their way to the organisation under manifests submitted but not yet received, of waste within
+    the scope rows, that will count against the year's capacity: those planned for delivery in that year, and
+    in the current year also the overdue ones (they arrive now). The manifest being received is excluded,
+    since its receipt is what is being checked."""
+    covered = _scope_filter(scopes)
+    if covered is None:
+        return 0
+    next_year = date(year + 1, 1, 1)
+    this_year = china_today().year
+    if year < this_year:
+        return 0  # waste still on its way will be received this year, not in a past one
+    query = (select(func.coalesce(func.sum(ManifestLine.quantity_g), 0))
+             .join(Manifest, ManifestLine.manifest_id == Manifest.id)
+             .join(Batch, ManifestLine.batch_id == Batch.id)
+             .join(WasteCode, Batch.waste_code_id == WasteCode.id)
+             .join(WasteCategory, WasteCode.category_id == WasteCategory.id)
+             .where(Manifest.receiver_org_id == organisation_id, Manifest.state.in_(PENDING_STATES),
+                    Manifest.planned_delivery_on < next_year, covered))
+    if year > this_year:
+        query = query.where(Manifest.planned_delivery_on >= date(year, 1, 1))
+    if excluding_manifest_id is not None:
+        query = query.where(Manifest.id != excluding_manifest_id)
+    return int(db.session.scalar(query) or 0)
+
+
+def lock_licences(org: Organisation) -> None:
+    """Hold the organisation's licence rows under SELECT … FOR UPDATE until the transaction ends, so that
+    submissions to the same receiver count its capacity one after another (two generators cannot both take
+    the last 10 t). SQLite serialises writers anyway and ignores FOR UPDATE."""
+    db.session.execute(select(Licence.id).where(Licence.organisation_id == org.id).order_by(Licence.id)
+                       .with_for_update()).all()
+
+
 @dataclass
-class Capacity:
-    year: int
-    used_g: int
+class Usage:
+    """One capacity limit (the licence's or a scope's own) and what counts against it in a year."""
     total_g: int
-    scopes: list[tuple[LicenceScope, int]] = field(default_factory=list)  # (scope with a capacity, used)
+    received_g: int
+    in_transit_g: int
+
+    @property
+    def used_g(self) -> int:
+        return self.received_g + self.in_transit_g
 
     @property
     def remaining_g(self) -> int:
         return max(self.total_g - self.used_g, 0)
 
 
+def _usage(licence: Licence, total_g: int, scopes, year: int, excluding_manifest_id: int | None = None) -> Usage:
+    org_id = licence.organisation_id
+    return Usage(total_g, received_g(org_id, scopes, year),
+                 in_transit_g(org_id, scopes, year, excluding_manifest_id))
+
+
+@dataclass
+class Capacity(Usage):
+    year: int = 0
+    scopes: list[tuple[LicenceScope, Usage]] = field(default_factory=list)  # the scopes with their own capacity
+
+
 def licence_capacity(licence: Licence, year: int | None = None) -> Capacity:
-    """Used and remaining annual capacity of a licence and of its scope rows that have their own."""
+    """Received, on its way and remaining annual capacity of a licence and of its scope rows that have their
+    own capacity."""
     year = year or china_today().year
-    used = received_g(licence.organisation_id, licence.scopes, year)
-    per_scope = [(s, received_g(licence.organisation_id, [s], year)) for s in licence.scopes if s.annual_capacity_g]
-    return Capacity(year, used, licence.annual_capacity_g, per_scope)
+    whole = _usage(licence, licence.annual_capacity_g, licence.scopes, year)
+    per_scope = [(s, _usage(licence, s.annual_capacity_g, [s], year)) for s in licence.scopes if s.annual_capacity_g]
+    return Capacity(whole.total_g, whole.received_g, whole.in_transit_g, year, per_scope)
 
 
 # --- the receipt check ---------------------------------------------------------------------------
@@ -365,6 +423,9 @@ class Decision:
     licence: Licence | None = None
     methods: list[str] = field(default_factory=list)
     remaining_g: int | None = None
+    # of the capacity limit that binds: received this year and on its way under submitted manifests
+    received_g: int | None = None
+    in_transit_g: int | None = None
 
     def to_dict(self) -> dict:
         return {"allowed": self.allowed, "reason_code": self.reason_code, "message": self.message,
@@ -372,13 +433,15 @@ class Decision:
                     "id": self.licence.id, "number": self.licence.number, "status": self.licence.status,
                     "valid_from": self.licence.valid_from.isoformat(),
                     "valid_until": self.licence.valid_until.isoformat()},
-                "methods": self.methods, "remaining_g": self.remaining_g}
+                "methods": self.methods, "remaining_g": self.remaining_g, "received_g": self.received_g,
+                "in_transit_g": self.in_transit_g}
 
 
 def check_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: date,
-                  method: str | None = None) -> Decision:
+                  method: str | None = None, excluding_manifest_id: int | None = None) -> Decision:
     """May org receive quantity_g grams of waste_code on on_date (to treat it by method, when given)?
-    The reason says why not."""
+    The capacity counts what was received this year and what is on its way (except the manifest
+    excluding_manifest_id, whose receipt is being checked). The reason says why not."""
     entry = _require_hazardous_entry(waste_code)
     method = normalise_method(method) if method is not None else None
     if not isinstance(quantity_g, int) or isinstance(quantity_g, bool) or quantity_g <= 0:
@@ -392,7 +455,8 @@ def check_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: 
     if not licences:
         return Decision(False, "no_licence",
                         _("%(org)s holds no hazardous waste business licence.", org=org.name))
-    decisions = [_check_one(licence, entry, quantity_g, on_date, method) for licence in licences]
+    decisions = [_check_one(licence, entry, quantity_g, on_date, method, excluding_manifest_id)
+                 for licence in licences]
     return max(decisions, key=lambda d: REASONS.index(d.reason_code))  # max() keeps the first of equals
 
 
@@ -402,9 +466,9 @@ def may_receive(org: Organisation, waste_code: str, quantity_g: int, on_date: da
 
 
 def require_receipt(org: Organisation, waste_code: str, quantity_g: int, on_date: date,
-                    method: str | None = None) -> Decision:
+                    method: str | None = None, excluding_manifest_id: int | None = None) -> Decision:
     """check_receipt() for callers that must stop: a refusal raises DomainError(code=reason_code)."""
-    decision = check_receipt(org, waste_code, quantity_g, on_date, method)
+    decision = check_receipt(org, waste_code, quantity_g, on_date, method, excluding_manifest_id)
     if not decision.allowed:
         raise DomainError(decision.message, code=decision.reason_code)
     return decision
@@ -473,7 +537,7 @@ def _require_hazardous_entry(waste_code: str) -> WasteCode | None:
 
 
 def _check_one(licence: Licence, entry: WasteCode, quantity_g: int, on_date: date,
-               method: str | None = None) -> Decision:
+               method: str | None = None, excluding_manifest_id: int | None = None) -> Decision:
     number = licence.number
     refusal = _refuse_status_or_date(licence, on_date)
     if refusal is not None:
@@ -489,17 +553,21 @@ def _check_one(licence: Licence, entry: WasteCode, quantity_g: int, on_date: dat
             code=entry.code, methods=", ".join(methods), method=method), licence, methods)
     limits = [(licence.annual_capacity_g, licence.scopes)] + [(s.annual_capacity_g, [s])
                                                               for s in scopes if s.annual_capacity_g]
-    remaining = min(limit - received_g(licence.organisation_id, rows, on_date.year) for limit, rows in limits)
-    remaining = max(remaining, 0)
+    usage = min((_usage(licence, total, rows, on_date.year, excluding_manifest_id) for total, rows in limits),
+                key=lambda u: u.total_g - u.used_g)
+    remaining, counted = usage.remaining_g, (usage.received_g, usage.in_transit_g)
     if quantity_g > remaining:
         return Decision(False, "capacity_exceeded", _(
-            "Licence %(number)s has %(remaining)s of annual capacity left in %(year)s; %(quantity)s is more "
-            "than that.", number=number, remaining=format_quantity(remaining) or "0 g", year=on_date.year,
-            quantity=format_quantity(quantity_g)), licence, methods, remaining)
+            "Licence %(number)s has %(remaining)s of annual capacity left in %(year)s (%(received)s received, "
+            "%(in_transit)s on its way under submitted manifests); %(quantity)s is more than that.",
+            number=number, remaining=format_quantity(remaining) or "0 g", year=on_date.year,
+            received=format_quantity(usage.received_g) or "0 g",
+            in_transit=format_quantity(usage.in_transit_g) or "0 g",
+            quantity=format_quantity(quantity_g)), licence, methods, remaining, *counted)
     return Decision(True, "allowed", _(
         "Licence %(number)s covers %(code)s (%(methods)s); %(remaining)s of annual capacity left in %(year)s.",
         number=number, code=entry.code, methods=", ".join(methods), remaining=format_quantity(remaining),
-        year=on_date.year), licence, methods, remaining)
+        year=on_date.year), licence, methods, remaining, *counted)
 
 
 def _sorted_methods(methods) -> list[str]:

@@ -15,6 +15,7 @@ from ...api.schemas import FreeObject, Input, OrgRef, Output, Page, PageQuery, e
 from ...errors import DomainError
 from ...extensions import db
 from ...inputs import EventDate, EventDateTime, Id, PlanDate, RecordGrams
+from ..plans.services import receiver_warnings
 from . import custody, followups, services, signatures
 from .models import STATES
 from .services import CROSSINGS
@@ -171,6 +172,9 @@ class ManifestOut(Output):
     allowed_actions: list[str] | None = None
     signatures: list[SignatureOut] | None = None
     revisions: list[RevisionOut] | None = None
+    warnings: list[str] | None = Field(None, description=(
+        "Waste codes for which the receiver is not an intended receiver in the generator's accepted management "
+        "plan of the year: a warning, the manifest is not blocked"))
 
 
 class CarrierInput(Input):
@@ -382,6 +386,7 @@ def manifest_json(m, *, detail: bool = False, awaiting: int | None = None) -> di
         data["revisions"] = [{"id": r.id, "status": r.status, "reason": r.reason, "before": r.before,
                               "after": r.after, "approvals": sorted(int(k) for k in r.approvals),
                               "proposed_by": r.proposed_by_org_id} for r in m.revisions]
+        data["warnings"] = receiver_warnings(m)
     return data
 
 

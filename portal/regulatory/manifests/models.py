@@ -29,6 +29,8 @@ STATES = ("draft", "submitted", "in_transit", "handed_over", "delivered", "recei
           "refused", "treated", "cancelled")
 # the states in which the waste is on the road
 TRANSIT_STATES = ("in_transit", "handed_over")
+# submitted but not yet received: the waste is promised to the receiver and counts against its capacity
+PENDING_STATES = ("submitted", "in_transit", "handed_over", "delivered")
 RECEIPT_OUTCOMES = ("accepted", "partly", "refused")
 # what happens to refused waste: a new manifest back to the generator, or on to another licensed receiver
 FOLLOW_UP_KINDS = ("return", "forward")

@@ -15,7 +15,7 @@ from ...clock import china_today
 from ...errors import Conflict, DomainError
 from ...types import utcnow
 from ...workflow import SYSTEM, Transition, Workflow
-from ..licences.services import normalise_method, require_method_licensed, require_receipt
+from ..licences.services import lock_licences, normalise_method, require_method_licensed, require_receipt
 from ..transfers.services import require_transfer_approval
 from ..transport.services import require_leg_documents
 from . import custody, services
@@ -57,13 +57,15 @@ def _require_party_capabilities(manifest: Manifest) -> None:
                 raise invalid(f"carriers[{carrier.position}].{name}", _("This field is required."))
 
 
-def require_licence_covers(receiver: Organisation, grams_by_code: dict[str, int], on_date: date) -> None:
-    """The receiver's licence must cover every code and have the capacity; the licence's reason otherwise."""
+def require_licence_covers(receiver: Organisation, grams_by_code: dict[str, int], on_date: date,
+                           excluding_manifest_id: int | None = None) -> None:
+    """The receiver's licence must cover every code and have the capacity (received this year and on its way,
+    except the manifest excluding_manifest_id); the licence's reason otherwise."""
     for code, grams in sorted(grams_by_code.items()):
         if grams <= 0:
             continue
         try:
-            require_receipt(receiver, code, grams, on_date)
+            require_receipt(receiver, code, grams, on_date, excluding_manifest_id=excluding_manifest_id)
         except DomainError as exc:
             raise DomainError(exc.message, fields={"receiver_id": exc.message}, code=exc.code) from None
 
@@ -81,6 +83,8 @@ def guard_submit(manifest: Manifest, actor, org, fields: dict) -> dict:
     totals: dict[str, int] = {}
     for line in manifest.lines:
         totals[line.waste_code] = totals.get(line.waste_code, 0) + line.quantity_g
+    # from here to the commit no other submission to this receiver can count its capacity
+    lock_licences(manifest.receiver)
     require_licence_covers(manifest.receiver, totals, max(manifest.planned_delivery_on, china_today()))
     services.require_planned_methods(manifest)
     require_transfer_approval(manifest)
@@ -234,7 +238,7 @@ def guard_receive(manifest: Manifest, actor, org, fields: dict) -> dict:
     totals: dict[str, int] = {}
     for line, values in zip(manifest.lines, lines, strict=True):
         totals[line.waste_code] = totals.get(line.waste_code, 0) + values["received_g"]
-    require_licence_covers(manifest.receiver, totals, china_today())
+    require_licence_covers(manifest.receiver, totals, china_today(), excluding_manifest_id=manifest.id)
     return {"outcome": outcome, "reason": reason, "lines": lines, "gate": gate, **(scan or {})}
 
 

@@ -19,6 +19,7 @@ from ...extensions import db
 from ...i18n import quantity
 from ...jurisdiction import jurisdiction_code
 from ..licences.services import choose_receivers, normalise_method
+from ..plans.services import receiver_warnings
 from ..transport.services import record_choices
 from . import custody, followups, pdf, services, signatures, steps
 from .alerts import refusal_follow_up_due
@@ -267,7 +268,8 @@ def edit(manifest_id: int | None = None):
         except DomainError as exc:
             db.session.rollback()
             _put_errors(form, exc, "receiver_id", {"lines": "batches"})
-    return (render_template("regulatory/manifests/form.html", form=form, manifest=manifest),
+    return (render_template("regulatory/manifests/form.html", form=form, manifest=manifest,
+                            plan_warnings=receiver_warnings(manifest) if manifest is not None else []),
             _status(form))
 
 
@@ -281,7 +283,7 @@ def detail(manifest_id: int):
         manifest, current_user), reason_form=ReasonForm(), intact=services.content_sealed(manifest),
         verdicts=signatures.verdicts(manifest),
         party_labels=PARTY_LABELS, may_follow_up=auth.is_member(current_user, manifest.generator_org_id),
-        follow_up_due=_follow_up_due(manifest))
+        follow_up_due=_follow_up_due(manifest), plan_warnings=receiver_warnings(manifest))
 
 
 def _follow_up_due(manifest: Manifest) -> str | None:

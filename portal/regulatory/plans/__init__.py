@@ -1,0 +1,1 @@
+"""危险废物管理计划: the generator's annual hazardous waste management plan."""
