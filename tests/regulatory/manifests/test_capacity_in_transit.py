@@ -75,7 +75,8 @@ def test_a_submitted_manifest_counts_against_the_capacity_until_it_is_received(p
     apply_action(first, "deliver", p.driver2, p.carrier2, scanned=codes(p))
     assert licences.licence_capacity(licence).in_transit_g == 5 * TONNE  # delivered is not received yet
     apply_action(first, "receive", p.receiver_user, p.receiver,
-                 lines=[{"line_id": first.lines[0].id, "received_g": 4 * TONNE, "refused_g": TONNE, "reason": "破损"}])
+                 lines=[{"line_id": first.lines[0].id, "received_g": 4 * TONNE, "refused_g": TONNE, "reason": "破损"}],
+                 gate_net_g=5 * TONNE, gate_ticket_no="T-1")
     db.session.commit()
     capacity = licences.licence_capacity(licence)
     assert (capacity.received_g, capacity.in_transit_g, capacity.remaining_g) == (4 * TONNE, 0, 4 * TONNE)
@@ -90,7 +91,8 @@ def test_receiving_a_manifest_that_fills_the_capacity_is_not_refused_by_itself(p
     apply_action(m, "hand_over", p.driver2, p.carrier2, scanned=codes(p))
     apply_action(m, "deliver", p.driver2, p.carrier2, scanned=codes(p))
     assert licences.licence_capacity(licence).remaining_g == 0
-    apply_action(m, "receive", p.receiver_user, p.receiver, lines=[{"line_id": m.lines[0].id, "received_g": 5 * TONNE}])
+    apply_action(m, "receive", p.receiver_user, p.receiver, lines=[{"line_id": m.lines[0].id, "received_g": 5 * TONNE}],
+                 gate_net_g=5 * TONNE, gate_ticket_no="T-1")
     db.session.commit()
     assert m.state == "received"
     assert licences.licence_capacity(licence).received_g == 5 * TONNE
