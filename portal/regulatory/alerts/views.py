@@ -19,7 +19,7 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 PER_PAGE = 25
 KIND_LABELS = {"storage_over_year": _l("Hazardous waste stored over one year"),
                "facility_over_capacity": _l("Storage facility over capacity"),
-               "facility_near_capacity": _l("Storage facility at 90 % of its capacity"),
+               "facility_near_capacity": _l("Storage facility near its capacity (90 %)"),
                "manifest_receipt_overdue": _l("Receipt not confirmed within 5 working days"),
                "manifest_transit_overdue": _l("In transit longer than planned"),
                "manifest_weight_mismatch": _l("Weight received differs from weight shipped"),
