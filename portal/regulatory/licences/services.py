@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from ... import audit
 from ...accounts.models import Organisation
-from ...auth import can_review_org, orgs_visible_to
+from ...auth import acts_for_verified_org, can_review_org, orgs_visible_to
 from ...clock import CHINA, china_today
 from ...errors import Conflict, DomainError, Forbidden
 from ...extensions import db
@@ -272,10 +272,13 @@ def _snapshot(licence: Licence) -> dict:
 # --- reading -------------------------------------------------------------------------------------
 
 def licences_visible_to(user):
-    """A select() of the licences the user may read: its organisations', its jurisdiction's, or all."""
-    org_ids = orgs_visible_to(user).with_only_columns(Organisation.id)
-    return select(Licence).join(Organisation, Licence.organisation_id == Organisation.id).where(
-        Licence.organisation_id.in_(org_ids))
+    """A select() of the licences the user may read. Licences are public information, so a member of a verified
+    enterprise looks up any of them (auth.can_read_licences_of); others read their organisations', their
+    jurisdiction's, or all."""
+    query = select(Licence).join(Organisation, Licence.organisation_id == Organisation.id)
+    if acts_for_verified_org():
+        return query
+    return query.where(Licence.organisation_id.in_(orgs_visible_to(user).with_only_columns(Organisation.id)))
 
 
 def filter_licences(query, *, status=None, district=None, code=None, expiring_within=None, q=None,
