@@ -171,9 +171,9 @@ def seed_regulatory_demo(users: dict[str, User], orgs: dict[str, Organisation]) 
         tally("storage_facilities", is_new)
     tally("licences", _ensure_licence(users[REGULATOR_LOGIN], orgs[RECEIVER]))
     stored_in = facilities[STORAGE]
-    found = {}
+    found, works = {}, sites["smelter_works"]
     for spec in BATCHES:
-        found[spec.key], is_new = _ensure_batch(spec, orgs[GENERATOR], smelter, sites, stored_in)
+        found[spec.key], is_new = _ensure_batch(spec, orgs[GENERATOR], smelter, works, stored_in)
         tally("batches", is_new)
     # the legs below name the transport company's vehicles and drivers, which must be on record first
     counts["transport_records_created"] = ensure_demo_fleet(users[TRANSPORTER_LOGIN], orgs[CARRIER])
@@ -234,20 +234,20 @@ def first_container_code(spec: BatchSpec, generator: Organisation) -> str:
     return batches.container_code(generator.uscc, spec.waste_code, spec.generated_on, 1)
 
 
-def _ensure_batch(spec: BatchSpec, generator: Organisation, actor: User, sites: dict,
-                  facility: StorageFacility) -> tuple[Batch, bool]:
+def _ensure_batch(spec: BatchSpec, generator: Organisation, actor: User, site: Site,
+                  facility: StorageFacility | None, volume: str | None = None) -> tuple[Batch, bool]:
+    """The demo batch of spec, created at site (and stored in facility, when given) unless it exists."""
     existing = batches.container_by_code(first_container_code(spec, generator))
     if existing is not None:
         return existing.batch, False
     batch = batches.create_batch(
         generator, actor, spec.waste_code, spec.quantity, "t", spec.form, spec.packaging,
         main_components=spec.main_components, harmful_components=spec.harmful_components,
-        generated_on=spec.generated_on, site=sites["smelter_works"], containers=spec.containers,
+        generated_on=spec.generated_on, site=site, containers=spec.containers, volume=volume,
         occurred_at=at(spec.generated_on, spec.generated_hour))
     db.session.flush()
-    for container in batch.containers:
-        batches.store_container(container, facility, actor=actor,
-                                occurred_at=at(spec.generated_on, spec.stored_hour))
+    for container in batch.containers if facility is not None else ():
+        batches.store_container(container, facility, actor=actor, occurred_at=at(spec.generated_on, spec.stored_hour))
     return batch, True
 
 
@@ -359,7 +359,8 @@ def seed_handover_exception_demo(orgs: dict, users: dict, sites: dict, stored_in
     """Three bags of oily rags, taken over at the relay depot with one bag's label unreadable: the second
     vehicle records the exception (the regulators of Lingbao and Shanzhou are alerted) and the manifest is on
     its way to the receiver."""
-    batch, _created = _ensure_batch(RAGS, orgs[GENERATOR], users[SMELTER_LOGIN], sites, stored_in)
+    works = sites["smelter_works"]
+    batch, _created = _ensure_batch(RAGS, orgs[GENERATOR], users[SMELTER_LOGIN], works, stored_in)
     if _on_a_manifest(batch):
         return False
     today = china_today()
@@ -404,7 +405,8 @@ def seed_refusals(users: dict, orgs: dict, sites: dict, stored_in: StorageFacili
     """A load of drums refused whole and on its way back to the smelter under a return manifest; a load of
     rags partly refused, its refused 0.4 t awaiting return or forwarding. One marker each: the batch."""
     smelter, generator = users[SMELTER_LOGIN], orgs[GENERATOR]
-    found = {spec.key: _ensure_batch(spec, generator, smelter, sites, stored_in)[0] for spec in REFUSED_BATCHES}
+    works = sites["smelter_works"]
+    found = {spec.key: _ensure_batch(spec, generator, smelter, works, stored_in)[0] for spec in REFUSED_BATCHES}
     return [_ensure_refused_and_returning(found["oil_refused"], orgs, users),
             _ensure_partly_refused(found["rags_partly"], orgs, users)]
 
@@ -484,22 +486,6 @@ def _ensure_capacity_facility(site: Site, actor: User, name: str, unit: str, amo
     return facility, True
 
 
-def _ensure_spec_batch(spec: BatchSpec, generator: Organisation, actor: User, site: Site,
-                       facility: StorageFacility | None, volume: str | None = None) -> tuple[Batch, bool]:
-    existing = batches.container_by_code(first_container_code(spec, generator))
-    if existing is not None:
-        return existing.batch, False
-    batch = batches.create_batch(
-        generator, actor, spec.waste_code, spec.quantity, "t", spec.form, spec.packaging,
-        main_components=spec.main_components, harmful_components=spec.harmful_components,
-        generated_on=spec.generated_on, site=site, containers=spec.containers, volume=volume,
-        occurred_at=at(spec.generated_on, spec.generated_hour))
-    db.session.flush()
-    for container in batch.containers if facility is not None else ():
-        batches.store_container(container, facility, actor=actor, occurred_at=at(spec.generated_on, spec.stored_hour))
-    return batch, True
-
-
 def _ensure_received_and_stored(batch: Batch, orgs: dict, users: dict) -> bool:
     """The receiver takes the waste over and puts it into its own store: a new year from the receipt."""
     if _on_a_manifest(batch):
@@ -530,8 +516,8 @@ def seed_storage_clock_and_capacity(users: dict[str, User], orgs: dict[str, Orga
     yield "storage_facilities", is_new
     cabinet, is_new = _ensure_capacity_facility(store_site, smelter, *CABINET)
     yield "storage_facilities", is_new
-    old, old_new = _ensure_spec_batch(RAGS_OLD, generator, smelter, sites["smelter_works"], None)
-    new, new_new = _ensure_spec_batch(RAGS_NEW, generator, smelter, sites["smelter_works"], None)
+    old, old_new = _ensure_batch(RAGS_OLD, generator, smelter, sites["smelter_works"], None)
+    new, new_new = _ensure_batch(RAGS_NEW, generator, smelter, sites["smelter_works"], None)
     yield "batches", old_new
     yield "batches", new_new
     if old_new or new_new:
@@ -539,8 +525,8 @@ def seed_storage_clock_and_capacity(users: dict[str, User], orgs: dict[str, Orga
                                  site=sites["smelter_works"], packaging="吨袋",
                                  occurred_at=at(ANCHOR - timedelta(days=1), 16))
     yield "batches", old_new or new_new
-    yield "batches", _ensure_spec_batch(TANK_OIL, generator, smelter, store_site, tank, volume=TANK_OIL_M3)[1]
-    yield "batches", _ensure_spec_batch(CABINET_OIL, generator, smelter, store_site, cabinet)[1]
-    received, is_new = _ensure_spec_batch(RECEIVED_OIL, generator, smelter, sites["smelter_works"], None)
+    yield "batches", _ensure_batch(TANK_OIL, generator, smelter, store_site, tank, volume=TANK_OIL_M3)[1]
+    yield "batches", _ensure_batch(CABINET_OIL, generator, smelter, store_site, cabinet)[1]
+    received, is_new = _ensure_batch(RECEIVED_OIL, generator, smelter, sites["smelter_works"], None)
     yield "batches", is_new
     yield "manifests", _ensure_received_and_stored(received, orgs, users)

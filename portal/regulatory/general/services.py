@@ -11,7 +11,6 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ... import audit
 from ...accounts.models import Organisation
@@ -25,6 +24,7 @@ from ...workflow import Transition, Workflow
 from ..batches.models import Batch
 from ..batches.services import BATCH, CONTAINER, batch_district
 from ..catalogue import exemptions_for
+from ..counters import next_serial
 from ..ledger.services import append_event
 from ..manifests.models import Manifest, ManifestLine
 from ..models import ExemptionItem, WasteCode
@@ -35,7 +35,6 @@ from .models import PURPOSES, STATE_LABELS, STATES, GeneralTransfer, GeneralTran
 # 全部环节 (the whole process is not managed as hazardous waste, transport included)
 TRANSPORT_STAGES = ("运输", "全部环节")
 NUMBER_PREFIX = "YB"  # 一般
-MAX_SERIAL = 999_999
 ACTIVE_STATES = ("created", "shipped")
 
 
@@ -47,19 +46,12 @@ def _invalid(field: str, message: str, code: str = "invalid") -> DomainError:
 
 def allocate_number(now: datetime | None = None) -> str:
     """YB + year + province and prefecture of the jurisdiction + 6-digit serial, from a counter of its own
-    locked until the caller commits (the manifest counter is never touched)."""
+    (the manifest counter is never touched)."""
     prefix = f"{NUMBER_PREFIX}{china_date(now or utcnow()).year}{manifest_region()}"
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(insert(GeneralTransferCounter).values(prefix=prefix, last_serial=0)
-                       .on_conflict_do_nothing(index_elements=["prefix"]))
-    counter = db.session.execute(
-        select(GeneralTransferCounter).where(GeneralTransferCounter.prefix == prefix).with_for_update()
-        .execution_options(populate_existing=True)).scalar_one()
-    if counter.last_serial >= MAX_SERIAL:
+    serial = next_serial(GeneralTransferCounter, prefix)
+    if serial is None:
         raise Conflict(_("No transfer record numbers are left for %(year)s.", year=prefix[2:6]))
-    counter.last_serial += 1
-    db.session.flush()
-    return f"{prefix}{counter.last_serial:06d}"
+    return f"{prefix}{serial:06d}"
 
 
 # --- exemptions ----------------------------------------------------------------------------------

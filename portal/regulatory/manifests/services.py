@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ... import audit, auth
 from ...accounts.models import Organisation
@@ -23,12 +22,12 @@ from ...types import utcnow
 from ..batches.models import Batch, Container
 from ..batches.services import BATCH, CONTAINER, container_by_code, parse_container_code
 from ..catalogue import lookup_waste_code, normalise_code
+from ..counters import next_serial
 from ..ledger.services import append_event
 from ..licences.services import normalise_method, require_method_licensed
 from ..transport.services import leg_records, parse_dangerous_goods
 from .models import STATES, Manifest, ManifestCarrier, ManifestLine, ManifestNumberCounter
 
-MAX_SERIAL = 999_999
 MAX_CARRIERS = 5
 # a scale reading above 150 % of what was shipped is a typing error, not a weighing difference
 PLAUSIBLE_NUM, PLAUSIBLE_DEN = 3, 2
@@ -100,18 +99,10 @@ def allocate_number(now: datetime | None = None) -> str:
     """The next 14-digit number YYYY + province + prefecture of the jurisdiction (4112 for Sanmenxia) + serial,
     from a counter row locked until the caller commits."""
     prefix = f"{china_date(now or utcnow()).year}{manifest_region()}"
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(ManifestNumberCounter).values(prefix=prefix, last_serial=0)
-                       .on_conflict_do_nothing(index_elements=["prefix"]))
-    counter = db.session.execute(
-        select(ManifestNumberCounter).where(ManifestNumberCounter.prefix == prefix).with_for_update()
-        .execution_options(populate_existing=True)).scalar_one()
-    if counter.last_serial >= MAX_SERIAL:
+    serial = next_serial(ManifestNumberCounter, prefix)
+    if serial is None:
         raise Conflict(_("No manifest numbers are left for %(year)s.", year=prefix[:4]))
-    counter.last_serial += 1
-    db.session.flush()
-    return f"{prefix}{counter.last_serial:06d}"
+    return f"{prefix}{serial:06d}"
 
 
 # --- quantities and scans ------------------------------------------------------------------------
