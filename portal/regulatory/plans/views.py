@@ -13,7 +13,7 @@ from ...accounts.forms import county_choices
 from ...accounts.models import Organisation
 from ...auth import login_required, regulator_required
 from ...clock import china_today
-from ...errors import DomainError, Forbidden
+from ...errors import DomainError, Forbidden, put_errors
 from ...extensions import db
 from ...jurisdiction import jurisdiction_code
 from ..batches.models import StorageFacility
@@ -176,11 +176,7 @@ def review(plan_id: int):
             db.session.rollback()
             if exc.status == 403:
                 raise
-            for name, message in (exc.fields or {}).items():
-                if name in form._fields:
-                    form[name].errors = [*form[name].errors, str(message)]
-            if not exc.fields:
-                flash(str(exc.message), "error")
+            put_errors(form, exc, "reason")
     elif not services.allowed_actions(current_user, plan):
         raise Forbidden(_("Only a regulator of the enterprise's district accepts its management plans."))
     return detail(plan_id, review=form, status=422)
