@@ -30,7 +30,8 @@ from portal.regulatory.alerts.models import Alert
 from portal.regulatory.batches.models import Batch, Container, Site, StorageFacility
 from portal.regulatory.declarations.models import Declaration
 from portal.regulatory.licences.models import Licence
-from portal.regulatory.manifests.models import Manifest
+from portal.regulatory.manifests.models import Manifest, ManifestScanException
+from portal.regulatory.plans.models import ManagementPlan
 from portal.regulatory.signing.models import SigningKey
 from portal.regulatory.transfers.models import IncomingTransfer, TransferApproval
 from portal.regulatory.transport.models import TransportWorker, Vehicle
@@ -103,7 +104,8 @@ def _objects() -> SimpleNamespace:
         entry=_first(AuditEntry), message=_first(OutboxMessage), deal=_first(Deal), offer=_first(Offer),
         payment=_first(Payment), thread=_first(Thread), vehicle=_first(Vehicle), worker=_first(TransportWorker),
         approval=_first(TransferApproval), transfer=_first(IncomingTransfer),
-        key=db.session.scalar(select(SigningKey.key_id).limit(1)))
+        key=db.session.scalar(select(SigningKey.key_id).limit(1)), plan=_first(ManagementPlan),
+        exception=_first(ManifestScanException))
 
 
 def _table(world) -> dict:
@@ -114,7 +116,7 @@ def _table(world) -> dict:
         "deal_id": world.deal, "offer_id": world.offer, "payment_id": world.payment, "thread_id": world.thread,
         "record_id": world.record, "listing_id": world.listing, "photo_id": world.photo, "report_id": report.id, "org_id": world.org,
         "user_id": world.user, "batch_id": world.batch, "manifest_id": world.manifest,
-        "approval_id": world.approval, "transfer_id": world.transfer, "key_id": world.key,
+        "approval_id": world.approval, "transfer_id": world.transfer, "key_id": world.key, "plan_id": world.plan, "exception_id": world.exception,
         "declaration_id": world.declaration, "licence_id": world.licence, "alert_id": world.alert,
         "demand_id": world.demand, "device_id": world.device, "site_id": world.site, "facility_id": world.facility,
         "vehicle_id": world.vehicle, "worker_id": world.worker, "entry_id": world.entry, "message_id": world.message, "year": "2026", "stream": "hazardous",
