@@ -177,22 +177,28 @@ def run(url: str, args) -> None:
     org_id, user_id, code_id = _setup(url)
     print(f"database: {url.rsplit('@', 1)[-1]}")
     app = _app(url)
-    if args.events:
-        throughput(url, app, org_id, user_id, code_id, args.events)
-    verify_timing(app, org_id, user_id, code_id, args.verify_events)
+    figures = throughput(url, app, org_id, user_id, code_id, args.events) if args.events else {}
+    figures["verify_s_per_million"] = f"{verify_timing(app, org_id, user_id, code_id, args.verify_events):.1f}"
+    print("RESULT " + " ".join(f"{key}={value}" for key, value in figures.items()))
 
 
-def throughput(url, app, org_id, user_id, code_id, events: int) -> None:
+def throughput(url, app, org_id, user_id, code_id, events: int) -> dict:
+    """Events per second by one writer and by four; the figures for the RESULT line."""
     with app.app_context():
         ids = _new_batches(10, org_id, code_id)
         elapsed = _append(ids, events, org_id, user_id)
     print(f"1 writer, commit per event:           {events / elapsed:8.0f} events/s ({events} in {elapsed:.2f} s)")
-    for shared, label in ((False, "4 writers, separate batches:         "), (True, "4 writers, one shared batch:         ")):
+    figures = {"one_writer_events_per_s": f"{events / elapsed:.0f}"}
+    for shared, label, key in ((False, "4 writers, separate batches:         ", "four_writers_events_per_s"),
+                               (True, "4 writers, one shared batch:         ", "four_writers_shared_events_per_s")):
         wall, total = _concurrent(url, org_id, user_id, code_id, events, shared)
         print(f"{label}{total / wall:8.0f} events/s ({total} in {wall:.2f} s, processes)")
+        figures[key] = f"{total / wall:.0f}"
+    return figures
 
 
-def verify_timing(app, org_id, user_id, code_id, target: int) -> None:
+def verify_timing(app, org_id, user_id, code_id, target: int) -> float:
+    """Seconds per million events for verify_all (printed, and returned for the RESULT line)."""
     from sqlalchemy import func, select
 
     from portal.extensions import db
@@ -212,6 +218,7 @@ def verify_timing(app, org_id, user_id, code_id, target: int) -> None:
     assert not problems, problems[:5]
     print(f"verify_all: {count} events in {elapsed:.2f} s → {elapsed * 1_000_000 / count:.1f} s per million events "
           f"(measured on {count} events in ~20-event chains and scaled linearly; the check is one streamed pass)")
+    return elapsed * 1_000_000 / count
 
 
 if __name__ == "__main__":

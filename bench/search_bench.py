@@ -193,6 +193,8 @@ def main() -> None:
     overall = {k: percentiles([x for _l, _t, tt in rows for x in [tt[k][0]]]) for k in rows[0][2]}
     print(f"{'median of the per-query p50s':44} {'':>7} {overall['api_meili'][0]:15.1f} {overall['api_sql'][0]:17.1f} "
           f"{overall['raw_meili'][0]:13.1f} {overall['meili_server'][0]:13.1f}")
+    print(f"RESULT n={options.n} api_meili_p50_ms={overall['api_meili'][0]:.1f} api_sql_p50_ms={overall['api_sql'][0]:.1f} "
+          f"raw_meili_p50_ms={overall['raw_meili'][0]:.1f} meili_server_p50_ms={overall['meili_server'][0]:.1f}")
 
 
 if __name__ == "__main__":
