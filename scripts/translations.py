@@ -3,6 +3,7 @@
     python scripts/translations.py fill-en              English msgids are their own English translation
     python scripts/translations.py missing zh_CN F.json  write the untranslated msgids of a locale to F.json
     python scripts/translations.py apply zh_CN F.json    take {msgid: translation} from F.json into the catalogue
+                                                         (a pgettext message's key is "context\u0004msgid")
 """
 import json
 import sys
@@ -45,9 +46,14 @@ def fill_en() -> int:
     return changed
 
 
+def _key(message):
+    key = message.id if isinstance(message.id, str) else list(message.id)
+    return f"{message.context}\x04{key}" if message.context and isinstance(key, str) else key
+
+
 def missing(locale: str, out: str) -> int:
     catalogue = _load(locale)
-    ids = [m.id if isinstance(m.id, str) else list(m.id) for m in catalogue if m.id and _untranslated(m)]
+    ids = [_key(m) for m in catalogue if m.id and _untranslated(m)]
     Path(out).write_text(json.dumps(ids, ensure_ascii=False, indent=1), encoding="utf-8")
     return len(ids)
 
@@ -58,6 +64,8 @@ def apply(locale: str, source: str) -> int:
     applied = 0
     for message in catalogue:
         key = message.id if isinstance(message.id, str) else message.id[0]
+        if message.context:
+            key = f"{message.context}\x04{key}"
         if key in translations and translations[key]:
             value = translations[key]
             message.string = tuple(value) if isinstance(message.id, tuple) else value
