@@ -27,6 +27,16 @@ def init_app(app):
     app.cli.add_command(reports_cli)
     _register_trace(app)
     _register_demo()
+    _register_home()
+
+
+def _register_home() -> None:
+    """The overdue public reports on the regulators' home pages."""
+    from portal.home.sections import register_provider
+
+    from .reports.home import report_sections
+
+    register_provider(report_sections)
 
 
 def _register_demo() -> None:

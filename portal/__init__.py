@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
+    from .home.views import bp as home
     from .regulatory import api as _regulatory_api  # noqa: F401
     from .regulatory import epcis as _epcis_api  # noqa: F401
     from .regulatory.alerts.settings import bp as alert_settings
@@ -131,7 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from .views import bp as core
 
     for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts,
-                      calendar, alert_settings, declarations, general, transfers, plans):
+                      calendar, alert_settings, declarations, general, transfers, plans, home):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     app.register_blueprint(signing)

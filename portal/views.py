@@ -64,15 +64,20 @@ def switch_language(code: str):
 @bp.get("/healthz")
 def healthz():
     """State of the database, search and queue; 503 when the database does not answer."""
-    from .jobs import queue_state
-
-    state = {"database": _probe(lambda: db.session.execute(text("SELECT 1")) and "ok"),
-             "search": _probe(_search_state),
-             "queue": _probe(queue_state)}
+    state = health_state()
     healthy = state["database"] == "ok"
     if healthy:
         return jsonify(status="ok", **state)
     return jsonify(status="degraded", **state), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def health_state() -> dict[str, str]:
+    """The state of the database, search and queue ("ok", "sql", "inline", "down" …), probed now."""
+    from .jobs import queue_state
+
+    return {"database": _probe(lambda: db.session.execute(text("SELECT 1")) and "ok"),
+            "search": _probe(_search_state),
+            "queue": _probe(queue_state)}
 
 
 def _search_state() -> str:

@@ -63,10 +63,9 @@ def _page(query, per_page: int = 20):
 # --- signing in and out --------------------------------------------------------------------------
 
 def _landing(user: User) -> str:
-    if auth.is_admin(user) or auth.regulator_of(user) is not None:
-        return url_for(".review_queue")
-    if user.memberships:
-        return url_for(".organisation")
+    """Each role's home shows its open work; a user who belongs nowhere yet registers its enterprise first."""
+    if auth.is_admin(user) or auth.regulator_of(user) is not None or user.memberships:
+        return url_for("home.index")
     return url_for(".register_organisation")
 
 
@@ -419,7 +418,7 @@ def switch_org():
     if form.validate_on_submit():
         session["org_id"] = form.organisation_id.data
         flash(_("You now act for %(name)s.", name=auth.current_org().name))
-    return redirect(url_for(".organisation"))
+    return redirect(safe_next(request.args.get("next"), url_for(".organisation")))
 
 
 # --- invitations ---------------------------------------------------------------------------------

@@ -182,8 +182,8 @@ def test_enterprise_user_skips_totp(client, factory):
     user = factory.user(email="li@example.cn")
     factory.org(admin=user)
     response = _sign_in(client, "li@example.cn", PASSWORD)
-    assert response.headers["Location"].endswith("/accounts/organisation")
-    assert client.get("/accounts/organisation").status_code == 200
+    assert response.headers["Location"].endswith("/home")
+    assert client.get("/home").status_code == 200
 
 
 def test_profile_changes_name_language_and_password(app, client, factory):

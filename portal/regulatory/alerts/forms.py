@@ -6,6 +6,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 STATUS_CHOICES = [("", _l("Any")), ("open", _l("Open")), ("acknowledged", _l("Acknowledged")),
                   ("closed", _l("Closed"))]
+SEVERITY_CHOICES = [("", _l("Any")), ("critical", _l("Critical")), ("warning", _l("Warning")),
+                    ("info", _l("Information"))]
 
 
 class AlertFilterForm(FlaskForm):
@@ -14,6 +16,7 @@ class AlertFilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
+    severity = SelectField(_l("Severity"), choices=SEVERITY_CHOICES, validators=[Optional()])
     district = SelectField(_l("District"), validators=[Optional()])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1)])
 

@@ -53,7 +53,8 @@ def inbox():
     visible = services.alerts_visible_to(current_user)
     visible_rows = visible.subquery()
     kinds = db.session.scalars(select(visible_rows.c.kind).distinct()).all()
-    form.kind.choices = [("", _("Any"))] + [(k, alert_kind_label(k)) for k in sorted(kinds)]
+    # the labelled kinds are always offered, so that a link to a kind with no alert yet shows an empty list
+    form.kind.choices = [("", _("Any"))] + [(k, alert_kind_label(k)) for k in sorted(set(kinds) | set(KIND_LABELS))]
     regulator = auth.regulator_of(current_user)
     only = None if regulator is None or regulator.jurisdiction_code == jurisdiction_code() else regulator.jurisdiction_code
     form.district.choices = [("", _("All districts"))] + county_choices(only)
@@ -64,6 +65,8 @@ def inbox():
             query = query.where(Alert.status == form.status.data)
         if form.kind.data:
             query = query.where(Alert.kind == form.kind.data)
+        if form.severity.data:
+            query = query.where(Alert.severity == form.severity.data)
         if form.district.data:
             query = query.where(Alert.district_code == form.district.data)
         page = db.paginate(query, page=form.page.data or 1, per_page=PER_PAGE, error_out=False)
