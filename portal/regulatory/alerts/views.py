@@ -14,6 +14,7 @@ from ...jurisdiction import jurisdiction_code
 from . import services
 from .forms import STATUS_CHOICES, AlertFilterForm, CloseAlertForm
 from .models import Alert
+from .subjects import alert_subject
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 PER_PAGE = 25
@@ -90,7 +91,8 @@ def detail(alert_id: int):
         except DomainError as exc:
             db.session.rollback()
             form.note.errors = [*form.note.errors, str(exc.fields.get("note", exc.message))]
-    return (render_template("regulatory/alerts/detail.html", alert=alert, form=form, handler=_handler()),
+    return (render_template("regulatory/alerts/detail.html", alert=alert, form=form, handler=_handler(),
+                            subject=alert_subject(current_user, alert)),
             422 if form.errors else 200)
 
 
