@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
+    from .held_uploads import bp as held
     from .home.views import bp as home
     from .regulatory import api as _regulatory_api  # noqa: F401
     from .regulatory import epcis as _epcis_api  # noqa: F401
@@ -132,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from .views import bp as core
 
     for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts,
-                      calendar, alert_settings, declarations, general, transfers, plans, home):
+                      calendar, alert_settings, declarations, general, transfers, plans, home, held):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     app.register_blueprint(signing)

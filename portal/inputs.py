@@ -28,6 +28,8 @@ MAX_PAGE = 10_000  # list pages; deeper than this nobody reads, and OFFSET stays
 MAX_QUANTITY = Decimal(MAX_GRAMS) / 1000  # a typed quantity in any unit; services refuse more than MAX_GRAMS g
 EARLIEST_EVENT = date(2000, 1, 1)  # the platform records nothing that happened before this
 LATEST_PLAN = date(2099, 12, 31)
+# render_kw of a field where a waste code is typed: static/js/waste-code-picker.js offers catalogue suggestions
+WASTE_CODE_PICKER = {"data-waste-code-picker": "one"}
 
 def latest_event_day() -> date:
     """A day's grace after China's today: a device or user in another zone is not refused at midnight."""

@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.inputs import PlanDateRange, quantity_range, yuan_range
+from portal.inputs import WASTE_CODE_PICKER, PlanDateRange, quantity_range, yuan_range
 from portal.units import parse_price_per_t
 
 FORM_CHOICES = [("solid", _l("Solid")), ("semi_solid", _l("Semi-solid")), ("liquid", _l("Liquid")),
@@ -27,7 +27,8 @@ ACTION_LABELS = {"publish": _l("Publish"), "pause": _l("Pause"), "withdraw": _l(
 class ListingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)])
+    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)],
+                             render_kw=WASTE_CODE_PICKER)
     stream = SelectField(_l("Waste stream"), choices=STREAM_CHOICES, validators=[Optional()])
     form = SelectField(_l("Physical form"), choices=FORM_CHOICES)
     quantity = DecimalField(_l("Quantity available"), places=3, validators=[DataRequired(), quantity_range()])
@@ -68,7 +69,8 @@ class ListingForm(FlaskForm):
 class DemandForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    waste_codes = StringField(_l("Waste codes (comma-separated)"), validators=[Optional(), Length(max=500)])
+    waste_codes = StringField(_l("Waste codes (comma-separated)"), validators=[Optional(), Length(max=500)],
+                              render_kw={"data-waste-code-picker": "multiple"})
     categories = StringField(_l("Categories, e.g. HW08, SW02 (comma-separated)"), validators=[Optional(), Length(max=200)])
     quantity = DecimalField(_l("Quantity wanted (t)"), places=3, validators=[Optional(), quantity_range()])
     price_min = DecimalField(_l("Lowest price (元 per t)"), places=2, validators=[Optional(), yuan_range()])

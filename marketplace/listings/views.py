@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal import auth
+from portal import auth, held_uploads
 from portal.accounts.forms import county_choices
 from portal.errors import DomainError, put_errors
 from portal.extensions import db
@@ -26,7 +26,7 @@ from portal.units import fen_to_yuan, per_t
 from ..search.backends import search
 from ..search.params import FACETS, Geo, from_people_units, parse_filters, parse_geo, parse_query, parse_sort
 from . import services
-from .files import REPORT_MIMETYPES, clean_lab_report, clean_photo, upload_dir
+from .files import REPORT_MIMETYPES, upload_dir
 from .forms import (
     ACTION_LABELS,
     FORM_LABELS,
@@ -36,6 +36,7 @@ from .forms import (
     ListingForm,
     SaveSearchForm,
 )
+from .kept import Uploads, submitted_uploads
 from .models import Demand, Listing, ListingPhoto, SavedSearch, SearchAlert
 
 bp = Blueprint("marketplace", __name__, url_prefix="/market")
@@ -158,15 +159,12 @@ def _listing_form(org, listing: Listing | None = None) -> ListingForm:
     return form
 
 
-def _attach_files(form: ListingForm, listing: Listing) -> None:
-    """Check every uploaded file first, so that one refused file leaves none of the others stored."""
-    photos = [clean_photo(f.stream) for f in (form.photos.data or []) if f and f.filename]
-    report = form.lab_report.data if form.lab_report.data and form.lab_report.data.filename else None
-    clean_report = clean_lab_report(report.stream) if report else None
-    for photo in photos:
+def _attach_files(uploads: Uploads, listing: Listing) -> None:
+    """Every file was checked when it arrived (submitted_uploads), so one refused file leaves none stored."""
+    for photo in uploads.photos:
         services.add_photo(listing, photo, current_user)
-    if clean_report is not None:
-        services.attach_lab_report(listing, clean_report, report.filename, current_user)
+    if uploads.report is not None:
+        services.attach_lab_report(listing, uploads.report, uploads.report_name, current_user)
 
 
 @bp.route("/listings/new", methods=["GET", "POST"])
@@ -177,13 +175,14 @@ def listing_form(listing_id: int | None = None):
                if listing_id else None)
     org = listing.organisation if listing else auth.current_org_or_403()
     form = _listing_form(org, listing)
-    if form.validate_on_submit():
+    uploads = submitted_uploads()
+    if form.validate_on_submit() and not uploads.errors:
         try:
             if listing is None:
                 listing = services.create_listing(org, {**form.to_input(), "status": "draft"}, current_user)
             else:
                 services.update_listing(listing, form.to_input(), current_user)
-            _attach_files(form, listing)
+            _attach_files(uploads, listing)
         except DomainError as exc:
             db.session.rollback()
             put_errors(form, exc, "title")
@@ -191,10 +190,13 @@ def listing_form(listing_id: int | None = None):
                 listing = None
         else:
             db.session.commit()
+            held_uploads.release(uploads.tokens)
             flash(_("The listing has been saved."), "success")
             return redirect(url_for(".detail", listing_id=listing.id))
+    for name, messages in uploads.errors.items():
+        form[name].errors = [*form[name].errors, *messages]
     status = 422 if form.errors else 200
-    return render_template("marketplace/listing_form.html", form=form, listing=listing), status
+    return render_template("marketplace/listing_form.html", form=form, listing=listing, uploads=uploads), status
 
 
 @bp.post("/listings/<int:listing_id>/<action>")

@@ -1,6 +1,7 @@
 """Public pages: filing a report, its status and follow-up link, the public list and map."""
 import re
 import secrets
+from decimal import Decimal
 
 from flask import (
     Blueprint,
@@ -19,7 +20,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from portal import auth
+from portal import auth, held_uploads
 from portal.accounts.forms import county_choices
 from portal.errors import DomainError
 from portal.extensions import db, limiter
@@ -28,7 +29,7 @@ from portal.regulatory import geo
 from . import services
 from .forms import DisputeForm, PublicFilterForm, RatingForm, ReportForm, TrackForm
 from .models import CLOSED_STATUSES, OPEN_STATUSES, Moderation, Report, ReportPhoto
-from .photos import clean_photo, photo_dir
+from .photos import CleanPhoto, clean_photo, photo_dir
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -80,6 +81,36 @@ def _uploads(name: str) -> list:
     return [f for f in request.files.getlist(name) if f and f.filename]
 
 
+def _photo_meta(photo: CleanPhoto) -> dict:
+    return {"mimetype": "image/jpeg", "width": photo.width, "height": photo.height,
+            "gps": [str(photo.gps[0]), str(photo.gps[1])] if photo.gps else None}
+
+
+def _kept_photo(data: bytes, meta: dict) -> CleanPhoto:
+    gps = tuple(Decimal(value) for value in meta["gps"]) if meta.get("gps") else None
+    return CleanPhoto(data, meta["width"], meta["height"], gps)
+
+
+def _submitted_photos() -> tuple[list[CleanPhoto], list[str], list[str]]:
+    """This submission's photos, their tokens and the errors of files that are no photo. The photos kept from a
+    refused attempt come back ticked; new uploads are cleaned and kept at once, so that a refusal of this
+    attempt does not lose them either (a browser cannot re-fill a file input)."""
+    photos, tokens, errors = [], [], []
+    for token in request.form.getlist("held_photo"):
+        if (kept := held_uploads.take(token)) is not None:
+            photos.append(_kept_photo(*kept))
+            tokens.append(token)
+    for upload in _uploads("photos"):
+        try:
+            photo = clean_photo(upload.stream)
+        except DomainError as exc:
+            errors.append(str(exc.fields.get("photos", exc.message)))
+            continue
+        photos.append(photo)
+        tokens.append(held_uploads.hold(photo.data, _photo_meta(photo)))
+    return photos, tokens, errors
+
+
 # --- filing ----------------------------------------------------------------------------------------
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -88,14 +119,16 @@ def _uploads(name: str) -> list:
 def new():
     form = ReportForm()
     form.district_code.choices = [("", _("Choose a district"))] + county_choices()
+    photos, kept, photo_errors = [], [], []
     if request.method == "GET":
         _prefill_code(form, request.args.get("code"))
-    if form.validate_on_submit():
+    else:
+        photos, kept, photo_errors = _submitted_photos()
+    if form.validate_on_submit() and not photo_errors:
         if form.website.data:
             form.website.errors = [_("Leave this field empty")]
             return render_template("participation/report_form.html", form=form), 400
         try:
-            photos = [clean_photo(f.stream) for f in _uploads("photos")]
             lat, lon = form.lat.data, form.lon.data
             if lat is None and lon is None and not form.address.data:
                 lat, lon = next((p.gps for p in photos if p.gps), (None, None))
@@ -110,11 +143,13 @@ def new():
             _field_errors(form, exc, "description")
         else:
             db.session.commit()
+            held_uploads.release(kept)
             _remember(report)
             session["report_secret"] = {"code": report.tracking_code, "secret": secret}
             return redirect(url_for(".submitted", code=report.tracking_code))
+    form.photos.errors = [*form.photos.errors, *photo_errors]
     status = 422 if form.errors else 200
-    return render_template("participation/report_form.html", form=form), status
+    return render_template("participation/report_form.html", form=form, kept=kept), status
 
 
 @bp.post("/photo-location")

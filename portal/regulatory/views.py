@@ -1,15 +1,16 @@
 """Public pages of the regulatory core: the waste catalogue."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import admin_required
 from ..clock import china_today
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, error_body
 from ..extensions import db
 from .catalogue import (
     HAZARDS,
     all_editions,
     categories_of,
+    current_editions,
     default_edition,
     editions_known_but_missing,
     exemptions_for,
@@ -24,6 +25,7 @@ from .models import division_path
 
 bp = Blueprint("regulatory", __name__)
 PER_PAGE = 25
+PICK_LIMIT = 20  # suggestions a picker shows at once: enough to choose from, few enough to read on a phone
 
 
 @bp.app_template_global("division_path")
@@ -69,6 +71,25 @@ def catalogue():
     return (render_template("regulatory/catalogue.html", form=form, page=page, edition=edition, editions=editions,
                             today=china_today(), missing=editions_known_but_missing()),
             200 if page is not None else 422)
+
+
+@bp.get("/catalogue/pick")
+def catalogue_pick():
+    """Suggestions for the waste-code picker (static/js/waste-code-picker.js): the entries of the editions in
+    force (hazardous first) whose code, with or without dashes (900-214-08, 90021408), category (HW08, SW05),
+    description or category name match every word typed."""
+    q = (request.args.get("q") or "").strip()
+    if len(q) > 100:
+        message = _("Type at most 100 characters.")
+        return jsonify(error_body("bad_request", message, {"q": message})), 400
+    found = []
+    for edition in current_editions() if q else []:
+        found += db.session.scalars(search_waste_codes(q, edition).limit(PICK_LIMIT + 1 - len(found))).all()
+        if len(found) > PICK_LIMIT:
+            break
+    return jsonify(results=[{"code": w.code, "description": w.description, "category": w.category.code,
+                             "category_name": w.category.name, "hazardous": w.hazardous}
+                            for w in found[:PICK_LIMIT]], more=len(found) > PICK_LIMIT)
 
 
 @bp.get("/catalogue/<code>")

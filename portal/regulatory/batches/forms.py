@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...inputs import EventDateRange, PlanDateRange, quantity_range
+from ...inputs import WASTE_CODE_PICKER, EventDateRange, PlanDateRange, quantity_range
 from .models import BATCH_STATUSES
 
 KINDS = [("generation", _l("Generation point")), ("storage", _l("Storage")), ("treatment", _l("Treatment"))]
@@ -57,7 +57,8 @@ class FacilityForm(FlaskForm):
 
 
 class BatchForm(FlaskForm):
-    waste_code = StringField(_l("Waste code"), validators=[DataRequired(), Length(max=12)])
+    waste_code = StringField(_l("Waste code"), validators=[DataRequired(), Length(max=12)],
+                             render_kw=WASTE_CODE_PICKER)
     quantity = DecimalField(_l("Quantity"), places=6, validators=[DataRequired(), quantity_range()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     form = SelectField(_l("Physical form"), choices=FORM_CHOICES)
@@ -75,7 +76,8 @@ class BatchFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)])
+    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)],
+                             render_kw=WASTE_CODE_PICKER)
     status = SelectField(_l("Status"), validators=[Optional()],
                          choices=[("", _l("Any"))] + [(s, STATUS_LABELS[s]) for s in BATCH_STATUSES])
     site_id = SelectField(_l("Site"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
@@ -96,5 +98,6 @@ class StockFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)])
+    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)],
+                             render_kw=WASTE_CODE_PICKER)
     district = SelectField(_l("District"), validators=[Optional()])

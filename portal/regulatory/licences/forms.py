@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ...inputs import EventDateRange, PlanDateRange
+from ...inputs import WASTE_CODE_PICKER, EventDateRange, PlanDateRange
 from .models import KIND_LABELS, STATUS_LABELS
 
 SCOPE_HINT = _l("One line per waste code (900-041-49 or 90004149) or category (HW08), followed by its methods "
@@ -47,7 +47,8 @@ class LicenceFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=lambda: [("", _l("Any status"))] + list(STATUS_LABELS.items()),
                          validators=[Optional()])
     district = SelectField(_l("District"), validators=[Optional()])
-    code = StringField(_l("Waste code or category"), validators=[Optional(), Length(max=20)])
+    code = StringField(_l("Waste code or category"), validators=[Optional(), Length(max=20)],
+                       render_kw=WASTE_CODE_PICKER)
     expiring = IntegerField(_l("Expiring within (days)"), validators=[
         Optional(), NumberRange(min=0, max=3650, message=_l("Between 0 and 3650 days."))])
     q = StringField(_l("Number or holder"), validators=[Optional(), Length(max=100)])
@@ -58,7 +59,8 @@ class CheckForm(FlaskForm):
         csrf = False  # a read-only question asked with GET
 
     org = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
-    code = StringField(_l("Waste code"), validators=[DataRequired(), Length(max=20)])
+    code = StringField(_l("Waste code"), validators=[DataRequired(), Length(max=20)],
+                       render_kw=WASTE_CODE_PICKER)
     quantity_kg = DecimalField(_l("Quantity (kg)"), places=3, validators=[
         DataRequired(), NumberRange(min=0.001, max=10_000_000_000, message=_l("Enter a quantity above zero."))])
     date = DateField(_l("Date"), validators=[DataRequired(), PlanDateRange()])

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ...inputs import EventDateRange, PlanDateRange, quantity_range
+from ...inputs import WASTE_CODE_PICKER, EventDateRange, PlanDateRange, quantity_range
 from .models import STATES
 from .states import STATE_LABELS
 
@@ -35,7 +35,8 @@ class FilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), choices=[("", _l("All"))] + [(s, STATE_LABELS[s]) for s in STATES],
                          validators=[Optional()])
-    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)])
+    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)],
+                             render_kw=WASTE_CODE_PICKER)
     district = SelectField(_l("District"), validators=[Optional()])
     date_from = DateField(_l("Pickup from"), validators=[Optional(), PlanDateRange()])
     date_to = DateField(_l("Pickup until"), validators=[Optional(), PlanDateRange()])

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...inputs import quantity_range
+from ...inputs import WASTE_CODE_PICKER, quantity_range
 from .services import STATUS_LABELS
 
 BLANK_LINES = 3  # empty rows offered below the plan's lines, for new waste codes
@@ -24,7 +24,8 @@ BLANK_LINES = 3  # empty rows offered below the plan's lines, for new waste code
 class PlanLineForm(Form):
     """One waste code of the plan; a row with no code is ignored."""
 
-    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)])
+    waste_code = StringField(_l("Waste code"), validators=[Optional(), Length(max=12)],
+                             render_kw=WASTE_CODE_PICKER)
     expected_t = DecimalField(_l("Expected (t)"), places=3, validators=[
         Optional(), NumberRange(min=0, message=_l("Enter zero or more.")), quantity_range()])
     facility = SelectField(_l("Storage facility"), validators=[Optional()])
