@@ -48,7 +48,9 @@ def allowed(token: str) -> bool:
         return True
     if "@" in token or "://" in token or token.startswith(("www.", "/")):  # e-mail addresses, URLs, paths
         return True
-    return all(part in UNITS or part in NAMES or part in DEMO_WORDS for part in token.split("/"))  # GB/T, R/D
+    if token in UNITS or token in NAMES or token in DEMO_WORDS:
+        return True
+    return "/" in token and all(allowed(part) for part in token.split("/") if part)  # GB/T, R/D, T/In
 
 
 def latin_words(text: str) -> list[str]:
