@@ -64,7 +64,7 @@ compile-translations: install
 
 # extract the messages and update (or start) the zh_CN and en catalogues
 translations: install
-	$(BIN)/pybabel extract -F pyproject.toml -k _l --project=wufei --copyright-holder='wufei contributors' --ignore-dirs='.* _* node_modules instance static' \
+	$(BIN)/pybabel extract -F pyproject.toml -k _l -k lazy_pgettext:1c,2 --project=wufei --copyright-holder='wufei contributors' --ignore-dirs='.* _* node_modules instance static' \
 		-o translations/messages.pot .
 	@for locale in $(LOCALES); do \
 		if [ -f translations/$$locale/LC_MESSAGES/messages.po ]; then \

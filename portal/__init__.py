@@ -46,6 +46,7 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from .errors import register_error_handlers
     from .i18n import init_i18n, select_locale
+    from .labels import init_labels
     from .layout import init_layout
     from .nav import init_nav
     from .security import init_security_headers
@@ -60,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app)
     init_nav(app)
     init_layout(app)
+    init_labels(app)
     init_security_headers(app)
     register_error_handlers(app)
     _import_models()

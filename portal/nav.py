@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from . import auth
@@ -55,7 +56,7 @@ TRACKING = Group("tracking", _l("Waste tracking"), (
     Link("transfers.incoming", _l("Arrivals from other cities")),
     Link("licences.index", _l("Licences")),
     Link("transport.index", _l("Fleet and drivers")),
-    Link("register.index", _l("Register")),
+    Link("register.index", lazy_pgettext("waste register", "Register")),
     Link("general.index", _l("General waste")),
     Link("trace.scanner", _l("Scan a label")),  # inspectors open a label's full view
 ))
@@ -120,7 +121,7 @@ def _enterprise_groups(user, org) -> list[Group]:
     if org.is_receiver or org.is_collector:  # matches are listings a receiver may legally take
         trade.append(Link("deals.matches", _l("Matches")))
     trade.append(Link("marketplace.saved_searches", _l("Saved searches")))
-    compliance = [Link("register.index", _l("Register")), Link("declarations.index", _l("Declarations"))]
+    compliance = [Link("register.index", lazy_pgettext("waste register", "Register")), Link("declarations.index", _l("Declarations"))]
     if org.is_generator:  # 危险废物管理计划 are filed by generators
         compliance.append(Link("plans.index", _l("Management plans")))
     if org.is_receiver or org.is_collector:  # the licences list shows the organisation's own

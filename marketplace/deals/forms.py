@@ -1,5 +1,6 @@
 """Forms of the offer, thread and deal pages. They check shape; the services check the business rules."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -79,7 +80,7 @@ class OfferFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    box = SelectField(_l("Offers"), choices=[("received", _l("Received")), ("sent", _l("Sent"))],
+    box = SelectField(_l("Offers"), choices=[("received", lazy_pgettext("offers", "Received")), ("sent", lazy_pgettext("offers", "Sent"))],
                       validators=[Optional()])
     status = SelectField(_l("Status"), choices=[("", _l("Any status"))] + list(OFFER_STATUS_LABELS.items()),
                          validators=[Optional()])

@@ -22,6 +22,7 @@ from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.i18n import quantity as format_quantity
 from portal.jurisdiction import jurisdiction_code
+from portal.labels import state_label
 from portal.regulatory.licences.services import check_receipt, licensed_methods, normalise_method
 from portal.regulatory.manifests.signals import manifest_stepped
 from portal.types import utcnow
@@ -661,7 +662,7 @@ def settle_deal_from_manifest(manifest) -> Deal | None:
                             _("The receiver confirmed %(quantity)s; the final amount is settled.",
                               quantity=format_quantity(deal.final_quantity_g) or "0 g"))
     elif state in ("refused", "cancelled"):
-        _cancel(deal, "follow_cancellation", _("The manifest was %(state)s.", state=state), None, deal.seller)
+        _cancel(deal, "follow_cancellation", _("The manifest was %(state)s.", state=state_label("manifest", state)), None, deal.seller)
     elif state != "draft" and deal.status == "accepted":
         _step(deal, "follow_manifest", None, deal.seller)
     return deal

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
@@ -108,7 +109,7 @@ class LoginForm(FlaskForm):
 
 
 class SignupForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     mobile = StringField(_l("Mobile number"), validators=[
         Optional(), Regexp(MOBILE, message=_l("A mobile number has 11 digits and starts with 13 to 19."))])
@@ -121,7 +122,7 @@ class SignupForm(FlaskForm):
 class InvitationSignupForm(FlaskForm):
     """Sign-up from an invitation: the e-mail address is the invited one."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     password = _password(_l("Password"))
     confirm = _confirm("password")
     locale = SelectField(_l("Language"), choices=locale_choices)
@@ -146,7 +147,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     locale = SelectField(_l("Language"), choices=locale_choices)
     submit = SubmitField(_l("Save"))
 

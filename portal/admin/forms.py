@@ -69,7 +69,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = StringField(_l("Action"), validators=[Optional(), Length(max=60)],
-                         description=_l("The whole action, or its beginning such as user."))
+                         description=_l("The whole action code as shown in the log, or its beginning up to a dot."))
     object_type = filter_select(_l("Object type"), choices=[ANY])
     object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=60)])
     actor = StringField(_l("Actor"), validators=[Optional(), Length(max=254)],

@@ -12,6 +12,7 @@ from ..audit import AuditEntry
 from ..auth import admin_required, get_or_404
 from ..errors import DomainError, attempt
 from ..extensions import db
+from ..labels import object_label
 from ..outbox import OutboxMessage
 from ..types import utcnow
 from . import services
@@ -290,7 +291,7 @@ def changes(entry: AuditEntry) -> list[dict]:
 def audit_log():
     form = AuditFilterForm(request.args)
     types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type))
-    form.object_type.choices = [form.object_type.choices[0], *((t, t) for t in types)]
+    form.object_type.choices = [form.object_type.choices[0], *((t, object_label(t)) for t in types)]
     page, status = _filtered_page(form, _audit_query)
     actors = _actors(page.items) if page else {}
     return render_template("admin/audit_log.html", form=form, page=page, actors=actors, changes=changes), status

@@ -13,6 +13,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
@@ -44,7 +45,7 @@ COLUMN_LABELS = {
     "stored": _l("Stored in"),
     "retrieved": _l("Retrieved from storage"),
     "transferred_out": _l("Transferred out"),
-    "received": _l("Received"),
+    "received": lazy_pgettext("quantity", "Received"),
     "treated": _l("Utilised or treated on site"),
     "stock": _l("Stock at month end"),
 }

@@ -1,6 +1,7 @@
 """Alert: a finding for regulators (and the organisation concerned), raised once per dedup key."""
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,6 +10,15 @@ from ...types import UTCDateTime, utcnow
 from ...workflow import status_check
 
 SEVERITIES = ("info", "warning", "critical")
+KIND_LABELS = {"storage_over_year": _l("Hazardous waste stored over one year"),
+               "facility_over_capacity": _l("Storage facility over capacity"),
+               "facility_near_capacity": _l("Storage facility near its capacity (90 %)"),
+               "manifest_receipt_overdue": _l("Receipt not confirmed within 5 working days"),
+               "manifest_transit_overdue": _l("In transit longer than planned"),
+               "manifest_weight_mismatch": _l("Weight received differs from weight shipped"),
+               "manifest_treatment_overdue": _l("Received waste not treated in time"),
+               "manifest_refusal_unresolved": _l("Refused waste not returned or forwarded in time"),
+               "manifest_scan_exception": _l("Containers missing at a manifest step")}
 STATUSES = ("open", "acknowledged", "closed")
 
 

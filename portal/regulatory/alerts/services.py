@@ -19,7 +19,7 @@ from ...outbox import send_message
 from ...types import utcnow
 from ...workflow import Transition, Workflow
 from .forms import STATUS_CHOICES
-from .models import SEVERITIES, STATUSES, Alert, AlertParty
+from .models import KIND_LABELS, SEVERITIES, STATUSES, Alert, AlertParty
 
 # Modules whose import registers scanners; later issues add theirs here.
 SCANNER_MODULES = ["portal.regulatory.batches.scanners", "portal.regulatory.manifests.alerts"]
@@ -75,7 +75,7 @@ def _notify_admins(organisation: Organisation, alert: Alert) -> None:
             continue
         # scans run from the CLI, outside any request: the recipient's language decides
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            send_message(user.email, _("Alert: %(kind)s", kind=alert.kind), alert_message(alert), user=user)
+            send_message(user.email, _("Alert: %(kind)s", kind=KIND_LABELS.get(alert.kind, alert.kind)), alert_message(alert), user=user)
 
 
 # --- scanners ----------------------------------------------------------------------------------

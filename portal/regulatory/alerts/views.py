@@ -1,7 +1,6 @@
 """The alert inbox: regulators see and handle their jurisdiction's alerts; organisations see their own."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,19 +12,12 @@ from ...extensions import db
 from ...jurisdiction import jurisdiction_code
 from . import services
 from .forms import STATUS_CHOICES, AlertFilterForm, CloseAlertForm
-from .models import Alert
+from .models import KIND_LABELS, Alert
 from .subjects import alert_subject
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 PER_PAGE = 25
-KIND_LABELS = {"storage_over_year": _l("Hazardous waste stored over one year"),
-               "facility_over_capacity": _l("Storage facility over capacity"),
-               "facility_near_capacity": _l("Storage facility near its capacity (90 %)"),
-               "manifest_receipt_overdue": _l("Receipt not confirmed within 5 working days"),
-               "manifest_transit_overdue": _l("In transit longer than planned"),
-               "manifest_weight_mismatch": _l("Weight received differs from weight shipped"),
-               "manifest_treatment_overdue": _l("Received waste not treated in time"),
-               "manifest_refusal_unresolved": _l("Refused waste not returned or forwarded in time")}
+
 
 
 @bp.app_template_global("alert_text")

@@ -1,5 +1,6 @@
 """Forms of the sites, batches, storage and stock pages."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -27,7 +28,7 @@ STREAM_CHOICES = [("hazardous", _l("Hazardous waste")), ("industrial", _l("Gener
                   ("household", _l("Household waste")), ("agricultural", _l("Agricultural waste"))]
 STATUS_LABELS = {"open": _l("Open"), "merged": _l("Merged"), "in_transit": _l("In transit"),
                  "received": _l("Received"), "treated": _l("Treated"), "closed": _l("Closed")}
-CONTAINER_STATUS_LABELS = {"created": _l("Not stored"), "stored": _l("Stored"), "retrieved": _l("Out of storage"),
+CONTAINER_STATUS_LABELS = {"created": _l("Not stored"), "stored": _l("Stored"), "retrieved": lazy_pgettext("container state", "Out of storage"),
                            "merged": _l("Merged"), "in_transit": _l("In transit"), "received": _l("Received"),
                            "treated": _l("Treated")}
 EVENT_LABELS = {"generated": _l("Generated"), "labelled": _l("Labelled"), "stored": _l("Into storage"),

@@ -8,6 +8,7 @@ Quantities are integer grams; timestamps UTC.
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,7 +20,7 @@ from ..batches.models import Batch
 from ..models import ExemptionItem
 
 STATES = ("created", "shipped", "received")
-STATE_LABELS = {"created": _l("Created"), "shipped": _l("Shipped"), "received": _l("Received")}
+STATE_LABELS = {"created": lazy_pgettext("state", "Created"), "shipped": _l("Shipped"), "received": _l("Received")}
 PURPOSES = ("utilisation", "disposal", "storage")
 PURPOSE_LABELS = {"utilisation": _l("Utilisation"), "disposal": _l("Disposal"), "storage": _l("Storage")}
 

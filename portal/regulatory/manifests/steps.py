@@ -27,7 +27,8 @@ from .services import invalid
 REVISION = Workflow("manifest_revision", ManifestRevision, REVISION_STATUSES, [
     Transition("proposed", "apply", "applied", SYSTEM),
     Transition("proposed", "reject", "rejected", SYSTEM),
-], parties={}, label=_l("manifest revision"))
+], parties={}, label=_l("manifest revision"),
+    state_labels={"proposed": _l("Proposed"), "applied": _l("Applied"), "rejected": _l("Rejected")})
 REVISABLE_PLAN = services.MANIFEST_FIELDS
 REVISABLE_CARRIER = services.CARRIER_FIELDS
 REVISABLE_LINE = ("quantity_g", "received_g", "refused_g", "planned_method")

@@ -1,5 +1,6 @@
 """Forms of the management plan pages: quantities are typed in tonnes and stored in grams."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
@@ -45,7 +46,7 @@ class PlanForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("accept", _l("Accept")), ("return", _l("Return"))],
+    decision = RadioField(_l("Decision"), choices=[("accept", lazy_pgettext("review", "Accept")), ("return", _l("Return"))],
                           validators=[DataRequired(_l("Choose accept or return."))])
     reason = TextAreaField(_l("Reason (shown to the enterprise)"), validators=[Length(max=2000)])
 

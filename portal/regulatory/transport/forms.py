@@ -1,5 +1,6 @@
 """Forms of the fleet pages: the road transport licence, a vehicle, a driver or escort, and the filters."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -48,7 +49,7 @@ class VehicleForm(FlaskForm):
 
 class WorkerForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=lambda: list(WORKER_KIND_LABELS.items()), validators=[DataRequired()])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=30)])
     id_number = StringField(_l("ID card number"), validators=[DataRequired(), Length(max=18)])
     certificate_number = StringField(_l("Qualification certificate (从业资格证) number"),
