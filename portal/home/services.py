@@ -17,9 +17,8 @@ from ..calendar.services import deadline
 from ..clock import china_date, china_today
 from ..extensions import db
 from ..outbox import OutboxMessage
-from ..regulatory.alerts.models import Alert
+from ..regulatory.alerts.models import KIND_LABELS, Alert
 from ..regulatory.alerts.services import alerts_visible_to
-from ..regulatory.alerts.views import KIND_LABELS
 from ..regulatory.batches.models import Batch, Container, StorageFacility
 from ..regulatory.batches.storage import KEPT_STATUSES, clock_of, keeper_id
 from ..regulatory.licences.models import Licence
