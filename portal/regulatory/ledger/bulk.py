@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 
 from ... import audit
@@ -213,7 +214,7 @@ def _lock_heads(batch_ids: list[int]) -> dict[int, tuple[int, str]]:
             .where(_BATCHES.c.id.in_(chunk)).order_by(_BATCHES.c.id).with_for_update())})
     missing = set(batch_ids) - heads.keys()
     if missing:
-        raise DomainError(f"no such batch: {min(missing)}", fields={"batch_id": min(missing)})
+        raise DomainError(_l("No such batch."), fields={"batch_id": min(missing)})
     return heads
 
 
