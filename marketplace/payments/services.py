@@ -278,6 +278,7 @@ def upload_proof(user, payment: Payment, stream, filename: str) -> Payment:
 
     require_view_payment(user, payment)
     PAYMENT.check(payment, "upload_proof", user)
+    _offline_to_an_account(payment, user, None, {})  # before the file is stored: a refusal leaves nothing behind
     stored = store_proof(stream)
     _offline_step(user, payment, "upload_proof", "payment.proof_uploaded", proof_file=stored,
                   proof_name=(filename or stored)[-200:], proof_uploaded_at=utcnow())

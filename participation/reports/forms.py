@@ -77,7 +77,7 @@ class InboxFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Tracking code"), filters=[normalise], validators=[Optional(), Length(max=8)])
+    q = StringField(_l("Tracking code"), filters=[normalise], validators=[Optional(), Length(max=20)])
     status = SelectField(_l("Status"), choices=[("", _l("Open"))] + [(s.value, STATUS_LABELS[s]) for s in Status]
                          + [("all", _l("All"))], validators=[Optional()])
     category = SelectField(_l("Category"), choices=category_choices(_l("All")), validators=[Optional()])
@@ -104,8 +104,9 @@ class TrackForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField(_l("Tracking code"), filters=[normalise],
-                       validators=[DataRequired(), Length(min=8, max=8)])
+    # maxlength above 8: a pasted "ABCD-EFGH" or "ABCD EFGH" is longer than the code it holds
+    code = StringField(_l("Tracking code"), filters=[normalise], render_kw={"maxlength": 20}, validators=[
+        DataRequired(), Regexp(r"^[A-Z0-9]{8}$", message=_l("A tracking code has 8 letters and digits."))])
 
 
 class DisputeForm(FlaskForm):

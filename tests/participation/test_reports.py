@@ -224,3 +224,10 @@ def test_status_api_and_cli_escalation(client, app, file_report):
     assert client.get("/api/v1/reports/NOPE2345").status_code == 404
     result = app.test_cli_runner().invoke(args=["reports", "escalate"])
     assert result.exit_code == 0 and "0 reports escalated" in result.output
+
+
+def test_the_track_field_takes_a_pasted_code_longer_than_eight_characters(client):
+    page = client.get("/reports/track").get_data(as_text=True)
+    assert 'maxlength="20"' in page and 'maxlength="8"' not in page
+    refused = client.get("/reports/track", query_string={"code": "ABC"}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422 and "8 letters and digits" in refused.get_data(as_text=True)
