@@ -26,12 +26,10 @@ def _policy(app) -> str:
 
 
 def init_security_headers(app):
-    policy = _policy(app)
-
     @app.after_request
     def set_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("Content-Security-Policy", _policy(app))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")

@@ -67,14 +67,6 @@ def web_app_manifest():
     return response
 
 
-@bp.get("/favicon.ico")
-def favicon():
-    """Browsers ask for /favicon.ico whatever the page links to."""
-    response = current_app.send_static_file("icons/favicon.ico")
-    response.cache_control.max_age = 7 * 86400
-    return response
-
-
 def safe_next(target: str | None, fallback: str = "/") -> str:
     """Only same-site relative paths are followed after a redirect (no open redirects)."""
     if not target:

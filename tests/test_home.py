@@ -109,5 +109,5 @@ def test_web_app_manifest_and_icons_are_served(client):
         if icon["type"] == "image/png":
             width, height = Image.open(io.BytesIO(served.data)).size
             assert f"{width}x{height}" == icon["sizes"]
-    favicon = client.get("/favicon.ico")
+    favicon = client.get("/static/icons/favicon.ico")
     assert favicon.status_code == 200 and favicon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file

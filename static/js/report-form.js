@@ -25,8 +25,8 @@
   var marker = null;
   var district = form.querySelector("[name=district_code]");
 
-  base.ready.then(function (layer) {
-    layer.on("click", pick);
+  base.ready.then(function () {
+    // a click on a district bubbles up to the map (Leaflet's bubblingMouseEvents), so one handler serves both
     if (lat.value && lon.value) { place(parseFloat(lat.value), parseFloat(lon.value), d.msgPin); }
   });
   map.on("click", pick);

@@ -10,7 +10,7 @@ from participation.reports.models import Moderation, Report
 from participation.reports.photos import photo_dir
 from portal.accounts.models import Department
 from portal.extensions import db
-from portal.regulatory.geo import district_at
+from portal.regulatory.geo import district_at, wgs84_to_gcj02
 from tests.browser.test_registration import sign_in
 from tests.participation.helpers import HUBIN, has_exif, photo_bytes
 
@@ -115,6 +115,13 @@ def test_report_without_a_photo_the_pin_chooses_the_district(app, open_page):
     # the boundaries are drawn from the bundled file: no tile server is asked for anything
     assert page.locator("#report-map .leaflet-tile").count() == 0
     expect(page.locator("#report-map path.leaflet-interactive").first).to_be_visible()
+    # the page's GCJ-02 shift (for a configured tile service) is the server's formula
+    for lat, lon in ((34.7727, 111.2003), (34.0540, 111.0480)):
+        shifted = page.evaluate(f"WufeiMap.wgsToGcj({lat}, {lon})")
+        expected_shift = wgs84_to_gcj02(lat, lon)
+        assert abs(shifted[0] - expected_shift[0]) < 1e-9 and abs(shifted[1] - expected_shift[1]) < 1e-9
+        back = page.evaluate(f"WufeiMap.gcjToWgs({shifted[0]}, {shifted[1]})")
+        assert abs(back[0] - lat) < 1e-7 and abs(back[1] - lon) < 1e-7
     # a tap in 灵宝市 (the map's west) sets the pin and, in the page, the district
     page.evaluate("""() => {
         const el = document.getElementById('report-map');

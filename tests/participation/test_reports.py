@@ -231,3 +231,25 @@ def test_the_track_field_takes_a_pasted_code_longer_than_eight_characters(client
     assert 'maxlength="20"' in page and 'maxlength="8"' not in page
     refused = client.get("/reports/track", query_string={"code": "ABC"}, headers={"Accept-Language": "en"})
     assert refused.status_code == 422 and "8 letters and digits" in refused.get_data(as_text=True)
+
+
+def test_without_a_tile_service_the_maps_need_nothing_outside(client):
+    for path in ("/reports/new", "/reports/map"):
+        response = client.get(path)
+        assert "data-tile-url" not in response.get_data(as_text=True)
+        assert "img-src 'self' data: blob:;" in response.headers["Content-Security-Policy"]
+
+
+def test_a_configured_government_tile_service_is_drawn_beneath_in_gcj02(app, client):
+    saved = {k: app.config.get(k) for k in ("MAP_TILE_URL", "MAP_TILE_GCJ02")}
+    app.config.update(MAP_TILE_URL="https://tiles.smx.example.gov.cn/{z}/{x}/{y}.png", MAP_TILE_GCJ02=True)
+    try:
+        response = client.get("/reports/map")
+        html = response.get_data(as_text=True)
+        assert 'data-tile-url="https://tiles.smx.example.gov.cn/{z}/{x}/{y}.png"' in html
+        assert 'data-tile-gcj02="1"' in html
+        # the tiles' origin, and only it, is allowed as an image source
+        assert "img-src 'self' data: blob: https://tiles.smx.example.gov.cn;" in response.headers[
+            "Content-Security-Policy"]
+    finally:
+        app.config.update(saved)
