@@ -134,7 +134,7 @@ def test_report_without_a_photo_the_pin_chooses_the_district(app, open_page):
     lon = float(page.locator("input[name=lon]").input_value())
     expected = district_at(lat, lon)
     assert expected is not None
-    expect(page.get_by_label("District")).to_have_value(expected)
+    expect(page.get_by_label("District", exact=True)).to_have_value(expected)
     page.get_by_label("What kind of waste?").select_option("construction")
     page.get_by_label("What did you see?").fill("路口堆了一车建筑垃圾，没有拍照")
     page.get_by_role("button", name="Send the report").click()
