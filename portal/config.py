@@ -74,6 +74,11 @@ def from_environment(instance: Path) -> dict:
         # encrypts organisations' private signing keys at rest; SECRET_KEY when unset (regulatory/signing/)
         "SIGNING_KEY_SECRET": env("SIGNING_KEY_SECRET"),
         "JURISDICTION_CODE": _jurisdiction_code(),
+        # an optional tile service beneath the maps' district boundaries, e.g. a government map server
+        # ("https://tiles.example.gov.cn/{z}/{x}/{y}.png"); MAP_TILE_GCJ02=1 when it draws in GCJ-02
+        "MAP_TILE_URL": env("MAP_TILE_URL") or None,
+        "MAP_TILE_GCJ02": env("MAP_TILE_GCJ02", "0") in ("1", "true", "yes"),
+        "MAP_TILE_ATTRIBUTION": env("MAP_TILE_ATTRIBUTION", ""),
     }
 
 

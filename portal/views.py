@@ -1,14 +1,15 @@
 """Site-wide pages: home with public figures, the language switcher, the health check."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from .accounts.models import Organisation, OrgStatus
 from .errors import RETRY_AFTER_SECONDS
 from .extensions import db
-from .i18n import LANG_COOKIE
+from .i18n import LANG_COOKIE, html_lang
 from .regulatory.catalogue import current_editions
 from .regulatory.models import Division, WasteCode, jurisdiction_districts
 
@@ -35,6 +36,35 @@ def public_figures() -> dict:
 @bp.get("/")
 def home():
     return render_template("home.html", figures=public_figures())
+
+
+THEME_COLOUR = "#084d2a"  # the header's green, also in static/icons (scripts/make_icons.py)
+
+
+@bp.get("/manifest.webmanifest")
+def web_app_manifest():
+    """The web app manifest: lets a phone add the portal to its home screen with its name and icon."""
+    icon = lambda name, size, purpose="any": {  # noqa: E731
+        "src": url_for("static", filename=f"icons/{name}"), "sizes": size,
+        "type": "image/svg+xml" if name.endswith(".svg") else "image/png", "purpose": purpose}
+    manifest = {
+        "name": _("Sanmenxia Zero-Waste City"),
+        "short_name": _("Zero-Waste City"),
+        "lang": html_lang(),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": "#ffffff",
+        "icons": [icon("icon.svg", "any"), icon("icon-192.png", "192x192"), icon("icon-512.png", "512x512"),
+                  icon("icon-maskable-512.png", "512x512", "maskable")],
+    }
+    response = jsonify(manifest)
+    response.mimetype = "application/manifest+json"
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    response.vary.update(("Accept-Language", "Cookie"))  # the name is in the reader's language
+    return response
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:

@@ -1,7 +1,9 @@
 """The home page presents the platform with figures computed from the database."""
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from portal.accounts.models import Organisation, OrgStatus
 from portal.extensions import db
@@ -79,3 +81,33 @@ def test_home_without_an_organisation_offers_registration(client, factory):
     login(client, factory.user())
     page = client.get("/").get_data(as_text=True)
     assert 'href="/accounts/organisations/register"' in page
+
+
+def test_home_offers_trace_and_report_first(client):
+    page = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    trace, report = page.index('id="action-trace"'), page.index('id="action-report"')
+    assert trace < report < page.index('id="about"')  # the two citizen actions come before everything else
+    assert 'action="/t/"' in page and 'name="code"' in page and 'href="/reports/new"' in page
+
+
+def test_web_app_manifest_and_icons_are_served(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in page
+    assert 'rel="apple-touch-icon"' in page and 'rel="icon"' in page
+    response = client.get("/manifest.webmanifest", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 200 and response.mimetype == "application/manifest+json"
+    manifest = response.get_json(force=True)
+    assert manifest["name"] == "三门峡无废城市"
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    assert manifest["theme_color"] == "#084d2a"
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512", "any"} <= sizes
+    assert any(icon.get("purpose") == "maskable" for icon in manifest["icons"])
+    for icon in manifest["icons"]:
+        served = client.get(icon["src"])
+        assert served.status_code == 200, icon["src"]
+        if icon["type"] == "image/png":
+            width, height = Image.open(io.BytesIO(served.data)).size
+            assert f"{width}x{height}" == icon["sizes"]
+    favicon = client.get("/static/icons/favicon.ico")
+    assert favicon.status_code == 200 and favicon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,6 +27,7 @@ from portal.units import fen_to_yuan, per_t
 from ..search.backends import search
 from ..search.params import FACETS, Geo, from_people_units, parse_filters, parse_geo, parse_query, parse_sort
 from . import services
+from . import supply_map as map_data
 from .files import REPORT_MIMETYPES, upload_dir
 from .forms import (
     ACTION_LABELS,
@@ -82,6 +84,40 @@ def browse():
     return render_template("marketplace/browse.html", result=result, error=error, query=query, page=page,
                            pages=pages, facets=FACETS, districts=dict(county_choices()),
                            save_form=SaveSearchForm()), 400 if error else 200
+
+
+MAP_ARGS = ("q", "waste_code", "category", "stream", "hazardous", "district", "form", "price_min_yuan",
+            "price_max_yuan", "tonnes_min", "near", "radius_km")
+
+
+@bp.get("/map")
+def supply_map():
+    """Listings and demand on a map of the districts, filtered by the list's own query parameters."""
+    error = None
+    try:
+        parse_filters(from_people_units(request.args)), parse_geo(request.args)
+    except DomainError as exc:
+        error = exc
+    args = {k: v for k, v in request.args.items() if k in MAP_ARGS}
+    return render_template("marketplace/map.html", error=error, args=args), 400 if error else 200
+
+
+@bp.get("/map.json")
+def supply_map_data():
+    """GeoJSON of the supply map: grid cells of published listings (the list's search) and published demand;
+    400 naming the field when a filter is malformed."""
+    try:
+        query, geo = parse_query(request.args), parse_geo(request.args)
+        filters = parse_filters(from_people_units(request.args))
+        result = search(query, filters, None, 1, map_data.MAP_LIMIT, geo)
+    except DomainError as exc:
+        return jsonify(error={"code": "invalid", "message": str(exc.message),
+                              "fields": {k: str(v) for k, v in (exc.fields or {}).items()}}), 400
+    listings = [hit.listing for hit in result.items]
+    features = map_data.listing_features(listings)
+    if request.args.get("demand", "1") != "0":
+        features += map_data.demand_features(query, filters)
+    return jsonify(type="FeatureCollection", features=features, listings=len(listings), total=result.total)
 
 
 @bp.get("/listings/<int:listing_id>")

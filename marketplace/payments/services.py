@@ -7,19 +7,23 @@ Services never commit; the caller does.
 import secrets
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, auth
+from portal.accounts.models import Organisation
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
 from portal.extensions import db
+from portal.i18n import money as format_money
 from portal.types import utcnow
 from portal.workflow import SYSTEM, Transition, Workflow
 
 from ..deals.models import Deal
 from ..listings.models import UNITS
+from ..matching.services import notify_organisation
 from .models import PAYMENT_STATUSES, REFUND_STATUSES, PayeeProfile, Payment, Refund
 from .providers import get_provider, stripe_enabled
 
@@ -43,6 +47,18 @@ def _offline(payment: Payment, _user, _org, _fields) -> None:
         raise Conflict(_l("This payment is made online; its state comes from the payment service."))
 
 
+NO_BANK_ACCOUNT = _l("The payee has not entered its bank account yet, so there is nowhere to transfer the money. "
+                     "The payee has been asked to enter it; you can pay as soon as it has.")
+
+
+def _offline_to_an_account(payment: Payment, user, org, fields) -> None:
+    """A proof of transfer needs an account to have transferred to: no payment is asked for before the payee
+    has entered its bank account."""
+    _offline(payment, user, org, fields)
+    if not payee_has_bank_account(payment.payee_org_id):
+        raise Conflict(NO_BANK_ACCOUNT, code="no_bank_account")
+
+
 def _disputed_with_reason(payment: Payment, user, org, fields: dict) -> dict:
     _offline(payment, user, org, fields)
     if not (fields.get("reason") or "").strip():
@@ -59,7 +75,7 @@ def _stripe_rows(target: str, sources: tuple[str, ...]) -> list[Transition]:
 # Stripe's events move it (SYSTEM rows; a checkout completed after its deal was cancelled is recorded, then
 # refunded in full). The deal's cancellation cancels an unpaid payment and refunds a paid one.
 PAYMENT = Workflow("payment", Payment, PAYMENT_STATUSES, [
-    *(Transition(state, "upload_proof", "proof_uploaded", "payer", _offline)
+    *(Transition(state, "upload_proof", "proof_uploaded", "payer", _offline_to_an_account)
       for state in ("pending", "proof_uploaded", "disputed")),
     Transition("proof_uploaded", "confirm", "confirmed", "payee", _offline),
     Transition("disputed", "confirm", "confirmed", "payee", _offline),
@@ -153,6 +169,11 @@ def payee_profile(organisation_id: int) -> PayeeProfile | None:
     return db.session.scalar(select(PayeeProfile).where(PayeeProfile.organisation_id == organisation_id))
 
 
+def payee_has_bank_account(organisation_id: int) -> bool:
+    profile = payee_profile(organisation_id)
+    return profile is not None and profile.has_bank_account
+
+
 def save_bank_account(user, org, *, account_name: str, bank_name: str, account_number: str) -> PayeeProfile:
     auth.require_manage_org(user, org)
     profile = payee_profile(org.id) or PayeeProfile(organisation_id=org.id)
@@ -207,7 +228,20 @@ def ensure_payment(deal: Deal) -> Payment | None:
     except IntegrityError:  # another request created it first
         return payment_for(deal)
     audit.record("payment.opened", payment, after=audit.snapshot(payment, AUDITED), organisation_id=payee_id)
+    if not payee_has_bank_account(payee_id):
+        _ask_for_bank_account(payment)
     return payment
+
+
+def _ask_for_bank_account(payment: Payment) -> None:
+    """The payer cannot pay an account that is not there: tell the payee's office what to do."""
+    notify_organisation(db.session.get(Organisation, payment.payee_org_id),
+                        _("Enter your bank account to be paid for deal %(id)s", id=payment.deal_id),
+                        _("%(payer)s is ready to pay %(amount)s for deal %(id)s, but your organisation has not entered "
+                          "its corporate bank account. Enter it here: %(url)s",
+                          payer=payment.payer.name if payment.payer else "", id=payment.deal_id,
+                          amount=format_money(payment.amount_fen, payment.currency),
+                          url=url_for("payments.payee_profile", _external=True)))
 
 
 def start_payment(user, deal: Deal, provider: str):
@@ -244,6 +278,7 @@ def upload_proof(user, payment: Payment, stream, filename: str) -> Payment:
 
     require_view_payment(user, payment)
     PAYMENT.check(payment, "upload_proof", user)
+    _offline_to_an_account(payment, user, None, {})  # before the file is stored: a refusal leaves nothing behind
     stored = store_proof(stream)
     _offline_step(user, payment, "upload_proof", "payment.proof_uploaded", proof_file=stored,
                   proof_name=(filename or stored)[-200:], proof_uploaded_at=utcnow())

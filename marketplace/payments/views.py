@@ -49,7 +49,9 @@ def labels():
             "payment_provider_label": lambda p: PROVIDER_LABELS.get(p, p),
             "refund_status_label": lambda s: REFUND_STATUS_LABELS.get(s, s),
             "refund_reason_label": lambda r: REFUND_REASON_LABELS.get(r, r),
-            "transfer_status_label": lambda s: TRANSFER_LABELS.get(s, s)}
+            "transfer_status_label": lambda s: TRANSFER_LABELS.get(s, s),
+            "payee_has_bank_account": services.payee_has_bank_account,
+            "is_payee_member": lambda payment: auth.is_member(current_user, payment.payee_org_id)}
 
 
 def _payment(payment_id: int) -> Payment:
@@ -102,6 +104,9 @@ def upload_proof(payment_id):
         try:
             services.upload_proof(current_user, payment, form.proof.data.stream, form.proof.data.filename)
         except DomainError as exc:
+            if exc.code == "no_bank_account":  # the page says why, and what the payee must do
+                db.session.rollback()
+                return _render_deal(payment.deal, payment, status=409)
             if exc.status in (403, 404, 409):
                 raise
             db.session.rollback()

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from portal.accounts.models import Department
 from portal.admin.forms import DEPARTMENT_LABELS
+from portal.regulatory.trace import normalise
 
 from .models import CATEGORY_LABELS, STATUS_LABELS, Category, Moderation, Status
 
@@ -33,7 +34,7 @@ def department_choices(blank=None):
 
 
 class ReportForm(FlaskForm):
-    photos = MultipleFileField(_l("Photos (1 to 5)"), render_kw={"accept": PHOTO_ACCEPT})
+    photos = MultipleFileField(_l("Photos (up to 5, recommended)"), render_kw={"accept": PHOTO_ACCEPT})
     lat = DecimalField(_l("Latitude"), places=6, validators=[Optional(), NumberRange(-90, 90)])
     lon = DecimalField(_l("Longitude"), places=6, validators=[Optional(), NumberRange(-180, 180)])
     district_code = SelectField(_l("District"), choices=[], validators=[Optional()])
@@ -76,7 +77,7 @@ class InboxFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Tracking code"), validators=[Optional(), Length(max=8)])
+    q = StringField(_l("Tracking code"), filters=[normalise], validators=[Optional(), Length(max=20)])
     status = SelectField(_l("Status"), choices=[("", _l("Open"))] + [(s.value, STATUS_LABELS[s]) for s in Status]
                          + [("all", _l("All"))], validators=[Optional()])
     category = SelectField(_l("Category"), choices=category_choices(_l("All")), validators=[Optional()])
@@ -103,7 +104,9 @@ class TrackForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField(_l("Tracking code"), validators=[DataRequired(), Length(min=8, max=8)])
+    # maxlength above 8: a pasted "ABCD-EFGH" or "ABCD EFGH" is longer than the code it holds
+    code = StringField(_l("Tracking code"), filters=[normalise], render_kw={"maxlength": 20}, validators=[
+        DataRequired(), Regexp(r"^[A-Z0-9]{8}$", message=_l("A tracking code has 8 letters and digits."))])
 
 
 class DisputeForm(FlaskForm):

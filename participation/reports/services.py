@@ -22,6 +22,7 @@ from portal.jurisdiction import jurisdiction_code
 from portal.outbox import send_message
 from portal.regulatory import geo
 from portal.regulatory.models import Division
+from portal.regulatory.trace import normalise
 from portal.types import utcnow
 from portal.workflow import Transition, Workflow
 
@@ -184,8 +185,10 @@ def _validate(data: NewReport) -> Category:
         errors["category"] = _l("Choose one of the listed categories.")
     if not (data.description or "").strip():
         errors["description"] = _l("Describe what you saw.")
-    if not 1 <= len(data.photos) <= MAX_PHOTOS and data.source == "web":
-        errors["photos"] = _l("Add between 1 and %(n)s photos.", n=MAX_PHOTOS)
+    # A photo helps the department find and judge the place, but a citizen without one (at night, from a
+    # moving car, a photo that failed to upload) must still be able to report.
+    if len(data.photos) > MAX_PHOTOS:
+        errors["photos"] = _l("Add at most %(n)s photos.", n=MAX_PHOTOS)
     if errors:
         raise DomainError(next(iter(errors.values())), fields=errors)
     return category
@@ -273,7 +276,7 @@ def nearby_reports(category: str, lat: Decimal, lon: Decimal, now: datetime | No
 # --- looking reports up ------------------------------------------------------------------------------
 
 def get_by_code(code: str) -> Report:
-    report = db.session.scalar(select(Report).where(Report.tracking_code == (code or "").strip().upper()))
+    report = db.session.scalar(select(Report).where(Report.tracking_code == normalise(code)))
     if report is None:
         raise NotFound(_l("No report has this tracking code."))
     return report

@@ -109,7 +109,7 @@ def scanner():
     """The phone camera reads a label's QR code (BarcodeDetector), or the code is typed in."""
     typed = normalise(request.args.get("code"))
     if typed:
-        return redirect(url_for(".show", code=_code_from(typed)))
+        return redirect(url_for(".show", code=normalise(_code_from(typed))))
     return render_template("participation/trace/scanner.html")
 
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
@@ -226,6 +227,22 @@ class OrganisationForm(FlaskForm):
         for name in ("industry", "contact_email"):
             values[name] = (values[name] or "").strip() or None
         return values
+
+
+LICENCE_ACCEPT = "application/pdf,image/jpeg,image/png,image/webp"
+LICENCE_HINT = _l("A scan or photo of the business licence (营业执照), or the PDF of the electronic licence: "
+                  "JPEG, PNG, WebP or PDF, up to 10 MB. The reviewer checks the registration against it.")
+
+
+class RegisterOrganisationForm(OrganisationForm):
+    business_licence = FileField(_l("Business licence"), render_kw={"accept": LICENCE_ACCEPT}, validators=[
+        FileRequired(_l("Add the business licence: the regulator verifies the registration against it."))])
+
+
+class LicenceForm(FlaskForm):
+    business_licence = FileField(_l("Business licence"), render_kw={"accept": LICENCE_ACCEPT}, validators=[
+        FileRequired(_l("Choose the file of the business licence."))])
+    submit = SubmitField(_l("Upload the business licence"))
 
 
 class EditOrganisationForm(OrganisationForm):

@@ -98,6 +98,11 @@ class Organisation(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the business licence (营业执照) the reviewer checks the registration against: the stored file under
+    # UPLOAD_DIR/licences, the name it was sent with, and when
+    licence_file: Mapped[str | None] = mapped_column(String(100))
+    licence_name: Mapped[str | None] = mapped_column(String(200))
+    licence_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
     district: Mapped["Division"] = relationship()  # noqa: F821 (defined in portal.regulatory.models)

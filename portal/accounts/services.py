@@ -22,6 +22,7 @@ from ..outbox import send_message
 from ..types import utcnow
 from ..workflow import Transition, Workflow
 from . import uscc
+from .files import store_licence
 from .models import ApiToken, Invitation, Membership, Organisation, OrgStatus, Role, User
 
 hasher = PasswordHasher()
@@ -321,6 +322,21 @@ def reject_organisation(org: Organisation, reviewer: User, reason: str) -> Organ
                       values={"rejection_reason": reason, "reviewed_at": utcnow(), "reviewed_by_id": reviewer.id})
     _notify_org_admins(org, _("Your organisation's registration was returned"),
                        _("Reason: %(reason)s\nPlease correct the details and submit again.", reason=reason))
+    return org
+
+
+def attach_business_licence(org: Organisation, user: User, stream, filename: str | None) -> Organisation:
+    """Store the organisation's business licence (营业执照) for its reviewer; a new one replaces the old one
+    until the organisation is verified, after which the verified document stays as it was."""
+    if org.status == OrgStatus.VERIFIED:
+        raise Conflict(_l("The organisation is verified: its business licence can no longer be replaced."))
+    stored = store_licence(stream)
+    before = {"licence_name": org.licence_name}
+    org.licence_file, org.licence_name = stored, (filename or stored)[-200:]
+    org.licence_uploaded_at = utcnow()
+    audit.record("organisation.licence_uploaded", org, before=before,
+                 after={"licence_name": org.licence_name, "licence_uploaded_at": org.licence_uploaded_at.isoformat()},
+                 organisation_id=org.id, actor=user)
     return org
 
 

@@ -4,7 +4,17 @@ import base64
 import io
 
 import qrcode
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -17,17 +27,20 @@ from ..extensions import db, limiter
 from ..jurisdiction import jurisdiction_code
 from ..views import safe_next
 from . import services
+from .files import licence_dir
 from .forms import (
+    LICENCE_HINT,
     ChangePasswordForm,
     ConfirmForm,
     EditOrganisationForm,
     ForgotPasswordForm,
     InvitationSignupForm,
     InviteForm,
+    LicenceForm,
     LoginForm,
     MemberRoleForm,
-    OrganisationForm,
     ProfileForm,
+    RegisterOrganisationForm,
     RejectForm,
     ResetPasswordForm,
     ReviewFilterForm,
@@ -267,10 +280,12 @@ def revoke_token(token_id: int):
 @bp.route("/organisations/register", methods=["GET", "POST"])
 @login_required
 def register_organisation():
-    form = OrganisationForm()
+    form = RegisterOrganisationForm()
     if form.validate_on_submit():
         try:
             org = services.register_organisation(current_user, **form.values())
+            licence = form.business_licence.data
+            services.attach_business_licence(org, current_user, licence.stream, licence.filename)
         except DomainError as exc:
             db.session.rollback()
             _field_errors(form, exc, "uscc")
@@ -279,10 +294,10 @@ def register_organisation():
             session["org_id"] = org.id
             flash(_("%(name)s has been registered. A regulator of its district will verify it.", name=org.name))
             return redirect(url_for(".organisation"))
-    return render_template("accounts/register_organisation.html", form=form), _status(form)
+    return render_template("accounts/register_organisation.html", form=form, licence_hint=LICENCE_HINT), _status(form)
 
 
-def _render_org(org: Organisation, *, reject_form=None, invite_form=None):
+def _render_org(org: Organisation, *, reject_form=None, invite_form=None, licence_form=None):
     user = current_user
     members = _page(select(Membership).join(User).where(Membership.organisation_id == org.id)
                     .order_by(Membership.created_at, Membership.id))
@@ -294,14 +309,16 @@ def _render_org(org: Organisation, *, reject_form=None, invite_form=None):
         switch_form.organisation_id.choices = [(m.organisation_id, m.organisation.name) for m in user.memberships]
     reject_form = reject_form or RejectForm(formdata=None)
     invite_form = invite_form or InviteForm(formdata=None, role=Role.STAFF.value)
+    licence_form = licence_form or LicenceForm(formdata=None)
     return render_template(
-        "accounts/organisation.html", org=org, members=members, role_forms=role_forms,
+        "accounts/organisation.html", org=org, members=members, role_forms=role_forms, licence_form=licence_form,
+        licence_hint=LICENCE_HINT,
         can_manage=auth.can_manage_org(user, org), can_review=auth.can_review_org(user, org),
         is_member=auth.is_member(user, org.id), invite_form=invite_form, reject_form=reject_form,
         confirm_form=ConfirmForm(formdata=None), switch_form=switch_form,
         # pages of members link to a GET page, also when a refused POST renders this template
         members_endpoint=request.endpoint if request.method == "GET" else "accounts.organisation_detail",
-    ), _status(reject_form, invite_form)
+    ), _status(reject_form, invite_form, licence_form)
 
 
 @bp.get("/organisation")
@@ -348,6 +365,42 @@ def edit_organisation(org_id: int):
             flash(_("The details have been saved."))
             return redirect(_org_page(org))
     return render_template("accounts/edit_organisation.html", form=form, org=org), _status(form)
+
+
+@bp.post("/organisations/<int:org_id>/licence")
+@login_required
+def upload_licence(org_id: int):
+    """The organisation's administrator sends (or, before verification, replaces) its business licence."""
+    org = _managed_org(org_id)
+    form = LicenceForm()
+    if form.validate_on_submit():
+        try:
+            services.attach_business_licence(org, current_user, form.business_licence.data.stream,
+                                             form.business_licence.data.filename)
+        except DomainError as exc:
+            if exc.status in (403, 404, 409):
+                raise
+            db.session.rollback()
+            _field_errors(form, exc, "business_licence")
+        else:
+            db.session.commit()
+            flash(_("The business licence was uploaded."))
+            return redirect(_org_page(org))
+    return _render_org(org, licence_form=form)
+
+
+@bp.get("/organisations/<int:org_id>/licence")
+@login_required
+def licence(org_id: int):
+    """The business licence, for the organisation's members and the regulators who review it."""
+    org = auth.require_view_org(current_user, db.session.get(Organisation, org_id))
+    if not (auth.is_member(current_user, org.id) or auth.can_review_org(current_user, org)) or not org.licence_file:
+        abort(404)
+    ext = org.licence_file.rsplit(".", 1)[1]
+    response = send_from_directory(licence_dir(), org.licence_file, as_attachment=ext == "pdf",
+                                   download_name=f"{org.uscc}-business-licence.{ext}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/organisations/<int:org_id>/resubmit")

@@ -143,8 +143,18 @@ class Trace:
         }
 
 
+# Spaces, hyphens and the dashes a phone or a word processor substitutes for them (en/em dash, minus,
+# full-width hyphen): people paste a label's code as printed, in its four groups.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\uff0d]+")
+
+
 def normalise(code: str | None) -> str:
-    return re.sub(r"\s+", "", code or "").upper()
+    """A typed or pasted code as stored: separators dropped, upper case, the batch prefix put back."""
+    code = _SEPARATORS.sub("", code or "").upper()
+    bare_prefix = BATCH_PREFIX.replace("-", "")
+    if code.startswith(bare_prefix) and CONTAINER_CODE.match(code[len(bare_prefix):]):
+        return BATCH_PREFIX + code[len(bare_prefix):]
+    return code
 
 
 def kind_of(code: str) -> str | None:

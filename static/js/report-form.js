@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
-  if (!form || typeof L === "undefined") { return; }
+  if (!form || typeof WufeiMap === "undefined") { return; }
   var d = form.dataset;
   var lat = form.querySelector("[name=lat]");
   var lon = form.querySelector("[name=lon]");
@@ -19,16 +19,23 @@
   mapEl.setAttribute("role", "region");
   mapEl.setAttribute("aria-label", d.msgMap);
 
-  // No tile server: the platform may run on an intranet, so the map shows the district boundaries only.
-  var map = L.map(mapEl, { attributionControl: false }).setView([34.55, 111.2], 8);
+  // The base layer is the district boundaries (map-base.js); a configured tile service may lie beneath.
+  var base = WufeiMap.create(mapEl);
+  var map = base.map;
   var marker = null;
+  var district = form.querySelector("[name=district_code]");
 
-  fetch(d.districtsUrl).then(function (r) { return r.json(); }).then(function (data) {
-    var layer = L.geoJSON(data, { style: { color: "#084d2a", weight: 2, fillOpacity: 0.08 } }).addTo(map);
-    map.fitBounds(layer.getBounds());
-    layer.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, d.msgPin); });
+  base.ready.then(function () {
+    // a click on a district bubbles up to the map (Leaflet's bubblingMouseEvents), so one handler serves both
+    if (lat.value && lon.value) { place(parseFloat(lat.value), parseFloat(lon.value), d.msgPin); }
   });
-  map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, d.msgPin); });
+  map.on("click", pick);
+  WufeiMap.legend(map, d.msgLegend, [["swatch-district", d.msgLegendDistrict], ["swatch-pin", d.msgLegendPin]]);
+
+  function pick(e) {
+    var p = base.fromMap(e.latlng);
+    place(p[0], p[1], d.msgPin);
+  }
 
   function fmt(message, la, lo) {
     return message.replace("{lat}", la.toFixed(6)).replace("{lon}", lo.toFixed(6));
@@ -37,15 +44,19 @@
   function place(la, lo, message) {
     lat.value = la.toFixed(6);
     lon.value = lo.toFixed(6);
-    if (marker) { marker.setLatLng([la, lo]); } else {
-      marker = L.marker([la, lo], { draggable: true, keyboard: true }).addTo(map);
+    var shown = base.toMap(la, lo);
+    if (marker) { marker.setLatLng(shown); } else {
+      marker = L.marker(shown, { draggable: true, keyboard: true }).addTo(map);
       marker.on("dragend", function () {
-        var p = marker.getLatLng();
-        place(p.lat, p.lng, d.msgPin);
+        var p = base.fromMap(marker.getLatLng());
+        place(p[0], p[1], d.msgPin);
       });
     }
-    map.setView([la, lo], Math.max(map.getZoom(), 13));
-    statusEl.textContent = fmt(message, la, lo);
+    map.setView(shown, Math.max(map.getZoom(), 13));
+    // the server decides the district from the point too; choosing it here shows the reporter at once
+    var code = base.districtAt(la, lo);
+    if (code && district.querySelector("option[value='" + code + "']")) { district.value = code; }
+    statusEl.textContent = fmt(message, la, lo) + (code ? "" : " " + d.msgOutside);
     showNearby();
   }
 

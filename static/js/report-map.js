@@ -3,18 +3,17 @@
 (function () {
   "use strict";
   var el = document.getElementById("public-map");
-  if (!el || typeof L === "undefined") { return; }
+  if (!el || typeof WufeiMap === "undefined") { return; }
   var d = el.dataset;
-  var map = L.map(el, { attributionControl: false }).setView([34.55, 111.2], 8);
+  var base = WufeiMap.create(el, { fillOpacity: 0.05 });
+  var map = base.map;
   var count = document.getElementById("map-count");
-
-  fetch(d.districtsUrl).then(function (r) { return r.json(); }).then(function (data) {
-    var layer = L.geoJSON(data, { style: { color: "#084d2a", weight: 2, fillOpacity: 0.05 } }).addTo(map);
-    map.fitBounds(layer.getBounds());
-  });
+  WufeiMap.legend(map, d.legendTitle, [["report-marker open", d.openLabel], ["report-marker closed", d.closedLabel],
+                                       ["swatch-district", d.districtLabel]]);
 
   fetch(d.reportsUrl).then(function (r) { return r.json(); }).then(function (data) {
     L.geoJSON(data, {
+      coordsToLatLng: function (c) { return L.latLng(base.toMap(c[1], c[0])); },
       pointToLayer: function (feature, latlng) {
         var open = feature.properties.open;
         return L.marker(latlng, {

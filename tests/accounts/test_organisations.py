@@ -1,5 +1,6 @@
 """Organisations: registration with the USCC check, verification by the district's regulator, members,
 invitations, the acting organisation, and who may see what (web and API)."""
+import io
 import re
 
 import pytest
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal import auth
 from portal.accounts.models import Membership, Organisation, OrgStatus, Role
+from portal.audit import AuditEntry
 from portal.errors import Forbidden
 from portal.extensions import db
 from portal.outbox import OutboxMessage
@@ -30,11 +32,28 @@ def wrong_uscc() -> str:
     return code[:17] + ("0" if code[17] != "0" else "1")
 
 
+def licence_png() -> bytes:
+    """A scan of a business licence as a phone sends it: a JPEG-able image with camera metadata."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0110] = "TestPhone 12"  # Model
+    Image.new("RGB", (400, 300), (200, 40, 40)).save(out, "PNG", exif=exif)
+    return out.getvalue()
+
+
+LICENCE_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
 def org_form(**overrides) -> dict:
     data = {"uscc": make_uscc(), "name": "灵宝黄金冶炼有限公司", "industry": "黄金冶炼", "address": "灵宝市函谷路1号",
             "district_code": LINGBAO, "lat": "34.5210", "lon": "110.8940", "contact_name": "张工",
-            "contact_phone": "0398-8888888", "contact_email": "env@gold.example.cn", "is_generator": "y"}
+            "contact_phone": "0398-8888888", "contact_email": "env@gold.example.cn", "is_generator": "y",
+            "business_licence": (io.BytesIO(licence_png()), "营业执照.png")}
     data.update(overrides)
+    if data["business_licence"] is None:
+        del data["business_licence"]
     return data
 
 
@@ -123,6 +142,69 @@ def test_duplicate_uscc_is_refused(app, client, factory):
     assert response.status_code == 422
     assert "registered already" in response.text
     assert _db(app, select(func.count(Organisation.id))) == 1
+
+
+def test_registration_asks_for_the_business_licence(app, client, factory):
+    login(client, factory.user(locale="en"))
+    response = client.post("/accounts/organisations/register", data=org_form(business_licence=None))
+    assert response.status_code == 422
+    assert 'id="business_licence-error"' in response.text and "Add the business licence" in response.text
+    assert _db(app, select(func.count(Organisation.id))) == 0
+
+
+def test_a_licence_that_is_not_an_image_or_pdf_is_refused(app, client, factory):
+    login(client, factory.user(locale="en"))
+    response = client.post("/accounts/organisations/register", data=org_form(
+        business_licence=(io.BytesIO(b"MZ\x90\x00 an executable"), "licence.pdf")))
+    assert response.status_code == 422
+    assert "must be a JPEG, PNG or WebP image or a PDF file" in response.text
+    assert _db(app, select(func.count(Organisation.id))) == 0
+
+
+def test_the_reviewer_sees_the_business_licence_and_strangers_do_not(app, client, factory):
+    applicant = factory.user(locale="en")
+    login(client, applicant)
+    assert client.post("/accounts/organisations/register", data=org_form()).status_code == 302
+    with app.app_context():
+        org = db.session.scalar(select(Organisation))
+        org_id, stored = org.id, org.licence_file
+        assert org.licence_name == "营业执照.png" and stored.endswith(".jpg")  # re-encoded, metadata gone
+    own = client.get(f"/accounts/organisations/{org_id}/licence")
+    assert own.status_code == 200 and own.data[:3] == b"\xff\xd8\xff" and b"TestPhone" not in own.data
+    client.post("/accounts/logout")
+
+    login(client, factory.regulator(jurisdiction=LINGBAO, locale="en"))
+    page = client.get(f"/accounts/organisations/{org_id}").text
+    assert f'href="/accounts/organisations/{org_id}/licence"' in page and "营业执照.png" in page
+    assert client.get(f"/accounts/organisations/{org_id}/licence").status_code == 200
+    client.post("/accounts/logout")
+
+    for stranger in (factory.regulator(jurisdiction=HUBIN), factory.user()):
+        login(client, stranger)
+        assert client.get(f"/accounts/organisations/{org_id}/licence").status_code == 404
+        client.post("/accounts/logout")
+
+
+def test_the_applicant_replaces_the_licence_with_a_pdf_until_verified(app, client, factory):
+    applicant = factory.user(locale="en")
+    org = factory.org(district=LINGBAO, status=OrgStatus.PENDING, admin=applicant)
+    login(client, applicant)
+    page = client.get(f"/accounts/organisations/{org.id}").text
+    assert 'data-testid="no-licence"' in page
+    response = client.post(f"/accounts/organisations/{org.id}/licence",
+                           data={"business_licence": (io.BytesIO(LICENCE_PDF), "执照.pdf")})
+    assert response.status_code == 302
+    served = client.get(f"/accounts/organisations/{org.id}/licence")
+    assert served.data == LICENCE_PDF and served.headers["Content-Disposition"].startswith("attachment")
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "organisation.licence_uploaded"))
+        assert entry.after["licence_name"] == "执照.pdf" and entry.actor_id == applicant.id
+        db.session.get(Organisation, org.id).status = OrgStatus.VERIFIED
+        db.session.commit()
+    refused = client.post(f"/accounts/organisations/{org.id}/licence",
+                          data={"business_licence": (io.BytesIO(licence_png()), "new.png")})
+    assert refused.status_code == 409
+    assert client.get(f"/accounts/organisations/{org.id}/licence").data == LICENCE_PDF
 
 
 def test_unverified_organisation_is_flagged(app, ctx, factory):

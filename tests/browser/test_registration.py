@@ -47,7 +47,16 @@ def sign_in(page, login: str, totp_secret: str | None = None) -> None:
         page.get_by_role("button", name="Confirm").click()
 
 
-def test_enterprise_registers_and_a_wrong_check_character_is_refused(app, page):
+def licence_file(tmp_path) -> str:
+    """A phone photo of the business licence, as the registration asks for one."""
+    from tests.accounts.test_organisations import licence_png
+
+    path = tmp_path / "营业执照.png"
+    path.write_bytes(licence_png())
+    return str(path)
+
+
+def test_enterprise_registers_and_a_wrong_check_character_is_refused(app, page, tmp_path):
     sign_up(page, "王经理", "wang@lingbao-gold.example.cn")
     expect(page.get_by_role("heading", name="Register an enterprise")).to_be_visible()
 
@@ -59,6 +68,7 @@ def test_enterprise_registers_and_a_wrong_check_character_is_refused(app, page):
     page.get_by_label("Contact person").fill("王经理")
     page.get_by_label("Contact telephone").fill("0398-8601234")
     page.get_by_label("Generates waste").check()
+    page.get_by_label("Business licence").set_input_files(licence_file(tmp_path))
     page.get_by_role("button", name="Submit for verification").click()
 
     uscc_field = page.get_by_label("Unified social credit code")
@@ -69,6 +79,7 @@ def test_enterprise_registers_and_a_wrong_check_character_is_refused(app, page):
     # the other answers survive the refusal; only the code needs correcting
     expect(page.get_by_label("Name of the organisation")).to_have_value("灵宝测试黄金冶炼有限公司")
     uscc_field.fill(uscc)
+    page.get_by_label("Business licence").set_input_files(licence_file(tmp_path))
     page.get_by_role("button", name="Submit for verification").click()
 
     expect(page.get_by_role("heading", name="灵宝测试黄金冶炼有限公司")).to_contain_text("Awaiting verification")
@@ -76,7 +87,7 @@ def test_enterprise_registers_and_a_wrong_check_character_is_refused(app, page):
     assert organisations(app) == [(uscc, LINGBAO, OrgStatus.PENDING)]
 
 
-def test_a_district_anywhere_in_china_is_picked_province_prefecture_county(app, page):
+def test_a_district_anywhere_in_china_is_picked_province_prefecture_county(app, page, tmp_path):
     sign_up(page, "王北京", "wang@beijing-disposal.example.cn")
     expect(page.get_by_role("heading", name="Register an enterprise")).to_be_visible()
     page.get_by_label("Unified social credit code").fill(make_uscc())
@@ -89,6 +100,7 @@ def test_a_district_anywhere_in_china_is_picked_province_prefecture_county(app, 
     page.get_by_label("Contact person").fill("王北京")
     page.get_by_label("Contact telephone").fill("010-88886666")
     page.get_by_label("Licensed receiver (utilisation or disposal)").check()
+    page.get_by_label("Business licence").set_input_files(licence_file(tmp_path))
     page.get_by_role("button", name="Submit for verification").click()
     expect(page.get_by_role("heading", name="北京测试处置有限公司")).to_contain_text("Awaiting verification")
     assert [district for _, district, _ in organisations(app)] == ["110101"]

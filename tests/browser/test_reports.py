@@ -10,6 +10,7 @@ from participation.reports.models import Moderation, Report
 from participation.reports.photos import photo_dir
 from portal.accounts.models import Department
 from portal.extensions import db
+from portal.regulatory.geo import district_at, wgs84_to_gcj02
 from tests.browser.test_registration import sign_in
 from tests.participation.helpers import HUBIN, has_exif, photo_bytes
 
@@ -37,7 +38,7 @@ def file_from_phone(page, tmp_path: Path) -> str:
     photo = tmp_path / "dump.jpg"
     photo.write_bytes(photo_bytes(HUBIN))
     page.goto("/reports/new")
-    page.get_by_label("Photos (1 to 5)").set_input_files(str(photo))
+    page.get_by_label("Photos (up to 5, recommended)").set_input_files(str(photo))
     # the place is suggested from the photo's GPS: the pin and the hidden fields are set
     expect(page.locator("#place-status")).to_contain_text("where the photo was taken")
     assert page.locator("input[name=lat]").input_value() == str(HUBIN[0])
@@ -104,3 +105,42 @@ def test_report_pages_have_no_serious_accessibility_violations(app, open_page, t
     for path in (f"/reports/r/{code}", follow, "/reports/", "/reports/map", "/reports/track"):
         page.goto(path)
         assert axe_violations(page) == [], path
+
+
+def test_report_without_a_photo_the_pin_chooses_the_district(app, open_page):
+    page = phone_page(open_page)
+    page.goto("/reports/new")
+    legend = page.locator("#report-map .map-legend")
+    expect(legend).to_contain_text("District boundary")
+    # the boundaries are drawn from the bundled file: no tile server is asked for anything
+    assert page.locator("#report-map .leaflet-tile").count() == 0
+    expect(page.locator("#report-map path.leaflet-interactive").first).to_be_visible()
+    # the page's GCJ-02 shift (for a configured tile service) is the server's formula
+    for lat, lon in ((34.7727, 111.2003), (34.0540, 111.0480)):
+        shifted = page.evaluate(f"WufeiMap.wgsToGcj({lat}, {lon})")
+        expected_shift = wgs84_to_gcj02(lat, lon)
+        assert abs(shifted[0] - expected_shift[0]) < 1e-9 and abs(shifted[1] - expected_shift[1]) < 1e-9
+        back = page.evaluate(f"WufeiMap.gcjToWgs({shifted[0]}, {shifted[1]})")
+        assert abs(back[0] - lat) < 1e-7 and abs(back[1] - lon) < 1e-7
+    # a tap in 灵宝市 (the map's west) sets the pin and, in the page, the district
+    page.evaluate("""() => {
+        const el = document.getElementById('report-map');
+        el.scrollIntoView();
+    }""")
+    box = page.locator("#report-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.22, box["y"] + box["height"] * 0.45)
+    expect(page.locator("#place-status")).to_contain_text("Place chosen on the map")
+    lat = float(page.locator("input[name=lat]").input_value())
+    lon = float(page.locator("input[name=lon]").input_value())
+    expected = district_at(lat, lon)
+    assert expected is not None
+    expect(page.get_by_label("District", exact=True)).to_have_value(expected)
+    page.get_by_label("What kind of waste?").select_option("construction")
+    page.get_by_label("What did you see?").fill("路口堆了一车建筑垃圾，没有拍照")
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.get_by_role("heading", name="Thank you — your report was received")).to_be_visible()
+    code = page.locator("#tracking-code").inner_text()
+    with app.app_context():
+        report = db.session.scalar(select(Report).where(Report.tracking_code == code))
+        assert report.photos == [] and report.district_code == expected
+    assert axe_violations(page) == []

@@ -111,10 +111,37 @@ def test_empty_description_and_unknown_category_are_refused(client, app):
     _refused(client, app, report_form(category="spaceship"), "Not a valid choice")
 
 
-def test_no_photo_or_too_many_are_refused(client, app):
-    _refused(client, app, report_form(photos=[]), "between 1 and 5 photos")
+def test_too_many_photos_are_refused(client, app):
     many = [(io.BytesIO(photo_bytes(HUBIN)), f"{i}.jpg") for i in range(6)]
-    _refused(client, app, report_form(photos=many), "between 1 and 5 photos")
+    _refused(client, app, report_form(photos=many), "at most 5 photos")
+
+
+def test_report_without_a_photo_is_accepted_and_its_district_comes_from_the_point(client, app):
+    # a pin in 灵宝市 while the reporter left the district list on 湖滨区: the point decides
+    data = report_form(photos=[], lat=str(LINGBAO[0]), lon=str(LINGBAO[1]), district_code="411202")
+    response = client.post("/reports/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        report = db.session.scalar(select(Report))
+        assert report.photos == []
+        assert report.district_code == "411282"
+        assert (report.lat, report.lon) == LINGBAO
+
+
+def test_the_form_says_a_photo_is_optional(client):
+    page = client.get("/reports/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "you can send the report without one" in page
+    assert 'data-districts-url="/reports/districts.geojson"' in page  # the page's point-in-district layer
+
+
+def test_a_pasted_tracking_code_with_spaces_or_dashes_is_found(client, app, file_report):
+    report, _secret = file_report()
+    code = report.tracking_code
+    for typed in (f"{code[:4]} {code[4:]}", f"{code[:4]}-{code[4:]}".lower(), f" {code[:4]}\u2014{code[4:]} "):
+        response = client.get("/reports/track", query_string={"code": typed})
+        assert response.status_code == 302, typed
+        assert response.headers["Location"].endswith(f"/reports/r/{code}")
+    assert client.get(f"/reports/r/{code[:4]}-{code[4:]}").status_code == 200
 
 
 def test_honeypot_is_refused(client, app):
@@ -197,3 +224,32 @@ def test_status_api_and_cli_escalation(client, app, file_report):
     assert client.get("/api/v1/reports/NOPE2345").status_code == 404
     result = app.test_cli_runner().invoke(args=["reports", "escalate"])
     assert result.exit_code == 0 and "0 reports escalated" in result.output
+
+
+def test_the_track_field_takes_a_pasted_code_longer_than_eight_characters(client):
+    page = client.get("/reports/track").get_data(as_text=True)
+    assert 'maxlength="20"' in page and 'maxlength="8"' not in page
+    refused = client.get("/reports/track", query_string={"code": "ABC"}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422 and "8 letters and digits" in refused.get_data(as_text=True)
+
+
+def test_without_a_tile_service_the_maps_need_nothing_outside(client):
+    for path in ("/reports/new", "/reports/map"):
+        response = client.get(path)
+        assert "data-tile-url" not in response.get_data(as_text=True)
+        assert "img-src 'self' data: blob:;" in response.headers["Content-Security-Policy"]
+
+
+def test_a_configured_government_tile_service_is_drawn_beneath_in_gcj02(app, client):
+    saved = {k: app.config.get(k) for k in ("MAP_TILE_URL", "MAP_TILE_GCJ02")}
+    app.config.update(MAP_TILE_URL="https://tiles.smx.example.gov.cn/{z}/{x}/{y}.png", MAP_TILE_GCJ02=True)
+    try:
+        response = client.get("/reports/map")
+        html = response.get_data(as_text=True)
+        assert 'data-tile-url="https://tiles.smx.example.gov.cn/{z}/{x}/{y}.png"' in html
+        assert 'data-tile-gcj02="1"' in html
+        # the tiles' origin, and only it, is allowed as an image source
+        assert "img-src 'self' data: blob: https://tiles.smx.example.gov.cn;" in response.headers[
+            "Content-Security-Policy"]
+    finally:
+        app.config.update(saved)

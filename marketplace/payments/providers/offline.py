@@ -1,8 +1,6 @@
 """Offline bank transfer (对公转账): the payer transfers to the payee's corporate account quoting the
 payment reference and uploads proof; the payee confirms. The platform never holds the money, so a
 refund is a debt of the payee that the payer confirms as received, and settlement releases nothing."""
-from flask_babel import lazy_gettext as _l
-
 from portal.errors import Conflict
 
 from . import Instructions
@@ -12,12 +10,11 @@ class OfflineProvider:
     name = "offline"
 
     def start(self, payment) -> Instructions:
-        from ..services import payee_profile
+        from ..services import NO_BANK_ACCOUNT, payee_profile
 
         profile = payee_profile(payment.payee_org_id)
         if profile is None or not profile.has_bank_account:
-            raise Conflict(_l("The payee has not entered its bank account yet. Please ask the payee to add it."),
-                           code="no_bank_account")
+            raise Conflict(NO_BANK_ACCOUNT, code="no_bank_account")
         return Instructions(provider=self.name, reference=payment.reference, bank={
             "account_name": profile.bank_account_name, "bank_name": profile.bank_name,
             "account_number": profile.bank_account_number})

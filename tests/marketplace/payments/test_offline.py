@@ -11,6 +11,7 @@ from marketplace.payments.models import Payment, Refund
 from portal.accounts.models import Organisation
 from portal.audit import AuditEntry
 from portal.extensions import db
+from portal.outbox import OutboxMessage
 from tests.documents import missing_glyphs, pdf_text
 from tests.factories import login
 
@@ -246,3 +247,37 @@ def test_api_shows_a_deal_payment_to_its_parties(app, client, factory, deal_fact
     token = factory.token(outsider, other)
     assert app.test_client().get(f"/api/v1/deals/{parties.deal_id}/payment",
                                  headers={"Authorization": f"Bearer {token}"}).status_code == 404
+
+
+def test_no_payment_is_asked_for_before_the_payee_has_a_bank_account(app, client, deal_factory):
+    parties = deal_factory(price_fen=100_000)
+    login(client, parties.buyer_admin)
+    html = client.get(f"/payments/deals/{parties.deal_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    payment = _payment(app, parties.deal_id)
+    # the payer sees why it cannot pay, and is not offered the proof upload
+    assert 'data-testid="no-bank-account"' in html and "nowhere to transfer the money" in html
+    assert 'name="proof"' not in html
+    # a proof sent anyway is refused with the same reason, and nothing is stored
+    before = len(_stored_proofs(app))
+    response = client.post(f"/payments/{payment.id}/proof", data={"proof": (io.BytesIO(png_bytes()), "slip.png")},
+                           content_type="multipart/form-data", headers={"Accept-Language": "en"})
+    assert response.status_code == 409 and "nowhere to transfer the money" in response.get_data(as_text=True)
+    assert _payment(app, parties.deal_id).status == "pending" and len(_stored_proofs(app)) == before
+    # the payee's office was told to enter its account, and its page says so with the way to do it
+    with app.app_context():
+        office = {m.user.email for m in db.session.get(Organisation, parties.seller.id).memberships}
+        told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient.in_(office))).all()
+        assert any("/payments/payee-profile" in m.body for m in told)
+    client.post("/accounts/logout")
+    login(client, parties.seller_admin)
+    html = client.get(f"/payments/deals/{parties.deal_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your organisation has not entered its bank account" in html and 'href="/payments/payee-profile"' in html
+    # once the account is there, the payer gets the instructions and may upload the proof
+    _bank(app, parties.seller, parties.seller_admin)
+    client.post("/accounts/logout")
+    login(client, parties.buyer_admin)
+    html = client.get(f"/payments/deals/{parties.deal_id}").get_data(as_text=True)
+    assert BANK["bank_name"] in html and 'name="proof"' in html
+    response = client.post(f"/payments/{payment.id}/proof", data={"proof": (io.BytesIO(png_bytes()), "slip.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and _payment(app, parties.deal_id).status == "proof_uploaded"

@@ -186,3 +186,26 @@ def test_scanner_is_for_staff_and_opens_the_scanned_url(client, factory):
 def test_openapi_describes_the_trace_endpoint(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/trace/{code}" in spec["paths"]
+
+
+def _grouped(code: str, sep: str) -> str:
+    """A container code as printed on the label, in its four HJ 1276 segments."""
+    return sep.join((code[:18], code[18:26], code[26:34], code[34:]))
+
+
+@pytest.mark.parametrize("sep", [" ", "-", " - ", "\u2014", "\uff0d", "\n"])
+def test_a_pasted_code_with_spaces_or_dashes_is_found(client, chain, sep):
+    typed = _grouped(chain.code, sep)
+    response = client.get("/t/", query_string={"code": typed})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/t/{chain.code}")
+    # the page itself (a link typed by hand) and the API normalise the same way
+    assert client.get(f"/t/{_grouped(chain.code, '-')}", headers=EN).status_code == 200
+    assert client.get(f"/api/v1/trace/{_grouped(chain.code, '-')}").status_code == 200
+
+
+def test_a_batch_code_keeps_its_prefix_when_pasted_without_dashes(app):
+    from portal.regulatory.trace import normalise
+
+    assert normalise(" b " + _grouped(UNKNOWN_CODE, " ")) == "B-" + UNKNOWN_CODE
+    assert normalise("B-" + _grouped(UNKNOWN_CODE, "-")) == "B-" + UNKNOWN_CODE
+    assert normalise("2025 4112 000123") == "20254112000123"
