@@ -81,8 +81,12 @@ def create_database(server: str, containers: int) -> tuple[str, str]:
         conn.execute(f"CREATE DATABASE {name}")
     url = f"{server}/{name}"
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import sys; sys.argv[1:] = []; from bench.trace_bench import fill_database; "
-                    f"fill_database({url!r}, {containers})"], cwd=ROOT, check=True)
+    try:
+        subprocess.run([sys.executable, "-c", "from bench.trace_bench import fill_database; "
+                        f"fill_database({url!r}, {containers})"], cwd=ROOT, check=True)
+    except BaseException:
+        drop_database(server, name)
+        raise
     print(f"created {name} with {containers:,} containers in {time.perf_counter() - started:.0f} s")
     return url, name
 
