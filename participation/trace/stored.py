@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 
 from portal.layout import kept
 from portal.regulatory import trace_snapshots
@@ -38,8 +38,9 @@ def render(body: dict, head_hash: str, containers: list[tuple[str, str, int]]) -
     rendered as a request to BASE_URL would (its links carry the deployment's script root)."""
     pages = {}
     with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
-        for locale in current_app.config["LOCALES"]:
-            with force_locale(locale):
+        for language in current_app.config["LOCALES"]:
+            with force_locale(language):
+                locale = str(get_locale())  # as the view names it: zh_CN is zh_Hans_CN to Babel
                 batch = trace_snapshots.decode(body, head_hash)
                 kept_pages = {batch.code: [None, None, str(page.render(batch, locale, full=False))]}
                 for code, state, grams in containers:
