@@ -209,10 +209,14 @@ def render_pages(body: dict, head_hash: str, containers: list[tuple[str, str, in
     return {"v": _pages_version(), **_renderer[0].render(body, head_hash, shown)}
 
 
-def _containers(batch_id: int) -> list[tuple[str, str, int]]:
-    return [tuple(row) for row in db.session.execute(
-        select(Container.code, Container.status, Container.quantity_g).where(Container.batch_id == batch_id)
-        .order_by(Container.code))]
+def _containers(batch_ids: list[int]) -> dict[int, list[tuple[str, str, int]]]:
+    """The (code, state, grams) of each batch's containers, in one query."""
+    found: dict[int, list[tuple[str, str, int]]] = {batch_id: [] for batch_id in batch_ids}
+    for batch_id, code, state, grams in db.session.execute(
+            select(Container.batch_id, Container.code, Container.status, Container.quantity_g)
+            .where(Container.batch_id.in_(batch_ids)).order_by(Container.batch_id, Container.code)):
+        found[batch_id].append((code, state, grams))
+    return found
 
 
 def refresh_pages(limit: int = 500) -> int:
@@ -224,13 +228,17 @@ def refresh_pages(limit: int = 500) -> int:
     rows = db.session.execute(select(TraceSnapshot.batch_id, TraceSnapshot.head_hash, TraceSnapshot.body).where(
         (TraceSnapshot.pages.is_(None)) | (TraceSnapshot.pages["v"].as_string() != version))
         .order_by(TraceSnapshot.batch_id).limit(limit)).all()
+    containers = _containers([row.batch_id for row in rows])
+    rendered = []
     for batch_id, head_hash, body in rows:
         body = json.loads(body)
         if body.get("v") != BODY_VERSION:  # a body of a former shape: the snapshot is built again, pages and all
             refresh([batch_id])
             continue
-        pages = render_pages(body, head_hash, _containers(batch_id))
-        db.session.execute(update(TraceSnapshot).where(TraceSnapshot.batch_id == batch_id).values(pages=pages))
+        rendered.append({"b": batch_id, "rendered": render_pages(body, head_hash, containers[batch_id])})
+    if rendered:  # one executemany: a sweep after a deployment renders every snapshot's pages
+        db.session.execute(update(TraceSnapshot.__table__).where(TraceSnapshot.batch_id == bindparam("b"))
+                           .values(pages=bindparam("rendered")), rendered)
     return len(rows)
 
 
@@ -253,7 +261,8 @@ def refresh(batch_ids) -> int:
         body = encode(found.public())
         db.session.add(TraceSnapshot(batch_id=batch_id, head_seq=head_seq, head_hash=head_hash,
                                      verified_at=utcnow(), intact=found.intact, body=body,
-                                     pages=render_pages(json.loads(body), head_hash, _containers(batch_id))))
+                                     pages=render_pages(json.loads(body), head_hash,
+                                                        _containers([batch_id])[batch_id])))
         built += 1
     db.session.flush()
     return built
