@@ -148,7 +148,7 @@ def start_gunicorn(port: int, args) -> subprocess.Popen:
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
     process = subprocess.Popen([*command, "trace_bench:bench_app()"], env=os.environ.copy())
-    deadline = time.time() + 120
+    deadline = time.time() + 600  # a loaded machine takes minutes to import the app
     while time.time() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
