@@ -53,11 +53,13 @@ def _register_trace(app) -> None:
     """The public trace page /t/<code>, its API and the staff scanner."""
     from .trace import api as _trace_api  # noqa: F401  (adds its route to the api blueprint)
     from .trace import services as trace_services
+    from .trace import stored as trace_stored
     from .trace import views as trace_views
 
     for key, value in trace_services.CONFIG_DEFAULTS.items():
         app.config.setdefault(key, value)
     app.register_blueprint(trace_views.bp)
+    trace_stored.register()  # the snapshots keep this page's HTML
 
 
 def _register_escalation(app) -> None:

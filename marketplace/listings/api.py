@@ -200,29 +200,48 @@ def _amount(grams: int | None, unit: str) -> str | None:
 
 def listing_json(listing: Listing, distance_m: float | None = None) -> dict:
     """A listing as the public sees it: district and distance, never the site, coordinates or contact."""
+    return _listing_body(listing, listing.organisation.name, listing.organisation.district_code,
+                         listing.district.name if listing.district else None, [p.thumbnail for p in listing.photos],
+                         distance_m)
+
+
+def _listing_body(listing, organisation_name: str, organisation_district: str | None, district_name: str | None,
+                  thumbnails: list[str], distance_m: float | None) -> dict:
+    """listing_json from the listing's columns (a Listing, or a search hit's row with the same names) and what
+    it names: one shape for both."""
     body = {
         "id": listing.id, "title": listing.title, "description": listing.description,
         "waste_code": listing.waste_code, "category_code": listing.category_code, "stream": listing.stream,
         "hazardous": listing.hazardous, "form": listing.form, "quantity": _amount(listing.quantity_g, listing.unit),
-        "available": _amount(listing.available_g, listing.unit), "unit": listing.unit, "supply": listing.supply,
-        "monthly": _amount(listing.monthly_g, listing.unit), "duration_months": listing.duration_months,
+        "available": _amount(listing.quantity_g - listing.reserved_g, listing.unit), "unit": listing.unit,
+        "supply": listing.supply, "monthly": _amount(listing.monthly_g, listing.unit),
+        "duration_months": listing.duration_months,
         "price": listing.price_fen, "price_unit": listing.price_unit, "currency": listing.currency,
         "negotiable": listing.price_fen is None, "quality": listing.quality or {},
         "lab_report": bool(listing.lab_report),
-        "district": {"code": listing.district_code, "name": listing.district.name if listing.district else None},
+        "district": {"code": listing.district_code, "name": district_name},
         "distance_km": round(distance_m / 1000, 1) if distance_m is not None else None,
-        "organisation": {"id": listing.organisation_id, "name": listing.organisation.name},
+        "organisation": {"id": listing.organisation_id, "name": organisation_name},
         "status": listing.status,
         "valid_from": listing.valid_from.isoformat() if listing.valid_from else None,
         "valid_until": listing.valid_until.isoformat() if listing.valid_until else None,
         "published_at": listing.published_at.isoformat() if listing.published_at else None,
-        "photos": [url_for("marketplace.photo", name=p.thumbnail, _external=False) for p in listing.photos],
+        "photos": [url_for("marketplace.photo", name=name, _external=False) for name in thumbnails],
     }
-    if auth.can_view_org_data(current_user, listing.organisation_id, listing.organisation.district_code):
+    if auth.can_view_org_data(current_user, listing.organisation_id, organisation_district):
         body.update(lat=float(listing.lat) if listing.lat is not None else None,
                     lon=float(listing.lon) if listing.lon is not None else None, site_id=listing.site_id,
                     reserved=_amount(listing.reserved_g, listing.unit), actions=services.listing_actions(listing))
     return body
+
+
+def _hit_json(hit) -> dict:
+    """A search hit as listing_json shows it: from its row (Meilisearch) or its object (the SQL fallback)."""
+    if hit.thumbnails is None:
+        return listing_json(hit.listing, hit.distance_m)
+    row = hit.listing
+    return _listing_body(row, row.organisation_name, row.organisation_district, row.district_name, hit.thumbnails,
+                         hit.distance_m)
 
 
 @api.get("/listings")
@@ -234,8 +253,8 @@ def listings_search(query: ListingSearch):
     args, page, size = request.args, query.page, query.page_size
     geo = parse_geo(args)
     filters, sort, text = parse_filters(args), parse_sort(args, geo), parse_query(args)
-    result = search(text, filters, sort, page, size, geo)
-    return jsonify(items=[listing_json(h.listing, h.distance_m) for h in result.items], total=result.total,
+    result = search(text, filters, sort, page, size, geo, rows=True)
+    return jsonify(items=[_hit_json(h) for h in result.items], total=result.total,
                    facets=result.facets, page=page, page_size=size, pages=(result.total + size - 1) // size,
                    backend=result.backend)
 

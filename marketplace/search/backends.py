@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
+from portal.accounts.models import Organisation
 from portal.extensions import db
 from portal.regulatory.geo import haversine_m
+from portal.regulatory.models import Division
 
-from ..listings.models import Listing
+from ..listings.models import Listing, ListingPhoto
 from . import meili
 from .meili import SearchUnavailable
 from .params import FACETS, Filters, Geo
@@ -24,8 +27,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass
 class Hit:
-    listing: Listing
+    listing: Listing  # or, from search(rows=True) over Meilisearch, a HIT_COLUMNS row (same attribute names)
     distance_m: float | None = None
+    thumbnails: list[str] | None = None  # with rows: the photos' thumbnails, in order
 
 
 @dataclass
@@ -34,6 +38,30 @@ class Result:
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     backend: str = "sql"
+
+
+# What an API hit shows, read as plain rows: the listing's columns (but its search text), its organisation's
+# name and district, its district's name. Objects with their lazy relationships cost the API a query per hit.
+HIT_COLUMNS = (*(c for c in Listing.__table__.c if c.key != "search_text"),
+               Organisation.name.label("organisation_name"),
+               Organisation.district_code.label("organisation_district"), Division.name.label("district_name"))
+
+
+def load_hit_rows(ids: list[int], statuses: list[str]) -> dict[int, tuple]:
+    """The rows of these listings that still have one of the statuses searched for (the index may lag behind a
+    change just committed), each with the thumbnails of its photos in order: {id: (row, thumbnails)}."""
+    if not ids:
+        return {}
+    rows = db.session.execute(select(*HIT_COLUMNS).join(Organisation, Organisation.id == Listing.organisation_id)
+                              .outerjoin(Division, Division.code == Listing.district_code)
+                              .where(Listing.id.in_(ids), Listing.status.in_(statuses))).all()
+    thumbnails: dict[int, list[str]] = {}
+    if rows:
+        for listing_id, thumbnail in db.session.execute(
+                select(ListingPhoto.listing_id, ListingPhoto.thumbnail)
+                .where(ListingPhoto.listing_id.in_([row.id for row in rows])).order_by(ListingPhoto.id)):
+            thumbnails.setdefault(listing_id, []).append(thumbnail)
+    return {row.id: (row, thumbnails.get(row.id, [])) for row in rows}
 
 
 def distance_to(listing: Listing, geo: Geo | None) -> float | None:
@@ -222,14 +250,24 @@ class MeilisearchBackend:
         return meili.call(lambda index: index.search(text, params))
 
     def search(self, query: str, filters: Filters, sort: str | None = None, page: int = 1, page_size: int = 20,
-               geo: Geo | None = None) -> Result:
+               geo: Geo | None = None, rows: bool = False) -> Result:
+        """One request to Meilisearch (hits, total and facets together), then one read of the page's listings
+        that are still what was searched for: ORM objects with what the pages show, or with rows=True plain
+        rows and their thumbnails (Hit.listing, Hit.thumbnails) for the API."""
         answer = self.raw_search(query, filters, sort, page, page_size, geo)
         ids = [hit["id"] for hit in answer["hits"]]
-        listings = {li.id: li for li in db.session.scalars(select(Listing).where(Listing.id.in_(ids)))}
         facets = {name: {_facet_key(v) if v in ("true", "false") else v: n
                          for v, n in answer.get("facetDistribution", {}).get(name, {}).items()}
                   for name in FACETS}
-        items = [Hit(listings[i], distance_to(listings[i], geo)) for i in ids if i in listings]
+        if rows:
+            found = load_hit_rows(ids, filters.statuses)
+            items = [Hit(found[i][0], distance_to(found[i][0], geo), found[i][1]) for i in ids if i in found]
+        else:
+            listings = {li.id: li for li in db.session.scalars(
+                select(Listing).where(Listing.id.in_(ids), Listing.status.in_(filters.statuses))
+                .options(joinedload(Listing.organisation), joinedload(Listing.district),
+                         selectinload(Listing.photos)))}
+            items = [Hit(listings[i], distance_to(listings[i], geo)) for i in ids if i in listings]
         return Result(items, answer.get("totalHits", len(items)), facets, self.name)
 
 
@@ -238,11 +276,12 @@ def meilisearch_configured() -> bool:
 
 
 def search(query: str, filters: Filters, sort: str | None = None, page: int = 1, page_size: int = 20,
-           geo: Geo | None = None) -> Result:
-    """Search listings with Meilisearch, or with SQL when Meilisearch is not configured or does not answer."""
+           geo: Geo | None = None, rows: bool = False) -> Result:
+    """Search listings with Meilisearch, or with SQL when Meilisearch is not configured or does not answer.
+    rows=True lets Meilisearch's hits be plain rows (see MeilisearchBackend.search); SQL's are always objects."""
     if meilisearch_configured() and meili.available():
         try:
-            return MeilisearchBackend().search(query, filters, sort, page, page_size, geo)
+            return MeilisearchBackend().search(query, filters, sort, page, page_size, geo, rows=rows)
         except SearchUnavailable as exc:
             current_app.logger.warning("Meilisearch unavailable, searching with SQL: %s", exc)
     return SqlBackend().search(query, filters, sort, page, page_size, geo)

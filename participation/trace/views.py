@@ -6,12 +6,13 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from portal import auth
 from portal.extensions import limiter
 from portal.layout import kept, kept_page
-from portal.regulatory.trace import Trace, normalise
+from portal.regulatory import trace_snapshots
+from portal.regulatory.trace import normalise
 
 from . import page, services
 
@@ -35,6 +36,12 @@ def landing():
 @limiter.shared_limit(trace_limit, scope="trace")
 def show(code):
     services.read_outside_transaction()
+    shared = not request.args.get("k") and _same_for_everyone()
+    if shared:
+        locale = str(get_locale())
+        stored = trace_snapshots.stored_page(code, locale)
+        if stored is not None:  # the page kept with the snapshot: one read, no assembly
+            return _shared_response(normalise(code), Markup(stored), locale)
     try:
         found, full = services.resolve(code, request.args.get("k"))
     except services.LinkRefused as refused:
@@ -44,10 +51,7 @@ def show(code):
     if found is None:
         return render_template("participation/trace/not_found.html", code=code[:60]), 404
     locale = str(get_locale())
-    shared = not full and _same_for_everyone()
-    etag = _etag(found, locale) if shared else None
-    if etag and etag in request.if_none_match:
-        return _cache_headers(current_app.response_class(status=304), etag)
+    shared = shared and not full
     inspector = None
     if full and services.may_share_inspector_link():
         inspector = page.Inspector(
@@ -55,7 +59,7 @@ def show(code):
             expires=format_datetime(services.inspector_link_expiry()))
     content = page.render(found, locale, full=full, inspector=inspector)
     if shared:
-        return _cache_headers(current_app.make_response(_shared_page(found.code, content, locale)), etag)
+        return _shared_response(found.code, content, locale)
     response = current_app.make_response(
         render_template("participation/trace/trace.html", code=found.code, content=content))
     # personal details, or a page made for a signed-in reader: no shared cache may keep it
@@ -75,11 +79,18 @@ def _same_for_everyone() -> bool:
     return not current_user.is_authenticated and not session.get("_flashes")
 
 
-def _etag(found: Trace, locale: str) -> str:
-    """The page's version: the code, the language, every ledger head and the integrity verdict (an event
-    altered in place leaves the head as it was but turns the verdict), and the state."""
-    parts = (found.code, locale, found.state, *found.heads, str(found.intact), str(found.altered_step),
-             str(found.altered_seq), *(f"{c.seq}:{c.status}" for c in found.signatures), _page_version())
+def _shared_response(code: str, content: Markup, locale: str):
+    """The anonymous reader's page with its validator, or 304 when the reader holds it already."""
+    etag = _etag(code, content, locale)
+    if etag in request.if_none_match:
+        return _cache_headers(current_app.response_class(status=304), etag)
+    return _cache_headers(current_app.make_response(_shared_page(code, content, locale)), etag)
+
+
+def _etag(code: str, content: str, locale: str) -> str:
+    """The page's version: its content (which holds the code, every step, the integrity verdict and the state),
+    its language and the layout around it. A stored page and the same page built live share it."""
+    parts = (code, locale, _page_version(), content)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 

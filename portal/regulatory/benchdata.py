@@ -87,7 +87,7 @@ SNAPSHOT_COLUMNS = ("batch_id", "head_seq", "head_hash", "verified_at", "intact"
 EVENT_COLUMNS = ("id", "batch_id", "seq", "event_type", "container_id", "organisation_id", "actor_id", "occurred_at",
                  "recorded_at", "place", "lat", "lon", "quantity_g", "data", "prev_hash", "hash")
 BATCH_COLUMNS = ("id", "organisation_id", "waste_code_id", "waste_code", "stream", "quantity_g", "unit_label", "form",
-                 "packaging", "hazards", "main_components", "generated_on", "status", "created_at",
+                 "packaging", "hazards", "main_components", "generated_on", "clock_from", "status", "created_at",
                  "ledger_head_seq", "ledger_head_hash")
 CONTAINER_COLUMNS = ("id", "batch_id", "code", "sequence", "quantity_g", "packaging", "status", "created_at")
 
@@ -166,7 +166,7 @@ def generate_chunk(args: tuple[Plan, int, int]) -> tuple[str, str, str, str, int
             event_lines.append(_event_line(event_id + offset, row, recorded))
         events += len(rows)
         batch_lines.append(_line((batch_id, producer[0], waste_id, waste_code, "hazardous", grams, "kg", "liquid",
-                                  "铁桶", hazards, "矿物油", day, "treated", now, len(rows), prev)))
+                                  "铁桶", hazards, "矿物油", day, day, "treated", now, len(rows), prev)))
         for cid, code, k in zip(container_ids, codes, range(CONTAINERS_PER_BATCH), strict=True):
             container_lines.append(_line((cid, batch_id, code, first_seq + k, grams // CONTAINERS_PER_BATCH, "铁桶",
                                           "treated", now)))

@@ -14,13 +14,24 @@ chain and names each party; the snapshot keeps that result per batch, so the pag
 
 Otherwise the reader gets trace(), which reads and verifies the ledger live. Snapshots hold the public view only:
 no personal names, no vehicle plates.
+
+The snapshot also keeps the page itself: the HTML of every code of the batch (the batch and each container) in
+every language, rendered from the body when the snapshot is built (by the renderer participation.trace registers,
+as portal does not import the page). A request for an anonymous reader is then one indexed read of the bytes it
+writes (stored_page). The stored pages live in the same row as the body, so deleting the row (mark_stale)
+invalidates them with it; they are used only under the body's own rules above, while the renderer's version
+(its code, labels and catalogues) is the one that made them, and while the container's state and quantity are
+those it was rendered with.
 """
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import ForeignKey, String, Text, bindparam, delete, func, select, union, update
+from sqlalchemy import JSON, ForeignKey, String, Text, bindparam, delete, func, select, union, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import after_commit
@@ -43,6 +54,9 @@ class TraceSnapshot(db.Model):
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
     intact: Mapped[bool]
     body: Mapped[str] = mapped_column(Text)
+    # {"v": renderer version, locale: {code: [container state, container grams, html]}}; state and grams are
+    # null for the batch's own code. JSONB on PostgreSQL: the read takes one page out without parsing the rest.
+    pages: Mapped[dict | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
 
 
 # --- the body: a batch's public trace as JSON -----------------------------------------------------
@@ -127,6 +141,107 @@ def _oldest_verdict() -> datetime:
     return utcnow() - timedelta(seconds=current_app.config["TRACE_VERIFIED_MAX_AGE"])
 
 
+# --- the stored pages ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PageRenderer:
+    """Registered by the trace page: version() names what the pages are made from (it changes with the
+    page's code and catalogues); render(body, head_hash, containers) returns {locale: {code: [state, grams,
+    html]}} for the batch code and each container code [(code, state, grams)] that may be shown from it."""
+
+    version: Callable[[], str]
+    render: Callable[[dict, str, list[tuple[str, str, int]]], dict]
+
+
+_renderer: list[PageRenderer] = []
+
+
+def register_page_renderer(renderer: PageRenderer) -> None:
+    _renderer[:] = [renderer]
+
+
+def _pages_version() -> str | None:
+    return f"{BODY_VERSION}.{_renderer[0].version()}" if _renderer else None
+
+
+@cache
+def _page_lookup(dialect: str):
+    """One page taken out of the snapshot's pages by the database (JSONB path on PostgreSQL, a JSON path
+    expression on SQLite), with what decides whether it may be served."""
+    if dialect == "postgresql":
+        version = func.jsonb_extract_path_text(TraceSnapshot.pages, "v")
+        page = func.jsonb_extract_path(TraceSnapshot.pages, bindparam("locale"), bindparam("page_code"), type_=JSONB)
+    else:
+        version = func.json_extract(TraceSnapshot.pages, "$.v", type_=String)
+        page = func.json_extract(TraceSnapshot.pages, bindparam("path"), type_=JSON)
+    return (select(Container.status, Container.quantity_g, TraceSnapshot.verified_at, version.label("version"),
+                   page.label("page"))
+            .join(TraceSnapshot, TraceSnapshot.batch_id == Container.batch_id)
+            .where(Container.code == bindparam("code")))
+
+
+def stored_page(code: str | None, locale: str) -> str | None:
+    """The stored HTML of a container or batch code's public page in the locale, when the snapshot still tells
+    the truth and the page was rendered by the current renderer for the container as it is; else None (the
+    caller builds the page)."""
+    code = normalise(code)
+    kind = kind_of(code)
+    if kind not in ("container", "batch") or not _renderer:
+        return None
+    container_code = code if kind == "container" else code[len(BATCH_PREFIX):]
+    connection = db.session.connection()
+    # a locale is letters and "_", a code letters, digits and "-": nothing to quote in the SQLite path
+    row = connection.execute(_page_lookup(connection.dialect.name), {
+        "code": container_code, "locale": locale, "page_code": code, "path": f'$."{locale}"."{code}"'}).first()
+    if row is None or row.page is None or row.version != _pages_version() or row.verified_at < _oldest_verdict():
+        return None
+    state, grams, html = row.page
+    if kind == "container" and (state, grams) != (row.status, row.quantity_g):
+        return None  # the container changed since: its page is rendered from the body
+    return html
+
+
+def render_pages(body: dict, head_hash: str, containers: list[tuple[str, str, int]]) -> dict | None:
+    """What `pages` keeps for a snapshot body, or None without a renderer (a command run without the pages)."""
+    if not _renderer:
+        return None
+    shown = [] if body["state"] == REFUSED_AWAITING else containers  # as public_trace: the live trace says
+    return {"v": _pages_version(), **_renderer[0].render(body, head_hash, shown)}
+
+
+def _containers(batch_ids: list[int]) -> dict[int, list[tuple[str, str, int]]]:
+    """The (code, state, grams) of each batch's containers, in one query."""
+    found: dict[int, list[tuple[str, str, int]]] = {batch_id: [] for batch_id in batch_ids}
+    for batch_id, code, state, grams in db.session.execute(
+            select(Container.batch_id, Container.code, Container.status, Container.quantity_g)
+            .where(Container.batch_id.in_(batch_ids)).order_by(Container.batch_id, Container.code)):
+        found[batch_id].append((code, state, grams))
+    return found
+
+
+def refresh_pages(limit: int = 500) -> int:
+    """Render the pages of up to `limit` snapshots that have none, or pages of another renderer version (after
+    a deployment), from their bodies; returns how many. The sweep calls it until none is left."""
+    version = _pages_version()
+    if version is None:
+        return 0
+    rows = db.session.execute(select(TraceSnapshot.batch_id, TraceSnapshot.head_hash, TraceSnapshot.body).where(
+        (TraceSnapshot.pages.is_(None)) | (TraceSnapshot.pages["v"].as_string() != version))
+        .order_by(TraceSnapshot.batch_id).limit(limit)).all()
+    containers = _containers([row.batch_id for row in rows])
+    rendered = []
+    for batch_id, head_hash, body in rows:
+        body = json.loads(body)
+        if body.get("v") != BODY_VERSION:  # a body of a former shape: the snapshot is built again, pages and all
+            refresh([batch_id])
+            continue
+        rendered.append({"b": batch_id, "rendered": render_pages(body, head_hash, containers[batch_id])})
+    if rendered:  # one executemany: a sweep after a deployment renders every snapshot's pages
+        db.session.execute(update(TraceSnapshot.__table__).where(TraceSnapshot.batch_id == bindparam("b"))
+                           .values(pages=bindparam("rendered")), rendered)
+    return len(rows)
+
+
 # --- building ------------------------------------------------------------------------------------
 
 def refresh(batch_ids) -> int:
@@ -143,9 +258,11 @@ def refresh(batch_ids) -> int:
         found = trace(BATCH_PREFIX + first, personal=False)
         if found is None:  # a code outside HJ 1276 (imported data): no public page to keep, the append goes on
             continue
-        found = found.public()
+        body = encode(found.public())
         db.session.add(TraceSnapshot(batch_id=batch_id, head_seq=head_seq, head_hash=head_hash,
-                                     verified_at=utcnow(), intact=found.intact, body=encode(found)))
+                                     verified_at=utcnow(), intact=found.intact, body=body,
+                                     pages=render_pages(json.loads(body), head_hash,
+                                                        _containers([batch_id])[batch_id])))
         built += 1
     db.session.flush()
     return built
@@ -191,4 +308,6 @@ def after_sweep(problems: list[Problem], started_at: datetime) -> tuple[int, int
         ~select(TraceSnapshot.batch_id).where(TraceSnapshot.batch_id == Batch.id).exists())))
     rebuilt = refresh(redo)
     db.session.commit()
+    while refresh_pages():  # pages of a former renderer, after a deployment
+        db.session.commit()
     return rebuilt, redated

@@ -1,12 +1,16 @@
-"""trace page stored renderings (reserved)
+"""trace pages: the trace snapshot keeps the page's HTML per code and language
+
+Snapshots that exist before this revision get their pages from the next `wufei ledger verify` (or when their
+batch's ledger moves); until then their pages are assembled from the body, as before.
 
 Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-04 20:20:00
 
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
@@ -17,8 +21,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('trace_snapshots', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pages', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()),
+                                                                      'postgresql'), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('trace_snapshots', schema=None) as batch_op:
+        batch_op.drop_column('pages')
