@@ -24,6 +24,7 @@ def init_app(app):
         models,  # noqa: F401  (the tables, before create_all)
         views,
     )
+    from .search import index as _search_index  # noqa: F401  (builds the SQL search index with the table)
     from .search import outbox  # noqa: F401
 
     app.register_blueprint(views.bp)

@@ -15,6 +15,7 @@ from portal.regulatory.geo import haversine_m
 
 from ..listings.models import Listing
 from . import meili
+from .index import match_condition
 from .meili import SearchUnavailable
 from .params import FACETS, Filters, Geo
 from .synonyms import normalise, query_terms
@@ -57,8 +58,9 @@ def _like(column, term: str):
 
 
 class SqlBackend:
-    """LIKE over jieba-segmented text on SQLite and PostgreSQL: every query term (or one of its synonyms)
-    must occur; terms found in the title rank first; facets by GROUP BY; geo by bounding box + haversine."""
+    """Every query term (or one of its synonyms) must occur in the listing's search text: candidates from the
+    inverted index (search/index.py), checked by LIKE; terms found in the title rank first; facets by GROUP BY;
+    geo by bounding box + haversine."""
 
     name = "sql"
 
@@ -84,7 +86,11 @@ class SqlBackend:
             conds.append(Listing.organisation_id == filters.organisation_id)
         if filters.listing_ids is not None:
             conds.append(Listing.id.in_(filters.listing_ids))
-        for alternatives in query_terms(query):
+        terms = query_terms(query)
+        # the inverted index finds the candidates; LIKE keeps those where each term really occurs
+        if (indexed := match_condition(terms)) is not None:
+            conds.append(indexed)
+        for alternatives in terms:
             conds.append(or_(*[_like(Listing.search_text, a) for a in alternatives]))
         if geo is not None and geo.radius_km is not None:
             conds += _bounding_box(geo)
