@@ -76,6 +76,12 @@ def term_keys(alternative: str) -> list[str] | None:
     return index_keys(alternative)
 
 
+def index_exact(alternatives: tuple[str, ...]) -> bool:
+    """True when the index alone decides the term: each alternative is one CJK bigram, present in the keys
+    exactly when the text contains it (the keys are computed from search_text itself)."""
+    return all(len(a) == 2 and _CJK.match(a[0]) and _CJK.match(a[1]) for a in alternatives)
+
+
 def _indexable(terms: list[tuple[str, ...]]) -> list[list[list[str]]]:
     """Per term, the key lists of its alternatives; a term with an unindexable alternative is left out
     (the index must never drop a listing LIKE would find)."""
