@@ -15,6 +15,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -240,6 +241,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="runs of each query per backend")
     parser.add_argument("--like-repeat", type=int, default=3, help="runs of the LIKE-scan reference (0: skip it)")
     options = parser.parse_args()
+    # a `kill` still drops the database and stops Meilisearch (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(1))
     workdir = Path(tempfile.mkdtemp(prefix="search_bench_"))
     server_url = make_url(os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
                           .replace("postgresql://", "postgresql+psycopg://", 1))
