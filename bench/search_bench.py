@@ -72,28 +72,39 @@ def build_app(db_url: str, meili_url: str, key: str | None):
 
 
 @cache
+def _district_name(code: str) -> str:
+    from portal.extensions import db
+    from portal.regulatory.models import Division
+
+    return db.session.get(Division, code).name
+
+
+@cache
 def _search_fields(title: str, description: str, code: str, district: str) -> tuple[str, str]:
     """search_text and search_tokens as the listing service computes them (cached: titles repeat)."""
     from marketplace.search.index import search_tokens
     from marketplace.search.synonyms import indexed_text, stream_names
-    from portal.extensions import db
-    from portal.regulatory.catalogue import lookup_waste_code
-    from portal.regulatory.models import Division
 
-    entry = lookup_waste_code(code)
+    entry = _entry(code)
     search_text = indexed_text(title, description, entry.code, entry.category.code, entry.category.name,
-                               entry.description, db.session.get(Division, district).name,
+                               entry.description, _district_name(district),
                                stream_names("hazardous" if entry.hazardous else "industrial"))
     return search_text, search_tokens(search_text)
+
+
+@cache
+def _entry(code: str):
+    from portal.regulatory.catalogue import lookup_waste_code
+
+    return lookup_waste_code(code)
 
 
 def make_rows(n: int, seed: int = 7) -> list[dict]:
     """n listings as rows for a bulk INSERT (call in an app context: it looks codes up in the catalogue)."""
     from marketplace.listings.models import UNITS
-    from portal.regulatory.catalogue import lookup_waste_code
 
     rng = random.Random(seed)
-    entries = {k[2]: lookup_waste_code(k[2]) for k in KINDS}
+    entries = {k[2]: _entry(k[2]) for k in KINDS}
     start = datetime(2024, 1, 1, tzinfo=UTC)
     rows = []
     for i in range(n):
