@@ -24,6 +24,7 @@ def init_app(app):
         models,  # noqa: F401  (the tables, before create_all)
         views,
     )
+    from .search import index as _search_index  # noqa: F401  (builds the SQL search index with the table)
     from .search import outbox  # noqa: F401
 
     app.register_blueprint(views.bp)
@@ -140,15 +141,22 @@ def drain_command():
 
 
 @search_cli.command("reindex")
+@click.option("--sql-only", is_flag=True, help="Rebuild only the SQL backend's index.")
 @with_appcontext
-def reindex_command():
-    """Rebuild the Meilisearch index from the database into a new index and swap it in."""
+def reindex_command(sql_only: bool):
+    """Rebuild the SQL backend's index (the listings' search keys), then the Meilisearch index from the
+    database into a new index, swapped in."""
     from flask import current_app
 
+    from .search.index import rebuild
     from .search.meili import SearchUnavailable, reindex
 
+    click.echo(f"{rebuild()} listings' SQL search keys rebuilt")
+    if sql_only:
+        return
     if not current_app.config.get("MEILISEARCH_URL"):
-        raise click.ClickException("MEILISEARCH_URL is not set: the SQL backend needs no index")
+        click.echo("MEILISEARCH_URL is not set: only the SQL index was rebuilt")
+        return
     try:
         count = reindex()
     except SearchUnavailable as exc:

@@ -65,6 +65,8 @@ class Listing(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     # title, description and catalogue names, NFKC-lowercased, then jieba-segmented: the SQL backend's LIKE target
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # the index keys of search_text (marketplace/search/index.py): a GIN index on PostgreSQL, FTS5 on SQLite
+    search_tokens: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

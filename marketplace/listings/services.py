@@ -18,8 +18,9 @@ from portal.regulatory.models import Division, WasteCategory, WasteCode
 from portal.types import utcnow
 from portal.workflow import SYSTEM, Transition, Workflow
 
+from ..search.index import search_tokens
 from ..search.outbox import record_change
-from ..search.synonyms import indexed_text
+from ..search.synonyms import indexed_text, stream_names
 from ..signals import demand_published, listing_published
 from .forms import STATUS_LABELS
 from .models import (
@@ -306,7 +307,8 @@ def touch_listing(listing: Listing) -> None:
     listing.search_text = indexed_text(
         listing.title, listing.description, listing.waste_code, listing.category_code,
         entry.category.name if entry is not None else None, entry.description if entry is not None else None,
-        district.name if district else None)
+        district.name if district else None, stream_names(listing.stream))
+    listing.search_tokens = search_tokens(listing.search_text)
     db.session.flush()
     record_change(listing.id)
 

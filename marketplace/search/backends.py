@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import Organisation
@@ -18,6 +18,7 @@ from portal.regulatory.models import Division
 
 from ..listings.models import Listing, ListingPhoto
 from . import meili
+from .index import index_exact, match_condition
 from .meili import SearchUnavailable
 from .params import FACETS, Filters, Geo
 from .synonyms import normalise, query_terms
@@ -85,12 +86,17 @@ def _like(column, term: str):
 
 
 class SqlBackend:
-    """LIKE over jieba-segmented text on SQLite and PostgreSQL: every query term (or one of its synonyms)
-    must occur; terms found in the title rank first; facets by GROUP BY; geo by bounding box + haversine."""
+    """Every query term (or one of its synonyms) must occur in the listing's search text: candidates from the
+    inverted index (search/index.py), checked by LIKE; terms found in the title rank first; facets by GROUP BY;
+    geo by bounding box + haversine."""
 
     name = "sql"
 
-    def conditions(self, query: str, filters: Filters, geo: Geo | None) -> list:
+    def __init__(self, use_index: bool = True):
+        self.use_index = use_index  # False: LIKE alone, a full scan (bench/search_bench.py's reference)
+
+    def conditions(self, query: str, filters: Filters, geo: Geo | None,
+                   terms: list[tuple[str, ...]] | None = None) -> list:
         available = Listing.quantity_g - Listing.reserved_g
         conds = [Listing.status.in_(filters.statuses)]
         for column, values in ((Listing.waste_code, filters.waste_codes), (Listing.category_code, filters.categories),
@@ -112,30 +118,31 @@ class SqlBackend:
             conds.append(Listing.organisation_id == filters.organisation_id)
         if filters.listing_ids is not None:
             conds.append(Listing.id.in_(filters.listing_ids))
-        for alternatives in query_terms(query):
-            conds.append(or_(*[_like(Listing.search_text, a) for a in alternatives]))
+        terms = query_terms(query) if terms is None else terms
+        # the inverted index finds the candidates; LIKE keeps those where each term really occurs, unless the
+        # index answers the term exactly by itself
+        if self.use_index and (indexed := match_condition(terms)) is not None:
+            conds.append(indexed)
+        for alternatives in terms:
+            if not (self.use_index and index_exact(alternatives)):
+                conds.append(or_(*[_like(Listing.search_text, a) for a in alternatives]))
         if geo is not None and geo.radius_km is not None:
             conds += _bounding_box(geo)
         return conds
 
     def search(self, query: str, filters: Filters, sort: str | None = None, page: int = 1, page_size: int = 20,
                geo: Geo | None = None) -> Result:
-        conds = self.conditions(query, filters, geo)
+        terms = query_terms(query)
+        conds = self.conditions(query, filters, geo, terms)
         title = func.lower(Listing.title)
-        score = sum((case((or_(*[_like(title, a) for a in alts]), 1), else_=0) for alts in query_terms(query)),
-                    start=0) if query_terms(query) else None
+        score = sum((case((or_(*[_like(title, a) for a in alts]), 1), else_=0) for alts in terms),
+                    start=0) if terms else None
         if geo is not None and (geo.radius_km is not None or sort == "distance"):
             return self._search_geo(conds, score, sort, page, page_size, geo)
-        total = db.session.scalar(select(func.count(Listing.id)).where(*conds))
-        order = self._order(sort, score)
-        listings = db.session.scalars(select(Listing).where(*conds).order_by(*order)
-                                      .limit(page_size).offset((page - 1) * page_size)).all()
-        facets = {}
-        for name in FACETS:
-            column = getattr(Listing, name)
-            rows = db.session.execute(select(column, func.count()).where(*conds, column.is_not(None))
-                                      .group_by(column)).all()
-            facets[name] = {_facet_key(value): count for value, count in rows}
+        total, facets = count_and_facets(conds)
+        listings = [] if not total else db.session.scalars(
+            select(Listing).where(*conds).order_by(*self._order(sort, score))
+            .limit(page_size).offset((page - 1) * page_size)).all()
         return Result([Hit(li, distance_to(li, geo)) for li in listings], total, facets, self.name)
 
     @staticmethod
@@ -174,6 +181,40 @@ class SqlBackend:
         listings = {li.id: li for li in db.session.scalars(select(Listing).where(
             Listing.id.in_([row[0] for row, _d in window])))}
         return Result([Hit(listings[row[0]], d) for row, d in window], len(candidates), facets, self.name)
+
+
+def count_and_facets(conds: list) -> tuple[int, dict[str, dict[str, int]]]:
+    """The number of matching listings and the facet counts, in one statement: the matching rows are read
+    once (PostgreSQL: GROUPING SETS; SQLite: a materialised CTE grouped per facet) instead of once per facet."""
+    columns = [getattr(Listing, name) for name in FACETS]
+    if db.engine.dialect.name == "postgresql":
+        rows = db.session.execute(select(*columns, func.count()).where(*conds).group_by(
+            func.grouping_sets(*[tuple_(c) for c in columns], tuple_()),
+        ).add_columns(func.grouping(*columns))).all()
+        total, facets = 0, {name: {} for name in FACETS}
+        for row in rows:
+            count, mask = row[len(columns)], row[-1]
+            if mask == (1 << len(columns)) - 1:  # the () set: every column rolled up
+                total = count
+                continue
+            i = next(i for i in range(len(columns)) if not mask & (1 << (len(columns) - 1 - i)))
+            if row[i] is not None:
+                facets[FACETS[i]][_facet_key(row[i])] = count
+        return total, facets
+    matching = select(*columns).where(*conds).cte("matching")
+    if db.engine.dialect.name == "sqlite":
+        matching = matching.prefix_with("MATERIALIZED")
+    parts = [select(literal(-1).label("facet"), literal(None).label("value"), func.count()).select_from(matching)]
+    for i, name in enumerate(FACETS):
+        column = matching.c[name]
+        parts.append(select(literal(i), column, func.count()).where(column.is_not(None)).group_by(column))
+    total, facets = 0, {name: {} for name in FACETS}
+    for facet, value, count in db.session.execute(union_all(*parts)).all():
+        if facet == -1:
+            total = count
+        else:  # SQLite has no booleans: hazardous comes back as 0 or 1
+            facets[FACETS[facet]][_facet_key(bool(value) if FACETS[facet] == "hazardous" else value)] = count
+    return total, facets
 
 
 def _python_sort_key(candidate, sort: str | None):

@@ -13,9 +13,9 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 
 from ..listings.models import Listing
-from .synonyms import DICTIONARY, meilisearch_synonyms
+from .synonyms import DICTIONARY, meilisearch_synonyms, stream_names
 
-SEARCHABLE = ["title", "codes", "category_name", "waste_description", "description", "district_name"]
+SEARCHABLE = ["title", "codes", "category_name", "stream_name", "waste_description", "description", "district_name"]
 FILTERABLE = ["id", "organisation_id", "waste_code", "category_code", "stream", "hazardous", "district_code",
               "form", "price", "quantity", "status", "_geo"]
 SORTABLE = ["price", "quantity", "date", "id", "_geo"]
@@ -138,6 +138,7 @@ def document(listing: Listing) -> dict:
         "category_name": entry.category.name if entry is not None else "",
         "waste_description": entry.description if entry is not None else "",
         "district_name": listing.district.name if listing.district is not None else "",
+        "stream_name": stream_names(listing.stream),
         "stream": listing.stream, "hazardous": listing.hazardous, "form": listing.form,
         "status": listing.status, "quantity": listing.available_g,
         "date": int((listing.published_at or listing.created_at).timestamp()),

@@ -1,14 +1,14 @@
 """The reviewed synonyms against the catalogue: never a hazardous and a general term in one group."""
 from sqlalchemy import select
 
-from marketplace.search.synonyms import GROUPS, meilisearch_synonyms, normalise, query_terms, synonym_map
+from marketplace.search.synonyms import all_groups, meilisearch_synonyms, normalise, query_terms, synonym_map
 from portal.regulatory.models import WasteCategory
 
 
 def test_every_group_names_a_catalogue_category_with_the_same_hazard(ctx):
     categories = {c.code: c for c in __import__("portal.extensions", fromlist=["db"]).db.session.scalars(
         select(WasteCategory))}
-    for group in GROUPS:
+    for group in all_groups():
         if group.category.startswith(("HW", "SW")):
             assert group.category in categories, group
             assert group.hazardous == group.category.startswith("HW"), group
@@ -18,7 +18,7 @@ def test_every_group_names_a_catalogue_category_with_the_same_hazard(ctx):
 
 def test_no_term_is_both_hazardous_and_general():
     hazard_of: dict[str, set[bool]] = {}
-    for group in GROUPS:
+    for group in all_groups():
         for term in (*group.targets, *group.aliases):
             hazard_of.setdefault(normalise(term), set()).add(group.hazardous)
     mixed = {term for term, flags in hazard_of.items() if len(flags) > 1}
