@@ -1,11 +1,15 @@
-"""Ledger benchmark on PostgreSQL: append throughput (one writer; four writer processes on separate
-batches and on one batch) and the time `verify_all` takes per million events.
+"""Ledger benchmark on PostgreSQL: append throughput against the database's own ceiling (a loop inserting one
+row of the same width and committing, through the same engine), four writer processes on separate batches and
+on one batch, the bulk path (COPY) and the time `verify_all` takes per million events.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/somedb .venv/bin/python bench/ledger_bench.py
 Without DATABASE_URL a fresh database is created on 127.0.0.1 and dropped afterwards. It prints figures;
-it is not a test. Each append is its own transaction (commit per event), as a request or a scan would do.
+it is not a test. Each append is its own transaction (commit per event), as a request or a scan would do, and
+includes what runs after the commit (the trace snapshot's rebuild, registered by the append).
+Last line: RESULT ledger_per_s=… ceiling_per_s=… ratio=… bulk_per_s=… writers4_scale=… (and more figures).
 """
 import argparse
+import itertools
 import multiprocessing as mp
 import os
 import sys
@@ -62,54 +66,119 @@ def _new_batches(n: int, org_id: int, code_id: int) -> list[int]:
     return [b.id for b in batches]
 
 
+class _RebuildTimer:
+    """Times trace_snapshots.rebuild_committed, which runs after each commit (the append registers it): the
+    figures are given with it and without it."""
+
+    seconds = 0.0
+
+    def __enter__(self):
+        from portal.regulatory import trace_snapshots
+
+        self.original = trace_snapshots.rebuild_committed
+
+        def timed(batch_ids):
+            start = time.perf_counter()
+            try:
+                return self.original(batch_ids)
+            finally:
+                _RebuildTimer.seconds += time.perf_counter() - start
+
+        trace_snapshots.rebuild_committed = timed
+        return self
+
+    def __exit__(self, *exc):
+        from portal.regulatory import trace_snapshots
+
+        trace_snapshots.rebuild_committed = self.original
+
+
 def _append(batch_ids: list[int], events: int, org_id: int, user_id: int, commit_every: int = 1) -> float:
-    """Append events round-robin over batch_ids; returns elapsed seconds."""
+    """Append events round-robin over batch_ids, each in its own transaction; returns elapsed seconds. The
+    batches are loaded once, as a request has its batch in hand when it appends."""
     from portal.extensions import db
     from portal.regulatory.batches.models import Batch
     from portal.regulatory.ledger.services import append_event
 
+    batches = [db.session.get(Batch, batch_id) for batch_id in batch_ids]
+    db.session.commit()
     start = time.perf_counter()
     for i in range(events):
-        batch = db.session.get(Batch, batch_ids[i % len(batch_ids)])
-        append_event(batch, "weighed", actor=user_id, organisation=org_id, quantity_g=1000 + i, place="地磅1",
-                     lat="34.772300", lon="111.200100", data={"device": "scale-1", "n": i})
+        append_event(batches[i % len(batches)], "weighed", actor=user_id, organisation=org_id, quantity_g=1000 + i,
+                     place="地磅1", lat="34.772300", lon="111.200100", data={"device": "scale-1", "n": i})
         if (i + 1) % commit_every == 0:
             db.session.commit()
     db.session.commit()
     return time.perf_counter() - start
 
 
-def _bulk_fill(events: int, org_id: int, user_id: int, code_id: int, chain: int = 20) -> float:
-    """Chains of `chain` events hashed exactly as append_event does, written with executemany: the
-    verify timing needs a big ledger, not another append measurement."""
-    from datetime import UTC, datetime, timedelta
-    from decimal import Decimal
+_CEILING_SEQ = itertools.count(1)  # (batch_id, seq) is unique there too
 
-    from sqlalchemy import insert, update
+
+def _ceiling(events: int, org_id: int, user_id: int, batch_id: int) -> float:
+    """The database's own ceiling: insert one row of the ledger's width (same columns, indexes and values,
+    hashes included) and commit, in a loop, through the same engine's psycopg connection. Elapsed seconds."""
+    from datetime import UTC, datetime
 
     from portal.extensions import db
-    from portal.regulatory.batches.models import Batch
-    from portal.regulatory.ledger.models import GENESIS_HASH, LedgerEvent
-    from portal.regulatory.ledger.services import compute_hash
+    from portal.regulatory.ledger.models import GENESIS_HASH
+
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS ledger_ceiling (LIKE ledger_events INCLUDING ALL)")
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        statement = ("INSERT INTO ledger_ceiling (batch_id, seq, event_type, container_id, organisation_id, actor_id,"
+                     " occurred_at, recorded_at, place, lat, lon, quantity_g, data, prev_hash, hash) VALUES "
+                     "(%s, %s, 'weighed', NULL, %s, %s, %s, %s, '地磅1', 34.772300, 111.200100, %s, %s, %s, %s)")
+        start = time.perf_counter()
+        for i in range(events):
+            now = datetime.now(UTC)
+            cursor.execute(statement, (batch_id, next(_CEILING_SEQ), org_id, user_id, now, now, 1000 + i,
+                                       f'{{"device":"scale-1","n":{i}}}', GENESIS_HASH, "f" * 64))
+            raw.commit()
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+
+
+def _bulk_records(batch_ids: list[int], per_batch: int, org_id: int, user_id: int) -> list[dict]:
+    """A replay's worth of weighbridge events, per_batch of them for each batch, interleaved as a day's would be."""
+    from datetime import UTC, datetime, timedelta
+
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    return [{"batch_id": batch_id, "event_type": "weighed", "actor": user_id, "organisation": org_id,
+             "occurred_at": base + timedelta(seconds=seq), "place": "地磅1", "lat": "34.772300", "lon": "111.200100",
+             "quantity_g": 1000 + seq, "data": {"device": "scale-1", "n": seq}}
+            for seq in range(1, per_batch + 1) for batch_id in batch_ids]
+
+
+def _bulk(events: int, org_id: int, user_id: int, code_id: int, per_batch: int = 100) -> float:
+    """The bulk path (COPY, chains hashed in order, heads moved once) with its commit and what runs after it
+    (the snapshots' rebuild). Elapsed seconds."""
+    from portal.extensions import db
+    from portal.regulatory.ledger.bulk import bulk_append
+
+    ids = _new_batches(max(1, events // per_batch), org_id, code_id)
+    records = _bulk_records(ids, per_batch, org_id, user_id)
+    start = time.perf_counter()
+    done = bulk_append(records)
+    db.session.commit()
+    elapsed = time.perf_counter() - start
+    assert done.events == len(records)
+    return elapsed
+
+
+def _bulk_fill(events: int, org_id: int, user_id: int, code_id: int, chain: int = 20) -> float:
+    """Chains of `chain` events through the bulk path, 10,000 events a transaction: the verify timing needs a
+    big ledger."""
+    from portal.extensions import db
+    from portal.regulatory.ledger.bulk import bulk_append
 
     start = time.perf_counter()
-    base = datetime(2025, 1, 1, tzinfo=UTC)
     for offset in range(0, events, 10_000):
         ids = _new_batches(min(10_000, events - offset) // chain or 1, org_id, code_id)
-        rows, heads = [], []
-        for batch_id in ids:
-            prev = GENESIS_HASH
-            for seq in range(1, chain + 1):
-                row = {"batch_id": batch_id, "seq": seq, "event_type": "weighed", "container_id": None,
-                       "organisation_id": org_id, "actor_id": user_id, "occurred_at": base + timedelta(seconds=seq),
-                       "place": "地磅1", "lat": Decimal("34.772300"), "lon": Decimal("111.200100"),
-                       "quantity_g": 1000 + seq, "data": {"device": "scale-1", "n": seq}, "prev_hash": prev}
-                row["hash"] = prev = compute_hash(row)
-                row["recorded_at"] = base
-                rows.append(row)
-            heads.append({"id": batch_id, "ledger_head_seq": chain, "ledger_head_hash": prev})
-        db.session.execute(insert(LedgerEvent), rows)
-        db.session.execute(update(Batch), heads)
+        bulk_append(_bulk_records(ids, chain, org_id, user_id))
         db.session.commit()
     return time.perf_counter() - start
 
@@ -147,12 +216,14 @@ def _concurrent(url, org_id, user_id, code_id, events_each: int, shared: bool) -
             from portal.regulatory.ledger.services import verify_batch
 
             assert verify_batch(ids[0]) == [], "concurrent appends broke the chain"
+            db.session.remove()
     return wall, 4 * events_each
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=2000, help="appends per writer in the throughput runs (0 skips them)")
+    parser.add_argument("--bulk-events", type=int, default=50_000, help="events in the bulk run (0 skips it)")
     parser.add_argument("--verify-events", type=int, default=200_000, help="ledger size for the verify timing")
     args = parser.parse_args()
     url, created = os.environ.get("DATABASE_URL"), None
@@ -178,19 +249,44 @@ def run(url: str, args) -> None:
     print(f"database: {url.rsplit('@', 1)[-1]}")
     app = _app(url)
     figures = throughput(url, app, org_id, user_id, code_id, args.events) if args.events else {}
+    if args.bulk_events:
+        with app.app_context():
+            elapsed = _bulk(args.bulk_events, org_id, user_id, code_id)
+        print(f"bulk path (COPY), one transaction:    {args.bulk_events / elapsed:8.0f} events/s "
+              f"({args.bulk_events} in {elapsed:.2f} s, 100 events a batch, commit and snapshot rebuild included)")
+        figures["bulk_per_s"] = f"{args.bulk_events / elapsed:.0f}"
+    if figures.get("ledger_per_s") and figures.get("four_writers_per_s"):
+        figures["writers4_scale"] = f"{float(figures['four_writers_per_s']) / float(figures['ledger_per_s']):.2f}"
     figures["verify_s_per_million"] = f"{verify_timing(app, org_id, user_id, code_id, args.verify_events):.1f}"
-    print("RESULT " + " ".join(f"{key}={value}" for key, value in figures.items()))
+    first = ("ledger_per_s", "ceiling_per_s", "ratio", "bulk_per_s", "writers4_scale")
+    ordered = [key for key in first if key in figures] + [key for key in figures if key not in first]
+    print("RESULT " + " ".join(f"{key}={figures[key]}" for key in ordered))
 
 
 def throughput(url, app, org_id, user_id, code_id, events: int) -> dict:
-    """Events per second by one writer and by four; the figures for the RESULT line."""
-    with app.app_context():
+    """Events per second by one writer against the ceiling, and by four; the figures for the RESULT line.
+    The ceiling and the one writer alternate in rounds, so that a neighbour's load falls on both alike."""
+    ledger_s = ceiling_s = 0.0
+    rounds = 4
+    with app.app_context(), _RebuildTimer():
         ids = _new_batches(10, org_id, code_id)
-        elapsed = _append(ids, events, org_id, user_id)
-    print(f"1 writer, commit per event:           {events / elapsed:8.0f} events/s ({events} in {elapsed:.2f} s)")
-    figures = {"one_writer_events_per_s": f"{events / elapsed:.0f}"}
-    for shared, label, key in ((False, "4 writers, separate batches:         ", "four_writers_events_per_s"),
-                               (True, "4 writers, one shared batch:         ", "four_writers_shared_events_per_s")):
+        _append(ids, 20, org_id, user_id)  # warm: statements compiled, connection in the pool
+        _RebuildTimer.seconds = 0.0
+        for _round in range(rounds):
+            ceiling_s += _ceiling(events // rounds, org_id, user_id, ids[0])
+            ledger_s += _append(ids, events // rounds, org_id, user_id)
+    done = events // rounds * rounds
+    ledger, ceiling = done / ledger_s, done / ceiling_s
+    transaction = done / (ledger_s - _RebuildTimer.seconds)
+    print(f"ceiling: insert one row and commit:   {ceiling:8.0f} rows/s ({done} in {ceiling_s:.2f} s)")
+    print(f"1 writer, commit per event:           {ledger:8.0f} events/s ({done} in {ledger_s:.2f} s) "
+          f"= {ledger / ceiling:.0%} of the ceiling, the snapshot rebuild after each commit included")
+    print(f"  of which the append transaction:    {transaction:8.0f} events/s ({ledger_s - _RebuildTimer.seconds:.2f} s)"
+          f" = {transaction / ceiling:.0%} of the ceiling; the rebuild after the commit {_RebuildTimer.seconds:.2f} s")
+    figures = {"ledger_per_s": f"{ledger:.0f}", "ceiling_per_s": f"{ceiling:.0f}", "ratio": f"{ledger / ceiling:.2f}",
+               "append_tx_per_s": f"{transaction:.0f}", "append_tx_ratio": f"{transaction / ceiling:.2f}"}
+    for shared, label, key in ((False, "4 writers, separate batches:         ", "four_writers_per_s"),
+                               (True, "4 writers, one shared batch:         ", "four_writers_shared_per_s")):
         wall, total = _concurrent(url, org_id, user_id, code_id, events, shared)
         print(f"{label}{total / wall:8.0f} events/s ({total} in {wall:.2f} s, processes)")
         figures[key] = f"{total / wall:.0f}"

@@ -139,6 +139,25 @@ def ledger_verify(anchor_file):
     click.echo(f"ledger intact: {count} events verified")
 
 
+@ledger.command("import")
+@click.argument("events_file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def ledger_import(events_file):
+    """Append the events of a JSON-lines file (one event an object; the format is described in
+    portal/regulatory/ledger/bulk.py) to their batches' chains, in the file's order, in one transaction: a
+    replay or an import. A bad line is named with its field and nothing is written."""
+    from .regulatory.ledger.bulk import ImportProblem, check_references, import_records, read_jsonl
+
+    try:
+        records = read_jsonl(events_file)
+        check_references(records)
+    except ImportProblem as exc:
+        raise click.ClickException(f"{events_file.name}: {exc}") from exc
+    done = import_records(records, source=events_file.name)
+    db.session.commit()
+    click.echo(f"imported {done.events} events into {done.batches} batches")
+
+
 @ledger.command("checkpoint")
 @click.option("--export", "export_file", type=click.File("w", encoding="utf-8"),
               help="Write the latest daily root with its heads and signature to this JSON file ('-': stdout).")

@@ -5,11 +5,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from itertools import groupby
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
+from ... import after_commit
 from ...errors import DomainError
 from ...extensions import db
 from ...types import utcnow
@@ -81,39 +87,155 @@ def _json_native(value, path="data"):
 
 # --- appending ---------------------------------------------------------------------------------
 
-def _lock_batch(batch: Batch) -> Batch:
-    """Re-read the batch row under SELECT … FOR UPDATE, so concurrent appends to one chain serialise."""
+_EVENTS = LedgerEvent.__table__
+_BATCHES = Batch.__table__
+# written by the append statement: every hashed field, the hash and when it was recorded
+_WRITTEN = (*HASHED_FIELDS, "hash", "recorded_at")
+
+
+def event_fields(event_type: str, *, actor, organisation, container=None, quantity_g=None, place=None, lat=None,
+                 lon=None, occurred_at: datetime | None = None, data: dict | None = None,
+                 recorded_at: datetime | None = None) -> dict:
+    """An event's columns as they are stored and hashed, except its place in a chain (batch_id, seq, prev_hash,
+    hash). Checked before anything is written: a refused event changes nothing."""
+    if event_type not in EVENT_TYPES:
+        raise DomainError(_l("Unknown ledger event type."), fields={"event_type": event_type})
+    if occurred_at is not None and occurred_at.tzinfo is None:
+        raise ValueError("occurred_at must be timezone-aware")
+    return {"event_type": event_type, "container_id": getattr(container, "id", container),
+            "organisation_id": getattr(organisation, "id", organisation), "actor_id": getattr(actor, "id", actor),
+            "occurred_at": (occurred_at or utcnow()).astimezone(UTC), "place": place,
+            "lat": None if lat is None else Decimal(str(lat)).quantize(_MICRO),
+            "lon": None if lon is None else Decimal(str(lon)).quantize(_MICRO),
+            "quantity_g": quantity_g, "data": _json_native(data or {}), "recorded_at": recorded_at or utcnow()}
+
+
+def chain_rows(batch_id: int, head_seq: int, head_hash: str, fields: list[dict]) -> list[dict]:
+    """The rows (event_fields) continuing the chain whose head is (head_seq, head_hash), in order, hashed."""
+    rows = []
+    for offset, event in enumerate(fields):
+        row = {**event, "batch_id": batch_id, "seq": head_seq + 1 + offset, "prev_hash": head_hash}
+        row["hash"] = head_hash = compute_hash(row)
+        rows.append(row)
+    return rows
+
+
+def _batch_id(batch: Batch) -> int:
+    """The batch's id without reloading a row expired by a commit. Pending objects (a new batch, a new container
+    named by an event) are flushed first, so that they have ids; with nothing pending this issues no SQL."""
     db.session.flush()
-    return db.session.execute(
-        select(Batch).where(Batch.id == batch.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    identity = sa_inspect(batch).identity
+    return identity[0] if identity is not None else batch.id
+
+
+@cache
+def _move_head():
+    """Round trip 1: take the batch row's lock and reserve n seqs; returns the new head seq and the old hash."""
+    return (update(_BATCHES).where(_BATCHES.c.id == bindparam("batch_id"))
+            .values(ledger_head_seq=_BATCHES.c.ledger_head_seq + bindparam("n"))
+            .returning(_BATCHES.c.ledger_head_seq, _BATCHES.c.ledger_head_hash))
+
+
+def _values(n: int) -> list[dict]:
+    return [{name: bindparam(f"{name}_{i}", type_=_EVENTS.c[name].type) for name in _WRITTEN} for i in range(n)]
+
+
+@cache
+def _insert_events(n: int, dialect: str, stale: bool):
+    """Round trip 2: insert n events; on PostgreSQL the same statement moves the head hash and, the first time in
+    the transaction, deletes the batch's trace snapshot (what trace_snapshots.mark_stale does)."""
+    insert_ = insert(_EVENTS).values(_values(n)).returning(_EVENTS.c.id, _EVENTS.c.seq)
+    if dialect != "postgresql":
+        return insert_
+    inserted = insert_.cte("inserted")
+    statement = select(inserted.c.id, inserted.c.seq).add_cte(
+        update(_BATCHES).where(_BATCHES.c.id == bindparam("batch_id"))
+        .values(ledger_head_hash=bindparam("head_hash")).cte("head"))
+    if stale:
+        statement = statement.add_cte(_delete_snapshot().cte("stale"))
+    return statement
+
+
+def _snapshot_goes(batch_id: int) -> bool:
+    """What trace_snapshots.mark_stale does, but the DELETE is left to the append statement: registers the
+    rebuild after the commit and returns whether the snapshot is to be deleted (the first time in the
+    transaction). A snapshot object the session holds is let go, as the ORM delete would."""
+    from ..trace_snapshots import TraceSnapshot, rebuild_committed  # here: that module imports this one
+
+    stale = after_commit.defer_collected(rebuild_committed, batch_id)
+    if stale and (held := db.session.identity_map.get(identity_key(TraceSnapshot, batch_id))) is not None:
+        db.session.expunge(held)
+    return stale
+
+
+@cache
+def _delete_snapshot():
+    snapshots = db.metadata.tables["trace_snapshots"]  # by name: trace_snapshots imports this module
+    return delete(snapshots).where(snapshots.c.batch_id == bindparam("batch_id"))
+
+
+@cache
+def _set_head_hash():
+    return update(_BATCHES).where(_BATCHES.c.id == bindparam("batch_id")).values(ledger_head_hash=bindparam("head_hash"))
+
+
+_ROWS_PER_INSERT = 1000  # 15 parameters a row: below the drivers' limits on parameters per statement
+
+
+def _insert_chunk(connection, batch_id: int, rows: list[dict], stale: bool) -> dict[int, int]:
+    """Insert these consecutive events of the batch, move its head hash to the last and, when stale, delete its
+    trace snapshot: one statement on PostgreSQL. Returns seq → id."""
+    params = {f"{name}_{i}": row[name] for i, row in enumerate(rows) for name in _WRITTEN}
+    params.update(batch_id=batch_id, head_hash=rows[-1]["hash"])
+    dialect = connection.dialect.name
+    ids = {seq: id_ for id_, seq in connection.execute(_insert_events(len(rows), dialect, stale), params)}
+    if dialect != "postgresql":
+        connection.execute(_set_head_hash(), params)
+        if stale:
+            connection.execute(_delete_snapshot(), params)
+    return ids
+
+
+def _persistent_events(rows: list[dict], ids: dict[int, int]) -> list[LedgerEvent]:
+    """ORM objects for the inserted rows, in the session as if loaded: nothing left to flush."""
+    events = []
+    for row in rows:
+        event = LedgerEvent(id=ids[row["seq"]], **row)
+        make_transient_to_detached(event)
+        db.session.add(event)
+        events.append(event)
+    return events
+
+
+def append_events(batch: Batch, items: list[dict]) -> list[LedgerEvent]:
+    """Append events to the batch's chain in order and move the batch's head to the last: two statements however
+    many events. items: dicts of append_event's keyword arguments plus event_type. Concurrent appends to one
+    batch serialise on the batch row's lock, taken by the first statement and held until the commit."""
+    if not items:
+        return []
+    batch_id = _batch_id(batch)  # (flushes first: a new container named by an event needs its id)
+    fields = [event_fields(**item) for item in items]
+    connection = db.session.connection()
+    head_seq, head_hash = connection.execute(_move_head(), {"batch_id": batch_id, "n": len(items)}).one()
+    rows = chain_rows(batch_id, head_seq - len(items), head_hash or GENESIS_HASH, fields)
+    # the public trace follows the chain: its snapshot goes in this transaction and is rebuilt after the commit
+    stale = _snapshot_goes(batch_id)
+    ids: dict[int, int] = {}
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start:start + _ROWS_PER_INSERT]
+        ids.update(_insert_chunk(connection, batch_id, chunk, stale and start == 0))
+    set_committed_value(batch, "ledger_head_seq", head_seq)
+    set_committed_value(batch, "ledger_head_hash", rows[-1]["hash"])
+    return _persistent_events(rows, ids)
 
 
 def append_event(batch: Batch, event_type: str, *, actor, organisation, container=None, quantity_g=None,
                  place=None, lat=None, lon=None, occurred_at: datetime | None = None,
                  data: dict | None = None) -> LedgerEvent:
     """Append one event to the batch's chain and move the batch's head to it."""
-    if event_type not in EVENT_TYPES:
-        raise DomainError(_l("Unknown ledger event type."), fields={"event_type": event_type})
-    if occurred_at is not None and occurred_at.tzinfo is None:
-        raise ValueError("occurred_at must be timezone-aware")
-    batch = _lock_batch(batch)
-    event = LedgerEvent(
-        batch_id=batch.id, seq=batch.ledger_head_seq + 1, event_type=event_type,
-        container_id=getattr(container, "id", container), organisation_id=getattr(organisation, "id", organisation),
-        actor_id=getattr(actor, "id", actor), occurred_at=(occurred_at or utcnow()).astimezone(UTC),
-        recorded_at=utcnow(), place=place,
-        lat=None if lat is None else Decimal(str(lat)).quantize(_MICRO),
-        lon=None if lon is None else Decimal(str(lon)).quantize(_MICRO),
-        quantity_g=quantity_g, data=_json_native(data or {}), prev_hash=batch.ledger_head_hash or GENESIS_HASH)
-    event.hash = compute_hash(_fields_of(event))
-    batch.ledger_head_seq, batch.ledger_head_hash = event.seq, event.hash
-    db.session.add(event)
-    db.session.flush()
-    from ..trace_snapshots import mark_stale  # imported here: that module reads the ledger through this one
-
-    mark_stale(batch.id)  # the public trace follows the chain
-    return event
+    return append_events(batch, [{"event_type": event_type, "actor": actor, "organisation": organisation,
+                                  "container": container, "quantity_g": quantity_g, "place": place, "lat": lat,
+                                  "lon": lon, "occurred_at": occurred_at, "data": data}])[0]
 
 
 # --- reading -----------------------------------------------------------------------------------
