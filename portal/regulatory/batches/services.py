@@ -146,7 +146,9 @@ def _add_container(batch: Batch, uscc: str, quantity_g: int, packaging: str, att
                 db.session.add(container)
         except IntegrityError:
             continue
-        batch.containers.append(container)
+        # the collection, loaded now, already holds the flushed container: appending it again would list it twice
+        if container not in batch.containers:
+            batch.containers.append(container)
         return container
     raise Conflict(_("Could not allocate a container number; please try again."))
 
@@ -492,8 +494,10 @@ def move_containers(containers: list[Container], action: str, *, organisation_id
     (target,) = targets  # every row of one custody action leads to the same state
     sources = {c.status for c in containers}
     before = {c.id: c.status for c in containers}
-    result = db.session.execute(update(Container).where(Container.id.in_(before), Container.status.in_(sources))
-                                .values(status=target, facility_id=None).execution_options(synchronize_session=False))
+    with db.session.no_autoflush:  # the step's pending rows go out together later, not before this statement
+        result = db.session.execute(update(Container).where(Container.id.in_(before), Container.status.in_(sources))
+                                    .values(status=target, facility_id=None)
+                                    .execution_options(synchronize_session=False))
     if result.rowcount != len(containers):  # another step moved one of them since it was read
         for container in containers:
             db.session.refresh(container)
@@ -517,9 +521,10 @@ def derive_batch_status(batches: list[Batch], action: str, *, audit_after: dict)
              .select_from(Container.__table__.outerjoin(facility, Container.facility_id == facility.c.id))
              .where(Container.batch_id == Batch.id, Container.status != "merged").scalar_subquery())
     stage = case(*((least == rank, name) for rank, name in enumerate(_STAGES)), else_=Batch.status)
-    rows = db.session.execute(update(Batch).where(Batch.id.in_(by_id), Batch.status != "merged")
-                              .values(status=stage).returning(Batch.id, Batch.status)
-                              .execution_options(synchronize_session=False)).all()
+    with db.session.no_autoflush:
+        rows = db.session.execute(update(Batch).where(Batch.id.in_(by_id), Batch.status != "merged")
+                                  .values(status=stage).returning(Batch.id, Batch.status)
+                                  .execution_options(synchronize_session=False)).all()
     for batch_id, status in rows:
         batch = by_id[batch_id]
         audit.record(f"batch.{action}", batch, organisation_id=batch.organisation_id, actor=None,

@@ -24,7 +24,7 @@ from ..batches.models import Batch, Container
 from ..batches.services import container_by_code, derive_batch_status, move_containers, parse_container_code
 from ..catalogue import lookup_waste_code, normalise_code
 from ..counters import next_serial
-from ..ledger.services import append_event
+from ..ledger.services import append_events
 from ..licences.services import normalise_method, require_method_licensed
 from ..transport.services import leg_records, parse_dangerous_goods
 from .models import STATES, Manifest, ManifestCarrier, ManifestLine, ManifestNumberCounter
@@ -208,6 +208,11 @@ def append_line_events(manifest: Manifest, event_type: str, *, actor, organisati
             quantity_g=grams, place=place, occurred_at=occurred_at,
             data={"manifest": manifest.number, "manifest_id": manifest.id, "line": line.position,
                   **(data or {}), **((line_data or {}).get(line.id) or {})})))
+    add_ledger_events(events)
+
+
+def add_ledger_events(events: list) -> None:
+    """(batch, append_event's keyword arguments with event_type) pairs: queued inside a step, else appended."""
     queue = db.session.info.get(_LEDGER_QUEUE)
     if queue is not None:
         queue.extend(events)
@@ -216,9 +221,12 @@ def append_line_events(manifest: Manifest, event_type: str, *, actor, organisati
 
 
 def _append_all(events: list) -> None:
-    """Append the events in their order; each batch's chain takes its own in that order."""
+    """Append the events, each batch's in their order, with one append_events (two statements) per batch."""
+    by_batch: dict[int, tuple] = {}
     for batch, fields in events:
-        append_event(batch, fields.pop("event_type"), **fields)
+        by_batch.setdefault(batch.id, (batch, []))[1].append(fields)
+    for batch, items in by_batch.values():
+        append_events(batch, items)
 
 
 @contextmanager
