@@ -221,7 +221,7 @@ def report(app, setup: dict, ceiling_rows: int) -> None:
         event.remove(engine, "before_cursor_execute", counter)
         event.remove(Session, "after_commit", counter.committed)
     per_s = transitions / seconds
-    print(f"manifest steps: {transitions} in {seconds:.2f} s = {per_s:.0f} steps/s (one writer, commit per step)")
+    print(f"manifest steps: {transitions} in {seconds:.2f} s = {per_s:.1f} steps/s (one writer, commit per step)")
     print("statements per step (min/max; in the step's transaction | deferred after its commit):")
     worst = 0
     for action in ("submit", "pick_up", "hand_over", "deliver", "receive", "treat"):
@@ -229,7 +229,7 @@ def report(app, setup: dict, ceiling_rows: int) -> None:
         worst = max(worst, max(own))
         print(f"  {action:10s} {min(own):3d}/{max(own):3d} | {min(later):3d}/{max(later):3d}")
     deferred = max(max(counter.counts[(a, "after_commit")]) for a, _p in list(counter.counts))
-    print(f"RESULT manifest_steps_per_s={per_s:.0f} ceiling_per_s={ceiling:.0f} manifest_ratio={per_s / ceiling:.3f} "
+    print(f"RESULT manifest_steps_per_s={per_s:.1f} ceiling_per_s={ceiling:.0f} manifest_ratio={per_s / ceiling:.3f} "
           f"statements_per_step_max={worst} deferred_statements_max={deferred}")
 
 
