@@ -4,13 +4,18 @@ transaction (lock, guard, signature, ledger events, audit, commit), as a request
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/somedb .venv/bin/python bench/manifest_bench.py
 Without DATABASE_URL a fresh database is created on 127.0.0.1 and dropped afterwards. It prints figures;
 it is not a test. Every manifest runs submit → pick_up → hand_over → deliver → receive → treat, one step at a time
-across all of them; the last line is `RESULT key=value …`.
+across all of them. An SQLAlchemy before_cursor_execute listener counts the statements each step issues in its
+own transaction (its commit is not a statement) and, apart, those of the work deferred to after the commit (the
+public trace snapshot rebuild). The reference measured in the same run is the insert-and-commit ceiling: a loop
+inserting one row of a scratch table and committing, through the same engine (driver, connection settings).
+The last line is `RESULT key=value …`.
 """
 import argparse
 import os
 import sys
 import time
 import uuid
+from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -73,6 +78,7 @@ def _setup(app, manifests: int) -> dict:
     from portal.regulatory.licences import services as licences
     from portal.regulatory.manifests import services
     from portal.regulatory.reference import load_reference_data
+    from portal.regulatory.signing.services import active_key
 
     with app.test_request_context():
         db.create_all()
@@ -90,6 +96,8 @@ def _setup(app, manifests: int) -> dict:
                                 annual_capacity_g=1_000_000 * TONNE, notes=None)
         _fleet(driver1, carrier1, 1)
         _fleet(driver2, carrier2, 2)
+        for org, user in ((generator, gen_user), (carrier1, driver1), (carrier2, driver2), (receiver, rec_user)):
+            active_key(org, user)  # an organisation's key is made at its first signature: not a step's cost
         ids = []
         for start in range(0, manifests, 999):
             count = min(999, manifests - start)
@@ -109,7 +117,53 @@ def _setup(app, manifests: int) -> dict:
                 "c2": (driver2.id, carrier2.id), "rec": (rec_user.id, receiver.id)}
 
 
-def _run(app, setup: dict) -> tuple[int, float]:
+class StatementCounter:
+    """Counts the statements sent to the database while `step` names a step; `phase` tells the step's own
+    transaction from the work run after its commit."""
+
+    def __init__(self):
+        self.step, self.phase = None, "step"
+        self.counts: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.current = 0
+
+    def __call__(self, _conn, _cursor, statement, _parameters, _context, _executemany):
+        if self.step is not None:
+            self.current += 1
+
+    def begin(self, step: str) -> None:
+        self.step, self.phase, self.current = step, "step", 0
+
+    def committed(self, session) -> None:
+        # a savepoint's release is no commit; the deferred work's own commit comes after the step's
+        if self.step is not None and self.phase == "step" and not session.in_nested_transaction():
+            self.end("step")
+            self.phase = "after_commit"
+
+    def end(self, phase: str) -> None:
+        self.counts[(self.step, phase)].append(self.current)
+        self.current = 0
+
+
+def _ceiling(app, rows: int) -> float:
+    """Rows per second of the database's own limit: insert one row and commit, through the same engine."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execute(text("CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, payload text NOT NULL)"))
+        conn.commit()
+        started = time.perf_counter()
+        for n in range(rows):
+            conn.execute(text("INSERT INTO bench_ceiling (payload) VALUES (:p)"), {"p": f"row {n}"})
+            conn.commit()
+        seconds = time.perf_counter() - started
+        conn.execute(text("DROP TABLE bench_ceiling"))
+        conn.commit()
+    return rows / seconds
+
+
+def _run(app, setup: dict, counter: StatementCounter) -> tuple[int, float]:
     from portal.accounts.models import Organisation, User
     from portal.extensions import db
     from portal.regulatory.manifests.models import Manifest
@@ -136,15 +190,53 @@ def _run(app, setup: dict) -> tuple[int, float]:
                     fields = {"lines": [{"line_id": line.id, "received_g": line.quantity_g}],
                               "gate_net_g": line.quantity_g, "gate_ticket_no": "BENCH"}
                 user, org = party(key)
+                # the request has loaded the manifest and the acting user and organisation (3 statements the
+                # view needs anyway); the step is what apply_action and the commit then issue
+                counter.begin(action)
                 apply_action(manifest, action, user, org, **fields)
-                db.session.commit()
+                db.session.commit()  # the after_commit listener closes the step's count; what follows is deferred
+                counter.end("after_commit")
+                counter.step = None
                 transitions += 1
     return transitions, time.perf_counter() - started
+
+
+def report(app, setup: dict, ceiling_rows: int) -> None:
+    """Ceiling, steps and statement counts, each printed, then the RESULT line."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from portal.extensions import db
+
+    ceiling = _ceiling(app, ceiling_rows)
+    print(f"insert-and-commit ceiling: {ceiling:.0f} rows/s ({ceiling_rows} rows, same engine)")
+    counter = StatementCounter()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    event.listen(Session, "after_commit", counter.committed)
+    try:
+        transitions, seconds = _run(app, setup, counter)
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+        event.remove(Session, "after_commit", counter.committed)
+    per_s = transitions / seconds
+    print(f"manifest steps: {transitions} in {seconds:.2f} s = {per_s:.1f} steps/s (one writer, commit per step)")
+    print("statements per step (min/max; in the step's transaction | deferred after its commit):")
+    worst = 0
+    for action in ("submit", "pick_up", "hand_over", "deliver", "receive", "treat"):
+        own, later = counter.counts[(action, "step")], counter.counts[(action, "after_commit")]
+        worst = max(worst, max(own))
+        print(f"  {action:10s} {min(own):3d}/{max(own):3d} | {min(later):3d}/{max(later):3d}")
+    deferred = max(max(counter.counts[(a, "after_commit")]) for a, _p in list(counter.counts))
+    print(f"RESULT manifest_steps_per_s={per_s:.1f} ceiling_per_s={ceiling:.0f} manifest_ratio={per_s / ceiling:.3f} "
+          f"statements_per_step_max={worst} deferred_statements_max={deferred}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifests", type=int, default=200)
+    parser.add_argument("--ceiling-rows", type=int, default=3000, help="rows of the insert-and-commit reference")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     created = None
@@ -160,10 +252,7 @@ def main() -> None:
         t0 = time.perf_counter()
         setup = _setup(app, args.manifests)
         print(f"setup: {args.manifests} drafts in {time.perf_counter() - t0:.1f} s")
-        transitions, seconds = _run(app, setup)
-        print(f"manifest transitions: {transitions} in {seconds:.2f} s = {transitions / seconds:.0f} transitions/s "
-              f"(one writer, commit per step, PostgreSQL)")
-        print(f"RESULT transitions={transitions} seconds={seconds:.2f} transitions_per_s={transitions / seconds:.0f}")
+        report(app, setup, args.ceiling_rows)
     finally:
         if created:
             import psycopg

@@ -42,8 +42,8 @@ def record(action: str, obj=None, *, before: dict | None = None, after: dict | N
     """Add an audit entry to the session; the caller commits it together with the change."""
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
-    if obj is not None:
-        db.session.flush()  # make sure a new object has its id
+    if obj is not None and getattr(obj, "id", None) is None:
+        db.session.flush()  # a new object needs its id; a stored one's change goes out with the next flush
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         organisation_id=organisation_id,

@@ -93,13 +93,14 @@ class Workflow:
     def __init__(self, name: str, model, states: tuple[str, ...], transitions: list[Transition], *,
                  parties: dict[str, Party], label=None, column: str = "status", claim: str = "conditional",
                  state_labels: dict | None = None, may_ever: Callable | None = None,
-                 conflict: Callable | None = None, refusals: dict | None = None):
+                 conflict: Callable | None = None, refusals: dict | None = None, lock_options: tuple = ()):
         self.name, self.model, self.states, self.column = name, model, tuple(states), column
         self.document_label = label or name
         self.parties, self.claim_by, self.state_labels = parties, claim, state_labels or {}
         self.table = {(t.source, t.action): t for t in transitions}
         self._may_ever, self._conflict = may_ever, conflict
         self.refusals = refusals or {}  # party → the 403 message that names who takes its steps
+        self.lock_options = lock_options  # loader options: what a step reads, fetched with the locked row
         self._check_table(transitions)
         WORKFLOWS[name] = self
 
@@ -177,8 +178,10 @@ class Workflow:
     def lock(self, document):
         """Re-read the document under SELECT … FOR UPDATE, so that two steps on it serialise."""
         db.session.flush()
-        return db.session.execute(select(self.model).where(self.model.id == document.id).with_for_update()
-                                  .execution_options(populate_existing=True)).scalar_one()
+        query = select(self.model).where(self.model.id == document.id).options(*self.lock_options)
+        # FOR UPDATE OF the document's table only: eagerly joined rows are read, not locked
+        return db.session.execute(query.with_for_update(of=self.model)
+                                  .execution_options(populate_existing=True)).unique().scalar_one()
 
     def claim(self, document, from_state: str, to_state: str, actor=None, org=None, *, system: bool = False,
               **values) -> None:

@@ -5,9 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ... import audit
 from ...accounts.models import Organisation
@@ -145,7 +146,9 @@ def _add_container(batch: Batch, uscc: str, quantity_g: int, packaging: str, att
                 db.session.add(container)
         except IntegrityError:
             continue
-        batch.containers.append(container)
+        # the collection, loaded now, already holds the flushed container: appending it again would list it twice
+        if container not in batch.containers:
+            batch.containers.append(container)
         return container
     raise Conflict(_("Could not allocate a container number; please try again."))
 
@@ -451,8 +454,10 @@ CONTAINER = Workflow("container", Container, CONTAINER_STATUSES, [
     Transition("in_transit", "pick_up", "in_transit", SYSTEM),
 ], parties={"keeper": _keeper, "holder": _holder}, label=_l("container"),
     refusals={"keeper": _l("Only members of the organisation keeping the container may change this.")})
-# A batch follows its containers: merged once all of them are, and along the manifests that carry them
-# (a batch split over several manifests may be in transit and received at once: it shows the latest step).
+# A batch follows its containers: merged once all of them are. Along the manifests that carry them its status
+# is derived (derive_batch_status): the stage of its least advanced container, so a batch split over several
+# manifests is "treated" only once every container is, and stays "open" while one is still at its producer.
+# These rows remain for the transfers that move a batch whole (general waste records, returns).
 BATCH = Workflow("batch", Batch, BATCH_STATUSES, [
     *(Transition(state, "merge", "merged", SYSTEM) for state in ("open", "received")),
     *(Transition(state, "pick_up", "in_transit", SYSTEM) for state in ("open", "in_transit", "received")),
@@ -460,6 +465,71 @@ BATCH = Workflow("batch", Batch, BATCH_STATUSES, [
     *(Transition(state, "treat", "treated", SYSTEM) for state in ("received", "treated")),
     Transition("in_transit", "take_back", "open", SYSTEM),
 ], parties={}, label=_l("batch"))
+
+
+# --- custody moves by manifests -------------------------------------------------------------------
+
+# the stage of a container, in the order waste moves; a container stored in a facility of another organisation
+# than its producer was received there. (A container taken out of a receiver's storage again counts as at its
+# producer: nothing on its row says otherwise; it is treated from there, which moves the batch on.)
+_STAGES = ("open", "in_transit", "received", "treated")
+
+
+def _container_stage(batch_org_id):
+    stored_elsewhere = (Container.status == "stored") & (StorageFacility.organisation_id != batch_org_id)
+    return case((Container.status == "treated", 3), (Container.status == "received", 2), (stored_elsewhere, 2),
+                (Container.status == "in_transit", 1), else_=0)
+
+
+def move_containers(containers: list[Container], action: str, *, organisation_id: int, audit_after: dict) -> None:
+    """One custody step of many containers (pick_up, receive, treat, take_back) as one conditional UPDATE: each
+    must be in a state the container workflow allows for the action, or nothing moves (409). Each is audited as
+    its own workflow step would be; the audit rows go out together at the next flush."""
+    if not containers:
+        return
+    targets = {CONTAINER.table[(c.status, action)].target for c in containers if (c.status, action) in CONTAINER.table}
+    stuck = next((c for c in containers if (c.status, action) not in CONTAINER.table), None)
+    if stuck is not None:
+        raise CONTAINER.conflict(stuck, None, None, system=True)
+    (target,) = targets  # every row of one custody action leads to the same state
+    sources = {c.status for c in containers}
+    before = {c.id: c.status for c in containers}
+    with db.session.no_autoflush:  # the step's pending rows go out together later, not before this statement
+        result = db.session.execute(update(Container).where(Container.id.in_(before), Container.status.in_(sources))
+                                    .values(status=target, facility_id=None)
+                                    .execution_options(synchronize_session=False))
+    if result.rowcount != len(containers):  # another step moved one of them since it was read
+        for container in containers:
+            db.session.refresh(container)
+        raise CONTAINER.conflict(next(c for c in containers if c.status not in sources), None, None, system=True)
+    for container in containers:
+        set_committed_value(container, "status", target)
+        set_committed_value(container, "facility_id", None)
+        audit.record(f"container.{action}", container, organisation_id=organisation_id, actor=None,
+                     before={"status": before[container.id]},
+                     after={"status": target, "facility_id": None, **audit_after})
+
+
+def derive_batch_status(batches: list[Batch], action: str, *, audit_after: dict) -> None:
+    """Set each batch's status to the stage of its least advanced container (merged containers left aside), in
+    one UPDATE … RETURNING; a merged batch stays merged. Audited per batch, like a workflow step."""
+    by_id = {b.id: b for b in batches if b.status != "merged"}
+    if not by_id:
+        return
+    facility = StorageFacility.__table__
+    least = (select(func.min(_container_stage(Batch.organisation_id)))
+             .select_from(Container.__table__.outerjoin(facility, Container.facility_id == facility.c.id))
+             .where(Container.batch_id == Batch.id, Container.status != "merged").scalar_subquery())
+    stage = case(*((least == rank, name) for rank, name in enumerate(_STAGES)), else_=Batch.status)
+    with db.session.no_autoflush:
+        rows = db.session.execute(update(Batch).where(Batch.id.in_(by_id), Batch.status != "merged")
+                                  .values(status=stage).returning(Batch.id, Batch.status)
+                                  .execution_options(synchronize_session=False)).all()
+    for batch_id, status in rows:
+        batch = by_id[batch_id]
+        audit.record(f"batch.{action}", batch, organisation_id=batch.organisation_id, actor=None,
+                     before={"status": batch.status}, after={"status": status, **audit_after})
+        set_committed_value(batch, "status", status)
 
 
 def _require_keeper(actor, container: Container) -> int:

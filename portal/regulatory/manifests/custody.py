@@ -22,7 +22,6 @@ from ...errors import Conflict, DomainError, NotFound
 from ...extensions import db
 from ...types import utcnow
 from ..batches.services import container_by_code
-from ..ledger.services import append_event
 from ..weighing.models import Device
 from ..weighing.services import parse_weighed_at, validate_weights
 from . import services
@@ -213,14 +212,13 @@ def _gate_events(manifest: Manifest, weighing: GateWeighing, actor, org) -> None
     """A 'weighed' event on each batch of the manifest. The gate weighs the whole load, so an event carries it
     as its quantity only when the manifest has one line; otherwise the data names the load's net weight."""
     single = len(manifest.lines) == 1
-    for line in manifest.lines:
-        append_event(
-            line.batch, "weighed", actor=actor, organisation=org, container=line.container,
-            quantity_g=weighing.net_g if single else None, occurred_at=weighing.weighed_at,
-            place=manifest.destination,
-            data={"gate": True, "manifest": manifest.number, "manifest_id": manifest.id, "line": line.position,
-                  "gate_weighing_id": weighing.id, "source": weighing.source, "device_id": weighing.device_id,
-                  "ticket_no": weighing.ticket_no, "gate_net_g": weighing.net_g})
+    services.add_ledger_events([(line.batch, dict(
+        event_type="weighed", actor=actor, organisation=org, container=line.container,
+        quantity_g=weighing.net_g if single else None, occurred_at=weighing.weighed_at,
+        place=manifest.destination,
+        data={"gate": True, "manifest": manifest.number, "manifest_id": manifest.id, "line": line.position,
+              "gate_weighing_id": weighing.id, "source": weighing.source, "device_id": weighing.device_id,
+              "ticket_no": weighing.ticket_no, "gate_net_g": weighing.net_g})) for line in manifest.lines])
 
 
 def count_gate_weight(manifest: Manifest, actor, org, gate: dict, now: datetime) -> GateWeighing:
@@ -231,11 +229,13 @@ def count_gate_weight(manifest: Manifest, actor, org, gate: dict, now: datetime)
         weighing.counted = True
         return weighing
     weighed_at = datetime.fromisoformat(gate["weighed_at"]) if gate["weighed_at"] else now
-    weighing = GateWeighing(organisation_id=org.id, source="manual", ticket_no=gate["ticket_no"],
-                            net_g=gate["net_g"], weighed_at=weighed_at, recorded_at=now,
+    weighing = GateWeighing(manifest=manifest, organisation_id=org.id, source="manual",
+                            ticket_no=gate["ticket_no"], net_g=gate["net_g"], weighed_at=weighed_at, recorded_at=now,
                             recorded_by_id=getattr(actor, "id", None), counted=True)
-    manifest.gate_weighings.append(weighing)
-    db.session.flush()
+    # set from this side, the manifest's collection is not loaded for it (a receipt need not read earlier ones)
+    db.session.add(weighing)
+    # its id goes into the ledger events; only this row is written now, the step's others go out together later
+    db.session.flush([weighing])
     _gate_events(manifest, weighing, actor, org)
     return weighing
 

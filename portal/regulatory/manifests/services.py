@@ -5,6 +5,7 @@ The state machine itself (who may take which step when) is in states.py; its gua
 import hashlib
 import json
 import re
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -20,10 +21,10 @@ from ...inputs import MAX_RECORD_GRAMS
 from ...jurisdiction import area_prefix, jurisdiction_code, manifest_region
 from ...types import utcnow
 from ..batches.models import Batch, Container
-from ..batches.services import BATCH, CONTAINER, container_by_code, parse_container_code
+from ..batches.services import container_by_code, derive_batch_status, move_containers, parse_container_code
 from ..catalogue import lookup_waste_code, normalise_code
 from ..counters import next_serial
-from ..ledger.services import append_event
+from ..ledger.services import append_events
 from ..licences.services import normalise_method, require_method_licensed
 from ..transport.services import leg_records, parse_dangerous_goods
 from .models import STATES, Manifest, ManifestCarrier, ManifestLine, ManifestNumberCounter
@@ -186,20 +187,58 @@ def flag_mismatch(manifest: Manifest, action: str, scan: dict) -> None:
 
 # --- ledger --------------------------------------------------------------------------------------
 
+_LEDGER_QUEUE = "wufei.manifests.ledger_queue"
+
+
 def append_line_events(manifest: Manifest, event_type: str, *, actor, organisation, quantities: dict | None = None,
                        place: str | None = None, occurred_at: datetime | None = None, data: dict | None = None,
                        line_data: dict | None = None):
     """One ledger event per line, on the line's batch chain (and container, for a container line).
     quantities maps line id → grams; without it each line's shipped quantity is used; 0 skips the line.
-    line_data maps line id → data for that line's event only (the exceptions about its containers)."""
+    line_data maps line id → data for that line's event only (the exceptions about its containers).
+    Inside a step (queued_ledger_events) the events wait for the end of the step, so that they are appended
+    together, after the step's own rows, in one flush."""
+    events = []
     for line in manifest.lines:
         grams = line.quantity_g if quantities is None else quantities.get(line.id, 0)
         if quantities is not None and not grams:
             continue
-        append_event(line.batch, event_type, actor=actor, organisation=organisation, container=line.container,
-                     quantity_g=grams, place=place, occurred_at=occurred_at,
-                     data={"manifest": manifest.number, "manifest_id": manifest.id, "line": line.position,
-                           **(data or {}), **((line_data or {}).get(line.id) or {})})
+        events.append((line.batch, dict(
+            event_type=event_type, actor=actor, organisation=organisation, container=line.container,
+            quantity_g=grams, place=place, occurred_at=occurred_at,
+            data={"manifest": manifest.number, "manifest_id": manifest.id, "line": line.position,
+                  **(data or {}), **((line_data or {}).get(line.id) or {})})))
+    add_ledger_events(events)
+
+
+def add_ledger_events(events: list) -> None:
+    """(batch, append_event's keyword arguments with event_type) pairs: queued inside a step, else appended."""
+    queue = db.session.info.get(_LEDGER_QUEUE)
+    if queue is not None:
+        queue.extend(events)
+    else:
+        _append_all(events)
+
+
+def _append_all(events: list) -> None:
+    """Append the events, each batch's in their order, with one append_events (two statements) per batch."""
+    by_batch: dict[int, tuple] = {}
+    for batch, fields in events:
+        by_batch.setdefault(batch.id, (batch, []))[1].append(fields)
+    for batch, items in by_batch.values():
+        append_events(batch, items)
+
+
+@contextmanager
+def queued_ledger_events():
+    """Hold back the ledger events of a step until the step has written its own rows, then append them; on a
+    refusal they are dropped with the step."""
+    queue = db.session.info[_LEDGER_QUEUE] = []
+    try:
+        yield
+    finally:
+        db.session.info.pop(_LEDGER_QUEUE, None)
+    _append_all(queue)
 
 
 CUSTODY_ACTIONS = {"in_transit": "pick_up", "received": "receive", "treated": "treat"}
@@ -212,18 +251,20 @@ def moves_custody(line: ManifestLine) -> bool:
 
 
 def set_custody_status(manifest: Manifest, status: str, *, lines=None) -> None:
-    """Move the containers (and their batches) of the given lines along: in_transit, received, treated —
-    each a step of the container's and the batch's workflow, claimed conditionally."""
+    """Move the containers of the given lines along (in_transit, received, treated) in one conditional UPDATE
+    of the container workflow's step, then derive their batches' status from their containers."""
     action = CUSTODY_ACTIONS[status]
-    for line in filter(moves_custody, lines if lines is not None else manifest.lines):
-        containers = [line.container] if line.container is not None else [
-            c for c in line.batch.containers if c.status != "merged"]
-        for container in containers:
-            CONTAINER.step(container, action, system=True, values={"facility_id": None},
-                           organisation_id=line.batch.organisation_id, audit_after={"manifest_id": manifest.id})
-        if line.batch.status != "merged":
-            BATCH.step(line.batch, action, system=True, organisation_id=line.batch.organisation_id,
-                       audit_after={"manifest_id": manifest.id})
+    moving = [line for line in (lines if lines is not None else manifest.lines) if moves_custody(line)]
+    containers: dict[int, Container] = {}
+    for line in moving:
+        for container in ([line.container] if line.container is not None else
+                          [c for c in line.batch.containers if c.status != "merged"]):
+            containers[container.id] = container
+    audit_after = {"manifest_id": manifest.id}
+    move_containers(list(containers.values()), action, organisation_id=manifest.generator_org_id,
+                    audit_after=audit_after)
+    derive_batch_status(list({line.batch_id: line.batch for line in moving}.values()), action,
+                        audit_after=audit_after)
 
 
 # --- drafts --------------------------------------------------------------------------------------

@@ -8,17 +8,18 @@ from dataclasses import replace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import auth
 from ...accounts.models import Role
 from ...errors import Conflict, DomainError, Forbidden, NotFound
-from ...extensions import db
 from ...types import utcnow
 from ...workflow import Transition, Workflow, all_guards
 from ..signing.services import active_key
 from . import followups, steps
 from .alerts import check_weight
-from .models import STATES, Manifest, ManifestSignature
+from .models import STATES, Manifest, ManifestCarrier, ManifestLine, ManifestSignature
+from .services import queued_ledger_events
 from .signals import manifest_stepped
 from .signatures import sign_step
 
@@ -170,8 +171,18 @@ def _known_fields_first(row: Transition) -> Transition:
 
 
 _PARTIES = ("generator", "receiver", "first_carrier", "next_carrier", "last_carrier", "any_party")
+# what the guards and effects of a step read, loaded with the locked manifest in one query (and its signatures,
+# whose last one the new signature chains to, in a second) instead of one lazy load each
+_STEP_LOADS = (
+    joinedload(Manifest.generator), joinedload(Manifest.receiver),
+    joinedload(Manifest.carriers).options(
+        joinedload(ManifestCarrier.organisation), joinedload(ManifestCarrier.vehicle),
+        joinedload(ManifestCarrier.driver), joinedload(ManifestCarrier.escort)),
+    joinedload(Manifest.lines).options(joinedload(ManifestLine.container), joinedload(ManifestLine.batch)),
+    selectinload(Manifest.signatures),
+)
 MANIFEST = Workflow("manifest", Manifest, STATES, [_known_fields_first(row) for row in ROWS], column="state",
-                    claim="lock",
+                    claim="lock", lock_options=_STEP_LOADS,
                     parties={name: _party(name) for name in _PARTIES},
                     label=_l("manifest"), state_labels=STATE_LABELS, may_ever=_may_ever,
                     conflict=_refuse_out_of_order,
@@ -199,7 +210,8 @@ def apply_action(manifest: Manifest, action: str, actor, org, **fields) -> Manif
         moves.append((from_state, to_state))
         return {"signature": signatures[0].hash}
 
-    MANIFEST.step(manifest, action, actor, org, fields=fields, effect=effect_and_signature)
+    with queued_ledger_events():  # appended after the step's own rows, all in one flush
+        MANIFEST.step(manifest, action, actor, org, fields=fields, effect=effect_and_signature)
     _follow_step(manifest, action, *moves[0])
     return signatures[0]
 
@@ -219,6 +231,5 @@ def _sign(manifest, action, from_state, to_state, actor, org, sealed, now, key) 
                                   user_id=getattr(actor, "id", None), organisation_id=org.id, signed_at=now,
                                   sealed=sealed, organisation=org)
     sign_step(manifest, signature, key)
-    manifest.signatures.append(signature)
-    db.session.flush()
+    manifest.signatures.append(signature)  # inserted with the step's other rows at the next flush
     return signature
