@@ -6,6 +6,7 @@ from babel.numbers import format_decimal as babel_decimal
 from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 LANG_COOKIE = "lang"
 
@@ -42,6 +43,22 @@ def quantity_in(grams: int, locale) -> str:  # Babel takes 10 µs a number; page
     return f"{babel_decimal(grams, locale=locale)} g"
 
 
+# the segments of a 37-character container code (HJ 1276-2022): credit code, waste code, day, sequence
+CONTAINER_CODE_SEGMENTS = (18, 8, 8, 3)
+
+
+def container_code_groups(code: str | None) -> Markup:
+    """A container code in its four segments, so that it wraps on a phone instead of widening the page.
+    The gaps are CSS margins and <wbr> break points, not spaces: copying the code still gives the 37 characters."""
+    if not code or len(code) != sum(CONTAINER_CODE_SEGMENTS):
+        return Markup('<span class="mono">%s</span>') % (code or "")
+    parts, start = [], 0
+    for size in CONTAINER_CODE_SEGMENTS:
+        parts.append(Markup("<span>%s</span>") % code[start:start + size])
+        start += size
+    return Markup('<span class="mono code-groups" translate="no">%s</span>') % Markup("<wbr>").join(parts)
+
+
 def html_lang() -> str:
     """The BCP 47 tag for <html lang>: zh-CN or en (Babel would add the script, zh-Hans-CN)."""
     locale = get_locale()
@@ -54,5 +71,6 @@ def init_i18n(app):
         number=lambda value: format_decimal(value) if value is not None else "",
         money=money,
         quantity=quantity,
+        container_code=container_code_groups,
     )
     app.jinja_env.globals.update(html_lang=html_lang, get_locale=get_locale)

@@ -47,6 +47,9 @@ class FilterForm(FlaskForm):
     crossing = SelectField(_l("Across the city's boundary"), choices=[
         ("", _l("All")), ("outgoing", _l("Leaving the city")), ("incoming", _l("Entering the city")),
         ("any", _l("Leaving or entering"))], validators=[Optional()])
+    # a carrier's transport tasks: the open ones unless asked (the finished ones would bury today's on a phone)
+    progress = SelectField(_l("Tasks"), choices=[("open", _l("Open tasks")), ("finished", _l("Finished tasks")),
+                                                 ("all", _l("All tasks"))], validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
 

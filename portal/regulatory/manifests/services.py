@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 
 from ... import audit, auth
 from ...accounts.models import Organisation
@@ -27,7 +27,7 @@ from ..counters import next_serial
 from ..ledger.services import append_events
 from ..licences.services import normalise_method, require_method_licensed
 from ..transport.services import leg_records, parse_dangerous_goods
-from .models import STATES, Manifest, ManifestCarrier, ManifestLine, ManifestNumberCounter
+from .models import STATES, TRANSIT_STATES, Manifest, ManifestCarrier, ManifestLine, ManifestNumberCounter
 
 MAX_CARRIERS = 5
 # a scale reading above 150 % of what was shipped is a typing error, not a weighing difference
@@ -541,10 +541,11 @@ def _party_clause(org_ids: list[int]):
 def manifests_query(user, *, org_ids: list[int] | None = None, role: str | None = None, status: str | None = None,
                     waste_code: str | None = None, district: str | None = None, date_from: date | None = None,
                     date_to: date | None = None, party: str | None = None, number: str | None = None,
-                    crossing: str | None = None):
+                    crossing: str | None = None, progress: str | None = None):
     """A select() of the manifests the user may see, newest first, with the list filters.
     role narrows an organisation's view: generator (outgoing), carrier (tasks), receiver (incoming);
-    crossing keeps the transfers over the city's boundary: outgoing, incoming or both (any)."""
+    crossing keeps the transfers over the city's boundary: outgoing, incoming or both (any);
+    progress keeps a carrier's open tasks (today's first, then by pickup day) or its finished ones."""
     query = select(Manifest).order_by(Manifest.created_at.desc(), Manifest.id.desc())
     regulator = auth.regulator_of(user)
     if (outside := auth.outside_regulator(user)) is not None and not auth.is_admin(user):
@@ -587,7 +588,23 @@ def manifests_query(user, *, org_ids: list[int] | None = None, role: str | None 
         query = query.where(Manifest.number.startswith(number.strip(), autoescape=True))
     if crossing in CROSSINGS:
         query = query.where(crossing_clause(crossing))
+    if progress == "open":
+        query = _open_tasks_first(query.where(Manifest.state.in_(CARRIER_OPEN_STATES)))
+    elif progress == "finished":
+        query = query.where(Manifest.state.not_in(CARRIER_OPEN_STATES + ("draft",)))
     return query
+
+
+# a transport task is open from submission until the carrier delivers the waste to the receiver's gate
+CARRIER_OPEN_STATES = ("submitted", *TRANSIT_STATES)
+TASK_PROGRESS = ("open", "finished", "all")
+
+
+def _open_tasks_first(query):
+    """Today's pickups first, then the overdue and coming ones by pickup day: what a driver does next on top."""
+    today = china_today()
+    return query.order_by(None).order_by(case((Manifest.planned_pickup_on == today, 0), else_=1),
+                                         Manifest.planned_pickup_on, Manifest.id)
 
 
 CROSSINGS = ("outgoing", "incoming", "any")

@@ -155,13 +155,23 @@ def index():
                 current_user, role=form.role.data or None, status=form.status.data or None,
                 waste_code=services.require_known_code(form.waste_code.data), district=form.district.data or None,
                 date_from=form.date_from.data, date_to=form.date_to.data, party=form.party.data or None,
-                crossing=form.crossing.data or None)
+                crossing=form.crossing.data or None, progress=_task_progress(form))
             page = db.paginate(query, page=form.page.data or 1, per_page=PER_PAGE, error_out=False)
         except DomainError as exc:
             _put_errors(form, exc, "waste_code")
     org = auth.current_org()
     return (render_template("regulatory/manifests/list.html", form=form, page=page, overseer=overseer,
-                            may_create=bool(org and org.is_generator)), 200 if page is not None else 422)
+                            may_create=bool(org and org.is_generator), today=china_today(),
+                            open_states=services.CARRIER_OPEN_STATES), 200 if page is not None else 422)
+
+
+def _task_progress(form) -> str | None:
+    """A carrier's task list shows the open tasks unless the filter asks for the finished ones or all."""
+    if form.role.data != "carrier":
+        return None
+    if form.progress.data not in services.TASK_PROGRESS:
+        form.progress.data = "open"
+    return form.progress.data
 
 
 # --- drafts --------------------------------------------------------------------------------------
