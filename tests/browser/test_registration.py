@@ -126,6 +126,7 @@ def test_regulator_of_the_district_verifies_and_the_enterprise_sees_the_badge(ap
     sign_in(enterprise, applicant.email)  # lands on the role home; the badge is on the organisation's page
     enterprise.goto("/accounts/organisation")
     heading = enterprise.get_by_role("heading", level=1)
+    expect(heading).to_contain_text(org.name)
     expect(heading).to_contain_text("Verified")
     expect(heading.locator(".badge")).to_have_text("Verified")
 
