@@ -3,8 +3,8 @@
 The payee's bank account needs no column: payee_profiles has had it since the payments work; a payment
 is now refused, not stored differently, while it is missing.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-04 20:20:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0020'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@
 Snapshots that exist before this revision get their pages from the next `wufei ledger verify` (or when their
 batch's ledger moves); until then their pages are assembled from the body, as before.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04 20:20:00
 
 """
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
-down_revision = '0019'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

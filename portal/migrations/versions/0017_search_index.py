@@ -1,7 +1,7 @@
 """SQL search inverted index: listings.search_tokens, a GIN index (PostgreSQL) or an FTS5 table (SQLite)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04 20:20:00
 
 The keys are computed from the stored search_text by marketplace.search.index.search_tokens, the same
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0019'
-down_revision = '0018'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
