@@ -11,7 +11,7 @@ those of the substring search, found through the index instead of a scan.
   (lexemes taken as they are: no parser, no locale, no stemming — the 'simple' configuration in effect).
 - SQLite: an FTS5 table over search_tokens (external content: it stores only the index), kept by triggers.
 Both are maintained by the database in the listing's own transaction; `wufei search reindex --sql` and
-migration 0019 fill search_tokens for existing rows.
+migration 0017 fill search_tokens for existing rows.
 """
 import re
 
