@@ -10,7 +10,7 @@ those of the substring search, found through the index instead of a scan.
 - PostgreSQL: listings.search_tokens holds the keys, space-separated; a GIN index on search_tokens::tsvector
   (lexemes taken as they are: no parser, no locale, no stemming — the 'simple' configuration in effect).
 - SQLite: an FTS5 table over search_tokens (external content: it stores only the index), kept by triggers.
-Both are maintained by the database in the listing's own transaction; `wufei search reindex --sql` and
+Both are maintained by the database in the listing's own transaction; `wufei search reindex --sql-only` and
 migration 0017 fill search_tokens for existing rows.
 """
 import re
