@@ -29,7 +29,7 @@ UNITS = {"MW", "kW", "t", "kg", "g", "mg", "km", "m", "cm", "mm", "m²", "m³", 
 NAMES = {
     "HJ", "GB", "GB/T", "EPCIS", "GS1", "Open311", "GeoReport", "TOTP", "PDF", "API", "QR", "JSON", "JSON-LD", "CSV",
     "XLSX", "OpenAPI", "GeoJSON", "Leaflet", "OpenStreetMap", "Traccar", "Stripe", "WGS-84", "GCJ-02", "DataV",
-    "URL", "ID", "IP", "GPS", "HTTP", "HTTPS", "SQL", "PostgreSQL", "SQLite", "Meilisearch", "Ed25519", "SHA-256",
+    "URL", "ID", "IP", "GPS", "HTTP", "HTTPS", "SQL", "PostgreSQL", "SQLite", "Meilisearch", "Redis", "RQ", "SMTP", "Ed25519", "SHA-256",
     "RFC", "UTC", "CNY", "RMB", "Webhook", "webhook", "App", "APP", "Bearer", "Idempotency-Key", "Authorization",
     "Google", "Authenticator", "Microsoft", "FreeOTP", "Aegis", "wufei", "Wufei", "OK", "PNG", "JPEG", "JPG", "ZIP",
     "SMS", "VIN", "IMEI", "OSM", "CC", "BY", "CC-BY", "ODbL", "Alipay", "WeChat", "UnionPay", "ISO", "ECharts",
