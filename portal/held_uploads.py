@@ -11,7 +11,9 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_file, session
+from flask import Blueprint, abort, send_file, session
+
+from . import images
 
 SESSION_KEY = "held_uploads"
 MAX_HELD = 12  # per browser session: a form's five photos, twice over, and a document
@@ -22,9 +24,7 @@ bp = Blueprint("held", __name__, url_prefix="/uploads/held")
 
 
 def _folder() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "held"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return images.upload_dir("held")
 
 
 def _mine(token: str) -> bool:

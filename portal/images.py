@@ -7,8 +7,11 @@ never by the file name or the browser's Content-Type: a PDF is kept as sent once
 one, an image is cleaned as above, anything else is refused before a byte is stored."""
 import io
 import re
+import secrets
 import warnings
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -82,3 +85,21 @@ def clean_document(raw: bytes, field: str, not_a_document, max_side: int, qualit
         return raw, "pdf"
     image = upright_rgb(open_image(raw, field, not_an_image=not_a_document))
     return to_jpeg(image, max_side, quality=quality)[0], "jpg"
+
+
+def upload_dir(folder: str) -> Path:
+    """UPLOAD_DIR/folder, created when missing."""
+    path = Path(current_app.config["UPLOAD_DIR"]) / folder
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_document(stream, folder: str, *, field: str, max_bytes: int, too_large, not_a_document, max_side: int,
+                   quality: int) -> str:
+    """Read, check and clean an uploaded document (clean_document) and store it under a random name in
+    UPLOAD_DIR/folder; returns the name. Raises DomainError, storing nothing, on a file too large or of another kind."""
+    data, ext = clean_document(read_upload(stream, max_bytes, field, too_large), field, not_a_document, max_side,
+                               quality=quality)
+    name = f"{secrets.token_hex(16)}.{ext}"
+    (upload_dir(folder) / name).write_bytes(data)
+    return name
