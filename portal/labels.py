@@ -98,28 +98,21 @@ def state_label(workflow: str, state: str) -> str:
     return WORKFLOWS[workflow].label(state) if workflow in WORKFLOWS else state
 
 
-def severity_label(severity: str) -> str:
-    return str(SEVERITY_LABELS.get(severity, severity))
+def _labeller(name: str, labels: dict):
+    """A template global called `name`: a code's label in the reader's language, or the code when it has none."""
+    def label(code: str) -> str:
+        return str(labels.get(code, code))
+
+    label.__name__ = label.__qualname__ = name
+    return label
 
 
-def channel_label(channel: str) -> str:
-    return str(CHANNEL_LABELS.get(channel, channel))
-
-
-def ledger_problem_label(kind: str) -> str:
-    return str(LEDGER_PROBLEM_LABELS.get(kind, kind))
-
-
-def receipt_outcome_label(outcome: str) -> str:
-    return str(RECEIPT_OUTCOME_LABELS.get(outcome, outcome))
-
-
-def object_label(object_type: str) -> str:
-    return str(OBJECT_LABELS.get(object_type, object_type))
-
-
-def verb_label(verb: str) -> str:
-    return str(VERB_LABELS.get(verb, verb))
+severity_label = _labeller("severity_label", SEVERITY_LABELS)
+channel_label = _labeller("channel_label", CHANNEL_LABELS)
+ledger_problem_label = _labeller("ledger_problem_label", LEDGER_PROBLEM_LABELS)
+receipt_outcome_label = _labeller("receipt_outcome_label", RECEIPT_OUTCOME_LABELS)
+object_label = _labeller("object_label", OBJECT_LABELS)
+verb_label = _labeller("verb_label", VERB_LABELS)
 
 
 def audit_action_label(action: str) -> str:
@@ -133,5 +126,6 @@ def audit_action_label(action: str) -> str:
 
 
 def init_labels(app) -> None:
-    for function in (state_label, severity_label, channel_label, ledger_problem_label, receipt_outcome_label, object_label, audit_action_label):
+    for function in (state_label, severity_label, channel_label, ledger_problem_label, receipt_outcome_label,
+                     object_label, audit_action_label):
         app.add_template_global(function)
