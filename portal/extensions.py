@@ -28,6 +28,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def not_in_models(*names: str) -> None:
+    """Objects an area builds in the database by hand, next to its models (the SQL search's FTS5 tables and GIN
+    index): Alembic's comparison of models and database leaves them alone (include_object)."""
+    Base.metadata.info.setdefault("not_in_models", set()).update(names)
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic: compare everything but what not_in_models named."""
+    return name not in Base.metadata.info.get("not_in_models", ())
+
+
 class BoundedSQLAlchemy(SQLAlchemy):
     """db.paginate() with the page and page size bounded (portal/inputs.py): Flask-SQLAlchemy reads ?page= and
     ?per_page= as unbounded ints, and ?page=99999999999999999999 overflows OFFSET on both engines (a 500)."""

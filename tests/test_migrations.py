@@ -9,9 +9,8 @@ from flask_migrate import upgrade
 from sqlalchemy import CheckConstraint, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from marketplace.search.index import include_object
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, include_object
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import re
 from sqlalchemy import DDL, bindparam, cast, event, literal, select, text, update
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
-from portal.extensions import db
+from portal.extensions import db, not_in_models
 
 from ..listings.models import Listing
 
@@ -32,6 +32,7 @@ GIN_INDEX = "ix_listings_search_tokens"
 # what lives in the database next to the models; Alembic's comparison must leave it alone
 INDEX_OBJECTS = {FTS_TABLE, *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "docsize", "config", "content")),
                  GIN_INDEX}
+not_in_models(*INDEX_OBJECTS)
 
 _SQLITE_DDL = (
     "CREATE VIRTUAL TABLE listings_fts USING fts5(search_tokens, content='listings', content_rowid='id', "
@@ -150,7 +151,3 @@ def rebuild(batch: int = 5000) -> int:
     db.session.commit()
     return count
 
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """For Alembic: the index objects above are not in the models; comparing must not drop them."""
-    return name not in INDEX_OBJECTS
