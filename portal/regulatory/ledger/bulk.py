@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ... import audit
 from ...accounts.models import Organisation, User
@@ -230,9 +232,6 @@ def _copy(connection, rows: list[dict]) -> None:
 
 def _refresh_session_heads(new_heads: list[dict]) -> None:
     """Batch objects the session holds get their new heads (as append_events leaves them)."""
-    from sqlalchemy.orm.attributes import set_committed_value
-    from sqlalchemy.orm.util import identity_key
-
     for head in new_heads:
         batch = db.session.identity_map.get(identity_key(Batch, head["b_id"]))
         if batch is not None:
