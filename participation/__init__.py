@@ -28,6 +28,16 @@ def init_app(app):
     _register_trace(app)
     _register_demo()
     _register_home()
+    _register_screen()
+
+
+def _register_screen() -> None:
+    """The public reports per district on the big screen."""
+    from portal.command.screen import register_report_counter
+
+    from .reports.screen import reports_by_district
+
+    register_report_counter(reports_by_district)
 
 
 def _register_home() -> None:
