@@ -2,7 +2,7 @@
 
 Counts only, which the public variant of the screen shows too; duplicates merged into another report are left
 out so that one dumping site counts once."""
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 
@@ -13,10 +13,10 @@ from portal.jurisdiction import area_prefix
 from .models import OPEN_STATUSES, Report, Status
 
 
-def reports_by_district(division_code: str, start: date, end: date) -> dict[str, tuple[int, int]]:
-    """{district code: (reports filed from start to the day before end, in China, of them still open)}."""
-    since = datetime(start.year, start.month, start.day, tzinfo=CHINA).astimezone(UTC)
-    until = datetime(end.year, end.month, end.day, tzinfo=CHINA).astimezone(UTC)
+def reports_by_district(division_code: str, first: date, last: date) -> dict[str, tuple[int, int]]:
+    """{district code: (reports filed from the first to the last day, in China, of them still open)}."""
+    since = datetime(first.year, first.month, first.day, tzinfo=CHINA).astimezone(UTC)
+    until = datetime(last.year, last.month, last.day, tzinfo=CHINA).astimezone(UTC) + timedelta(days=1)
     still_open = func.sum(case((Report.status.in_(OPEN_STATUSES), 1), else_=0))
     rows = db.session.execute(
         select(Report.district_code, func.count(), still_open)

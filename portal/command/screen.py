@@ -15,14 +15,13 @@ from decimal import Decimal
 
 from flask import Blueprint, current_app, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..accounts.models import Organisation
-from ..auth import is_admin, regulator_of, regulator_required
+from ..auth import regulator_required
 from ..clock import CHINA, china_today
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import DomainError
 from ..extensions import db, limiter
 from ..fonts import SOURCE as FONT_SOURCE
 from ..jurisdiction import area_prefix, in_jurisdiction, jurisdiction_code
@@ -37,7 +36,7 @@ from ..regulatory.licences.models import Licence
 from ..regulatory.licences.services import licence_capacity
 from ..regulatory.manifests.models import Manifest, ManifestLine
 from ..regulatory.models import Division
-from .statistics import figures
+from .statistics import division_within, figures, scope_division
 
 bp = Blueprint("command_screen", __name__, url_prefix="/command/screen")
 
@@ -51,7 +50,7 @@ SEVERITY_LABELS = dict(SEVERITY_CHOICES)
 # a manifest counts as a flow once it is on its way; drafts and cancelled ones moved nothing
 MOVED_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received", "partly_received", "treated")
 
-# (division code, first day, day after the last) → {district code: (reports, still open)}; filled by the areas that
+# (division code, first day, last day) → {district code: (reports, still open)}; filled by the areas that
 # hold public reports (participation), so that portal never imports them
 REPORT_COUNTERS: list[Callable[[str, date, date], dict[str, tuple[int, int]]]] = []
 
@@ -79,7 +78,8 @@ class Scope:
 
     @property
     def end(self) -> date:
-        return date(self.year + 1, 1, 1)
+        """The year's last day (figures() includes it)."""
+        return date(self.year, 12, 31)
 
 
 # --- views ---------------------------------------------------------------------------------------
@@ -144,25 +144,18 @@ def _answer(scope: Scope):
 
 
 def _viewer_home(public: bool) -> str:
-    """The division a viewer's screen opens on: a county regulator's county, else the city."""
-    regulator = None if public else regulator_of(current_user)
-    if regulator is not None and not in_jurisdiction(regulator.jurisdiction_code):
-        raise Forbidden(_l("This page is for the city's regulators."))
-    if regulator is not None and not is_admin(current_user) and regulator.jurisdiction_code != jurisdiction_code():
-        return regulator.jurisdiction_code
-    return jurisdiction_code()
+    """The division a viewer's screen opens on and may not leave: the statistics layer's scope of the user (a
+    county regulator's county, else the city); the whole city on the public screen."""
+    return jurisdiction_code() if public else scope_division(current_user)
 
 
 def _scope(public: bool) -> Scope:
-    """The requested division, within what the viewer may see (422 on a malformed or unknown one, 404 outside
-    the viewer's county), and the year."""
-    home = _viewer_home(public)
-    code = (request.args.get("division") or home).strip()
-    if not (code == jurisdiction_code() or (in_jurisdiction(code) and db.session.get(Division, code) is not None)):
+    """The requested division within what the viewer may see (403 outside a county regulator's county, 422 for
+    anything but the city or one of its districts), and the year."""
+    code = division_within(_viewer_home(public), request.args.get("division") or None)
+    if code != jurisdiction_code() and (len(code) != 6 or db.session.get(Division, code) is None):
         message = _("Choose the city or one of its districts.")
         raise DomainError(message, fields={"division": message}, status=422, code="invalid")
-    if not code.startswith(area_prefix(home)):
-        raise NotFound(_l("Not found."))
     return Scope(code=code, public=public, year=china_today().year)
 
 
@@ -191,9 +184,9 @@ def screen_data(scope: Scope) -> dict:
     }
 
 
-def _tonnes_by(measure: str, group: str, scope: Scope, start: date | None = None) -> dict[str, Decimal]:
-    rows = figures(measure, group_by=(group,), start=start or scope.start, end=scope.end, division=scope.code)
-    return {str(row[group]): Decimal(row["tonnes"]) for row in rows}
+def _tonnes_by(measure: str, group: str, scope: Scope) -> dict[str, Decimal]:
+    rows = figures(measure, group_by=(group,), start=scope.start, end=scope.end, division=scope.code)
+    return {str(row[group]): row["tonnes"] for row in rows}
 
 
 def _text(tonnes: Decimal | None) -> str:
@@ -327,7 +320,7 @@ def _trend(scope: Scope) -> dict:
     series = {}
     for measure in ("generated", "utilised"):
         rows = figures(measure, group_by=("month",), start=first, end=scope.end, division=scope.code)
-        series[measure] = {_month_key(row["month"]): Decimal(row["tonnes"]) for row in rows}
+        series[measure] = {row["month"]: row["tonnes"] for row in rows}
     keys = [f"{year:04d}-{month:02d}" for year, month in months]
     return {"months": keys, "names": {"generated": _("Generated"), "utilised": _("Utilised")},
             **{measure: [_text(values.get(key)) for key in keys] for measure, values in series.items()}}
@@ -336,11 +329,6 @@ def _trend(scope: Scope) -> dict:
 def _month_back(today: date, back: int) -> tuple[int, int]:
     index = today.year * 12 + today.month - 1 - back
     return index // 12, index % 12 + 1
-
-
-def _month_key(value) -> str:
-    """A month from the statistics layer (a date or 'YYYY-MM…') as YYYY-MM."""
-    return value.strftime("%Y-%m") if isinstance(value, date) else str(value)[:7]
 
 
 def _activity(scope: Scope) -> list[dict]:

@@ -1,11 +1,14 @@
 """The big screen on a 1920×1080 wall in real Chromium, over the demo data: every chart draws, a click on a
 district opens that district's wall, and a batch registered while the wall is open shows up without a reload."""
+from decimal import Decimal
+
 import pyotp
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation
+from portal.command.statistics.aggregate import refresh, refresh_job
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from portal.extensions import db
 from portal.regulatory.batches.services import create_batch
@@ -45,6 +48,7 @@ def fast_poll(app):
 def demo(app):
     with app.app_context():
         seed_demo()
+        refresh()  # the aggregates, as the statistics job keeps them
         db.session.commit()
 
 
@@ -68,6 +72,12 @@ def expect_painted(page) -> None:
         page.wait_for_function(PAINTED, arg=chart)
 
 
+def year_generated(page) -> Decimal:
+    """The year's tonnes generated, as the wall's data endpoint answers them."""
+    data = page.request.get("/command/screen/data.json", headers={"Accept": "application/json"}).json()
+    return Decimal(data["totals"]["generated"])
+
+
 def register_batch(app, org_name: str) -> None:
     """A new batch through the services, as a generator's staff would record it: a 'generated' ledger event."""
     with app.test_request_context():
@@ -83,6 +93,7 @@ def test_the_wall_draws_drills_down_and_follows_the_ledger(app, demo, fast_poll,
     expect_painted(page)
     expect(page.locator("#streams li")).to_have_count(6)
     before = page.locator("#kpi-generated").inner_text()
+    generated_before = year_generated(page)
     first_event = page.locator("#activity li").first.get_attribute("data-event")
     screenshot_dir.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(1500)  # the charts' entry animation, for the picture only
@@ -96,7 +107,10 @@ def test_the_wall_draws_drills_down_and_follows_the_ledger(app, demo, fast_poll,
     expect(newest).to_contain_text("900-249-08")
     expect(newest).to_contain_text("陕州区")  # where, never who: the ticker names no enterprise
     assert "氧化铝" not in newest.inner_text()
+    with app.app_context():
+        refresh_job()  # the statistics' periodic refresh: the year's total follows on the next poll
     expect(page.locator("#kpi-generated")).not_to_have_text(before)
+    assert year_generated(page) == generated_before + Decimal("3.5")
     assert page.evaluate("window.notReloaded") is True
 
     # a click on 灵宝市 on the map opens 灵宝市's wall
