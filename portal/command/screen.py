@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -23,7 +23,6 @@ from ..auth import regulator_required
 from ..clock import CHINA, china_today
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..fonts import SOURCE as FONT_SOURCE
 from ..jurisdiction import area_prefix, in_jurisdiction, jurisdiction_code
 from ..regulatory import geo
 from ..regulatory.alerts.forms import SEVERITY_CHOICES
@@ -44,6 +43,7 @@ GRAMS_PER_TONNE = Decimal(1_000_000)
 TICKER_SIZE = 12
 ACTIVITY_SIZE = 8
 GAUGE_COUNT = 4
+CODE_COUNT = 5
 # the wall polls its data this often unless SCREEN_POLL_SECONDS says otherwise (the browser test polls fast)
 DEFAULT_POLL_SECONDS = 30
 SEVERITY_LABELS = dict(SEVERITY_CHOICES)
@@ -115,13 +115,6 @@ def districts():
     return response
 
 
-@bp.get("/font.ttf")
-def font():
-    """Noto Sans SC (SIL OFL), for walls whose browser has no Chinese font; the stylesheet names it after the
-    system's own Chinese fonts and only for Chinese characters, so most walls never fetch it."""
-    return send_file(str(FONT_SOURCE), mimetype="font/ttf", max_age=365 * 86400)
-
-
 def _render(scope: Scope):
     endpoint = "command_screen.public_data" if scope.public else "command_screen.data"
     page = "command_screen.public_wall" if scope.public else "command_screen.wall"
@@ -175,6 +168,7 @@ def screen_data(scope: Scope) -> dict:
                      "utilised": _text(utilised.get(key)), "disposed": _text(disposed.get(key))}
                     for key, label in STREAM_CHOICES],
         "totals": _totals(generated, utilised, disposed),
+        "codes": _codes(scope),
         "flows": _flows(scope),
         "facilities": _facilities(scope),
         "alerts": _alerts(scope),
@@ -201,6 +195,15 @@ def _totals(generated: dict, utilised: dict, disposed: dict) -> dict:
     rate = None if not total else str((used * 100 / total).quantize(Decimal("0.1")))
     return {"generated": _text(total), "utilised": _text(used), "disposed": _text(sum(disposed.values(), Decimal(0))),
             "utilisation_rate": rate}
+
+
+def _codes(scope: Scope) -> list[dict]:
+    """The waste codes generated most this year, with the tonnes generated and received of each."""
+    generated = _tonnes_by("generated", "code", scope)
+    received = _tonnes_by("received", "code", scope)
+    top = sorted(generated, key=lambda code: (-generated[code], code))[:CODE_COUNT]
+    return [{"code": code, "generated": _text(generated[code]), "received": _text(received.get(code))}
+            for code in top]
 
 
 def _division(code: str) -> dict:

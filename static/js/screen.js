@@ -81,6 +81,7 @@
     text("kpi-disposed", tonnes(data.totals.disposed));
     text("kpi-alerts", String(data.alerts.open));
     drawStreams(data.streams);
+    drawCodes(data.codes);
     drawTicker(data.alerts);
     drawActivity(data.activity);
     charts["chart-rate"].setOption(rateOption(data.totals), true);
@@ -107,9 +108,26 @@
       var item = element("li");
       item.append(element("span", "stream-name", s.label), element("span", "stream-value", tonnes(s.generated)),
         element("span", "stream-detail", labels.utilised + " " + tonnes(s.utilised) + " · " +
-          labels.disposed + " " + tonnes(s.disposed) + " " + labels.tonnes));
+          labels.disposed + " " + tonnes(s.disposed)));
       return item;
     }));
+  }
+
+  function drawCodes(codes) {
+    var body = document.getElementById("codes");
+    var rows = codes.map(function (c) {
+      var row = element("tr");
+      row.append(element("th", null, c.code), element("td", null, tonnes(c.generated)), element("td", null, tonnes(c.received)));
+      row.firstChild.scope = "row";
+      return row;
+    });
+    if (!rows.length) {
+      var none = element("td", null, labels.no_data);
+      none.colSpan = 3;
+      rows = [element("tr")];
+      rows[0].append(none);
+    }
+    body.replaceChildren.apply(body, rows);
   }
 
   function drawTicker(alerts) {

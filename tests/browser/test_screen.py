@@ -1,5 +1,6 @@
 """The big screen on a 1920×1080 wall in real Chromium, over the demo data: every chart draws, a click on a
 district opens that district's wall, and a batch registered while the wall is open shows up without a reload."""
+from datetime import date
 from decimal import Decimal
 
 import pyotp
@@ -8,6 +9,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation
+from portal.clock import china_today
+from portal.command.statistics import figures
 from portal.command.statistics.aggregate import refresh, refresh_job
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from portal.extensions import db
@@ -72,6 +75,15 @@ def expect_painted(page) -> None:
         page.wait_for_function(PAINTED, arg=chart)
 
 
+def code_figures(app, code: str) -> tuple[Decimal, Decimal]:
+    """This year's tonnes generated and received of a waste code, from figures()."""
+    year = china_today().year
+    with app.app_context():
+        return tuple(sum((row["tonnes"] for row in figures(measure, code=code, start=date(year, 1, 1),
+                                                            end=date(year, 12, 31))), Decimal(0))
+                     for measure in ("generated", "received"))
+
+
 def year_generated(page) -> Decimal:
     """The year's tonnes generated, as the wall's data endpoint answers them."""
     data = page.request.get("/command/screen/data.json", headers={"Accept": "application/json"}).json()
@@ -92,6 +104,10 @@ def test_the_wall_draws_drills_down_and_follows_the_ledger(app, demo, fast_poll,
     page.goto("/command/screen/")
     expect_painted(page)
     expect(page.locator("#streams li")).to_have_count(6)
+    # the same figures as the statistics layer answers (the statistics API reads them too)
+    generated, received = code_figures(app, "321-002-48")
+    row = page.locator("#codes tr", has_text="321-002-48")
+    expect(row.locator("td")).to_have_text([f"{generated:f}".rstrip("0").rstrip("."), f"{received:f}".rstrip("0").rstrip(".")])
     before = page.locator("#kpi-generated").inner_text()
     generated_before = year_generated(page)
     first_event = page.locator("#activity li").first.get_attribute("data-event")
@@ -111,6 +127,15 @@ def test_the_wall_draws_drills_down_and_follows_the_ledger(app, demo, fast_poll,
         refresh_job()  # the statistics' periodic refresh: the year's total follows on the next poll
     expect(page.locator("#kpi-generated")).not_to_have_text(before)
     assert year_generated(page) == generated_before + Decimal("3.5")
+    assert page.evaluate("window.notReloaded") is True
+
+    # the server goes away (a restart): the wall says so, keeps its last figures and comes back by itself
+    page.route("**/command/screen/data.json*", lambda route: route.abort())
+    expect(page.locator("#status.offline")).to_be_visible()
+    expect(page.locator("#kpi-generated")).not_to_have_text(before)
+    assert all(page.evaluate(PAINTED, chart) for chart in CHARTS)
+    page.unroute("**/command/screen/data.json*")
+    expect(page.locator("#status.live")).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
 
     # a click on 灵宝市 on the map opens 灵宝市's wall
