@@ -15,6 +15,7 @@ from portal.command.statistics.aggregate import refresh, refresh_job
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 from portal.extensions import db
 from portal.regulatory.batches.services import create_batch
+from tests.browser.test_reports import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -104,6 +105,7 @@ def test_the_wall_draws_drills_down_and_follows_the_ledger(app, demo, fast_poll,
     page.goto("/command/screen/")
     expect_painted(page)
     expect(page.locator("#streams li")).to_have_count(6)
+    assert axe_violations(page) == []
     # the same figures as the statistics layer answers (the statistics API reads them too)
     generated, received = code_figures(app, "321-002-48")
     row = page.locator("#codes tr", has_text="321-002-48")
@@ -155,3 +157,11 @@ def test_the_public_wall_draws_without_signing_in(app, demo, fast_poll, open_pag
     expect_painted(page)
     expect(page.locator("#ticker li")).to_have_count(3)  # open alerts counted by severity, no text
     assert page.locator("#ticker a").count() == 0
+    assert axe_violations(page) == []
+
+    # a 4K wall shows the same layout at twice the size, its charts redrawn for its pixels
+    page.set_viewport_size({"width": 3840, "height": 2160})
+    page.wait_for_function("() => document.getElementById('screen').getBoundingClientRect().width === 3840")
+    expect_painted(page)
+    map_box = page.locator("#chart-map").bounding_box()
+    assert page.evaluate("document.querySelector('#chart-map canvas').width") >= map_box["width"]
