@@ -84,7 +84,7 @@ class Scope:
 
 # --- views ---------------------------------------------------------------------------------------
 
-@bp.get("/")
+@bp.get("")  # /command/screen, as DESIGN.md promises it
 @regulator_required
 def wall():
     return _render(_scope(public=False))

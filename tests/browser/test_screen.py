@@ -102,7 +102,7 @@ def register_batch(app, org_name: str) -> None:
 
 def test_the_wall_draws_drills_down_and_follows_the_ledger(app, demo, fast_poll, open_page, screenshot_dir):
     page = wall_page(open_page)
-    page.goto("/command/screen/")
+    page.goto("/command/screen")
     expect_painted(page)
     expect(page.locator("#streams li")).to_have_count(6)
     assert axe_violations(page) == []
@@ -143,7 +143,7 @@ def test_the_wall_draws_drills_down_and_follows_the_ledger(app, demo, fast_poll,
     # a click on 灵宝市 on the map opens 灵宝市's wall
     x, y = page.evaluate(DISTRICT_PIXEL, "灵宝市")
     page.mouse.click(x, y)
-    page.wait_for_url("**/command/screen/?division=411282")
+    page.wait_for_url("**/command/screen?division=411282")
     expect(page.locator("h1")).to_contain_text("灵宝市")
     expect_painted(page)
     page.wait_for_timeout(1500)
