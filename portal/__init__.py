@@ -104,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
+    from .command.statistics import api as _statistics_api  # noqa: F401
+    from .command.statistics.views import bp as statistics
     from .held_uploads import bp as held
     from .home.views import bp as home
     from .regulatory import api as _regulatory_api  # noqa: F401
@@ -136,7 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from .views import bp as core
 
     for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts,
-                      calendar, alert_settings, declarations, general, transfers, plans, home, held):
+                      calendar, alert_settings, declarations, general, transfers, plans, home, held, statistics):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     app.register_blueprint(signing)
