@@ -69,13 +69,17 @@ def _measure(name: str):
     return BY_NAME[name]
 
 
-def _group_columns(group: str) -> list:
-    return {
-        "stream": [_FIGURE.stream], "code": [_FIGURE.waste_code], "category": [_FIGURE.category],
-        "district": [_FIGURE.district_code], "township": [_FIGURE.township_code],
-        "organisation": [_FIGURE.organisation_id], "month": [_FIGURE.year, _FIGURE.month],
-        "quarter": [_FIGURE.year, ((_FIGURE.month + 2) // 3).label("quarter")], "year": [_FIGURE.year],
-    }[group]
+# the aggregate's columns behind each grouping, built once: a figure is read on every dashboard refresh
+_GROUP_COLUMNS = {
+    "stream": (_FIGURE.stream,), "code": (_FIGURE.waste_code,), "category": (_FIGURE.category,),
+    "district": (_FIGURE.district_code,), "township": (_FIGURE.township_code,),
+    "organisation": (_FIGURE.organisation_id,), "month": (_FIGURE.year, _FIGURE.month),
+    "quarter": (_FIGURE.year, ((_FIGURE.month + 2) // 3).label("quarter")), "year": (_FIGURE.year,),
+}
+
+
+def _group_columns(group: str) -> tuple:
+    return _GROUP_COLUMNS[group]
 
 
 def _key(group: str, values: list):
