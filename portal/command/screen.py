@@ -8,6 +8,7 @@ The public variant (/command/screen/public) shows what the platform publishes an
 districts, the licensed facilities (licences are public information, see auth.can_read_licences_of), the number
 of public reports per district and of open alerts. It names no generator and shows no alert's text.
 """
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..accounts.models import Organisation
-from ..auth import regulator_required
+from ..auth import is_admin, regulator_of, regulator_required
 from ..clock import CHINA, china_today
 from ..errors import DomainError
 from ..extensions import db, limiter
@@ -46,6 +47,9 @@ GAUGE_COUNT = 4
 CODE_COUNT = 5
 # the wall polls its data this often unless SCREEN_POLL_SECONDS says otherwise (the browser test polls fast)
 DEFAULT_POLL_SECONDS = 30
+# and its data is recomputed at most this often (SCREEN_CACHE_SECONDS), whatever the number of walls
+DEFAULT_CACHE_SECONDS = 10
+_CACHE: dict[tuple, tuple[float, dict]] = {}
 SEVERITY_LABELS = dict(SEVERITY_CHOICES)
 # a manifest counts as a flow once it is on its way; drafts and cancelled ones moved nothing
 MOVED_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received", "partly_received", "treated")
@@ -131,9 +135,28 @@ def _render(scope: Scope):
 
 
 def _answer(scope: Scope):
-    response = jsonify(screen_data(scope))
+    response = jsonify(_recent_data(scope))
     response.cache_control.no_store = True
     return response
+
+
+def _recent_data(scope: Scope) -> dict:
+    """The wall's data, computed at most once every SCREEN_CACHE_SECONDS per process for all the walls and browsers
+    that see the same thing (division, public or not, the department whose alerts they list): a control room
+    of many screens polling together costs one computation."""
+    ttl = current_app.config.get("SCREEN_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
+    key = (scope.code, scope.public, None if scope.public else _alert_view())
+    now = time.monotonic()
+    cached = _CACHE.get(key)
+    if cached is None or now - cached[0] >= ttl:
+        cached = _CACHE[key] = (now, screen_data(scope))
+    return cached[1]
+
+
+def _alert_view() -> str:
+    """Whose alerts the viewer lists: a regulator's department (alerts_visible_to), or all of them for admins."""
+    regulator = regulator_of(current_user)
+    return regulator.department.value if regulator is not None and not is_admin(current_user) else "*"
 
 
 def _viewer_home(public: bool) -> str:

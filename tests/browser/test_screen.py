@@ -42,10 +42,10 @@ DISTRICT_PIXEL = """name => {
 
 @pytest.fixture
 def fast_poll(app):
-    previous = app.config.get("SCREEN_POLL_SECONDS")
-    app.config["SCREEN_POLL_SECONDS"] = 0.5
+    app.config.update(SCREEN_POLL_SECONDS=0.5, SCREEN_CACHE_SECONDS=0.4)
     yield
-    app.config["SCREEN_POLL_SECONDS"] = previous if previous is not None else 30
+    app.config.pop("SCREEN_POLL_SECONDS")
+    app.config.pop("SCREEN_CACHE_SECONDS")
 
 
 @pytest.fixture

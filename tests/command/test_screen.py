@@ -1,5 +1,7 @@
 """The big screen's data: who may see which division, what the public variant leaves out, and figures that agree
 with the statistics layer."""
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -7,9 +9,18 @@ from portal.accounts.models import Organisation
 from portal.command.statistics.aggregate import refresh
 from portal.demo import seed_demo
 from portal.extensions import db
+from portal.regulatory.batches.services import create_batch
 from tests.factories import login
 
 JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_data(app):
+    """Every answer computed anew: the screen's short cache would carry figures from one test into the next."""
+    app.config["SCREEN_CACHE_SECONDS"] = 0
+    yield
+    app.config.pop("SCREEN_CACHE_SECONDS")
 
 
 @pytest.fixture
@@ -89,3 +100,17 @@ def test_the_wall_shows_the_statistics_figures(client, factory, demo):
     assert any(flow["outside"] for flow in answer["flows"])  # the demo's transfer out of the province
     assert {r["code"] for r in answer["reports"]} <= {d["code"] for d in answer["districts"]}
     assert len(answer["trend"]["months"]) == 12
+
+
+def test_walls_polling_together_share_one_computation(app, client, factory, demo):
+    app.config["SCREEN_CACHE_SECONDS"] = 60
+    login(client, factory.regulator())
+    first = data(client).json
+    with app.test_request_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.name == "三门峡崤函氧化铝有限公司"))
+        create_batch(org, org.memberships[0].user, "900-249-08", "2", "t", "liquid", "钢桶")
+        refresh()
+        db.session.commit()
+    assert data(client).json == first  # within the minute: the figures computed for the first poll
+    app.config["SCREEN_CACHE_SECONDS"] = 0
+    assert Decimal(data(client).json["totals"]["generated"]) == Decimal(first["totals"]["generated"]) + 2
