@@ -26,6 +26,8 @@ from .services import (
     year_on_year,
 )
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class StatisticsQuery(Input):
     measure: Literal[MEASURES] = Field(description="What is counted: see the definition in each answer")
@@ -94,7 +96,8 @@ def _json_row(row: dict) -> dict:
 @endpoint("The city's statistics from the ledger, grouped, with their definition (统计口径)", tags=["statistics"],
           query=StatisticsQuery, response=StatisticsOut, responses={403: Error, 422: Error},
           descriptions={403: "Not a regulator of the city, or a division outside the caller's jurisdiction",
-                        200: "JSON; with format=csv or xlsx the same table as a download"})
+                        200: "JSON; with format=csv or xlsx the same table as a download"},
+          downloads=("text/csv", XLSX))
 def statistics_index(query: StatisticsQuery):
     division = division_within(scope_division(current_user), query.division)
     groups = parse_groups(query.group_by)
@@ -120,7 +123,7 @@ def download(query, groups: list[str], rows: list[dict], division: str):
     period = "-".join(d.isoformat() for d in (query.from_, query.to) if d) or "all"
     name = f"statistics-{query.measure}-{division}-{period}.{query.format}"
     if query.format == "csv":
-        return send_file(io.BytesIO(exports.as_csv(head, table)), mimetype="text/csv; charset=utf-8",
+        return send_file(io.BytesIO(exports.as_csv(head, table)), mimetype="text/csv",
                          as_attachment=True, download_name=name)
     meaning = definition(query.measure)
     title = _("%(measure)s, %(division)s, %(period)s (t)", measure=meaning["label"], division=division,
@@ -128,4 +131,4 @@ def download(query, groups: list[str], rows: list[dict], division: str):
     notes = [_("Definition, version %(version)s:", version=meaning["version"]), meaning["events"],
              meaning["date"], meaning["quantity"], meaning["booked_to"]]
     return send_file(io.BytesIO(exports.as_xlsx(title, head, table, notes)), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                     mimetype=XLSX)

@@ -61,7 +61,7 @@ MEASURES_TABLE = (
 )
 BY_NAME = {m.name: m for m in MEASURES_TABLE}
 
-DATE_RULE = _l("The day the event occurred (occurred_at), in China time, as the enterprise's register counts it.")
+DATE_RULE = _l("The day the event occurred, in China time, as the enterprise's register counts it.")
 QUANTITY_RULE = _l("The event's quantity, else its container's, else its batch's; a later 'corrected' event's "
                    "quantity replaces it. Stored in grams, shown in tonnes.")
 PARTY_LABELS = {PRODUCER: _l("The batch's producer, at the district of the site where it arose"),

@@ -124,7 +124,7 @@ def download(file_format: str):
     name = f"statistics-{form.measure.data}-{table['division']}-{form.start.data}-{form.end.data}.{file_format}"
     if file_format == "csv":
         return send_file(io.BytesIO(exports.as_csv(table["head"], table["lines"])), as_attachment=True,
-                         mimetype="text/csv; charset=utf-8", download_name=name)
+                         mimetype="text/csv", download_name=name)
     meaning = definition(form.measure.data)
     title = _("%(measure)s, %(division)s, %(period)s (t)", measure=meaning["label"], division=table["division"],
               period=f"{form.start.data}–{form.end.data}")
