@@ -1,0 +1,149 @@
+"""The dashboards at /command/: every figure links to a list showing as many rows as it counts, a county's
+regulator sees its county only, an enterprise sees its own figures, and every link opens."""
+import re
+from datetime import timedelta
+from html import unescape
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.clock import china_today
+from portal.demo import seed_demo
+from portal.extensions import db
+from portal.regulatory.alerts.services import scan_all
+from tests.factories import login
+from tests.regulatory.batches.helpers import make_batch, make_generator
+from tests.test_role_homes import list_rows
+
+
+class DashboardParser(HTMLParser):
+    """The dashboard's panel ids, its figures (shown value, href) and every link of the page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.panels, self.figures, self.links = set(), [], []
+        self._href, self._in_count, self._count = None, False, ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "h2" and (attrs.get("id") or "").startswith("dash-"):
+            self.panels.add(re.sub(r"-\d+$", "", attrs["id"][5:]))
+        if tag == "a":
+            self._href = attrs.get("href")
+            if self._href:
+                self.links.append(unescape(self._href))
+        if tag == "span" and attrs.get("class") == "home-count":
+            self._in_count, self._count = True, ""
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self._in_count:
+            self._in_count = False
+            self.figures.append((self._count.strip(), unescape(self._href) if self._href else None))
+        if tag == "a":
+            self._href = None
+
+    def handle_data(self, data):
+        if self._in_count:
+            self._count += data
+
+
+def parse(page: str) -> DashboardParser:
+    parser = DashboardParser()
+    parser.feed(page)
+    return parser
+
+
+def client_of(app, user_id: int, language: str = "en"):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    login(client, SimpleNamespace(id=user_id))
+    return client
+
+
+@pytest.fixture
+def demo_users(app):
+    with app.test_request_context():
+        seed_demo()
+        scan_all()
+        db.session.commit()
+        return {u.email.split("@")[0]: u.id for u in db.session.scalars(select(User))}
+
+
+def assert_figures_match_their_lists(client, dashboard: DashboardParser, who: str) -> None:
+    counted = [(count, href) for count, href in dashboard.figures if href and count.isdigit()]
+    assert counted, who
+    for count, href in counted:
+        target = client.get(href)
+        assert target.status_code == 200, f"{who}: {href}"
+        if "<tbody" in target.text:
+            assert list_rows(target.text) == int(count), f"{who}: {href} shows another number than {count}"
+
+
+REGULATOR_PANELS = {"today", "overdue", "storage", "severity", "rules", "licences", "reports"}
+
+
+@pytest.mark.parametrize("who", ["regulator", "regulator.lingbao", "admin"])
+def test_the_regulators_dashboard_counts_what_its_lists_show(app, demo_users, who):
+    client = client_of(app, demo_users[who])
+    page = client.get("/command/")
+    assert page.status_code == 200
+    dashboard = parse(page.text)
+    assert REGULATOR_PANELS <= dashboard.panels, dashboard.panels
+    assert_figures_match_their_lists(client, dashboard, who)
+    for link in dashboard.links:  # the navigation and every figure open
+        if link.startswith("/") and not link.startswith(("/accounts/logout", "/static/")):
+            assert client.get(link, follow_redirects=True).status_code == 200, link
+
+
+def test_a_county_regulator_sees_its_county_and_no_other(app, factory):
+    with app.app_context():
+        lingbao, hubin = make_generator(factory), make_generator(factory, district="411202")
+        for generator in (lingbao, hubin):
+            make_batch(generator, containers=1, generated_on=china_today() - timedelta(days=400))
+        scan_all()
+        db.session.commit()
+        county = factory.regulator(jurisdiction="411282").id
+        city = factory.regulator().id
+    over_year = "/alerts?status=open&kind=storage_over_year"
+    counts = {href: count for count, href in parse(client_of(app, city).get("/command/").text).figures}
+    assert counts[over_year] == "2"
+    # the city's regulator narrows to one district: every link carries it
+    narrowed = parse(client_of(app, city).get("/command/?district=411282").text)
+    assert dict((h, c) for c, h in narrowed.figures)[over_year + "&district=411282"] == "1"
+    county_client = client_of(app, county)
+    counts = {href: count for count, href in parse(county_client.get("/command/").text).figures}
+    assert counts[over_year + "&district=411282"] == "1"
+    assert list_rows(county_client.get(over_year).text) == 1  # the inbox itself keeps to the county
+    # another district is not the county regulator's to choose: the field is named
+    refused = county_client.get("/command/?district=411202")
+    assert refused.status_code == 422 and "district" in refused.text
+
+
+def test_an_enterprise_sees_its_own_figures(app, demo_users):
+    client = client_of(app, demo_users["generator"])
+    for url in ("/command/", "/command/enterprise"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        dashboard = parse(page.text)
+        assert {"month", "year", "outgoing", "deals"} <= dashboard.panels, dashboard.panels
+        assert not dashboard.panels & {"severity", "rules", "today"}
+    assert_figures_match_their_lists(client, dashboard, "generator")
+    # the year's figures are the annual declaration's: the register's sums from the ledger
+    assert re.search(r'<span class="home-count">\d+(\.\d+)? t</span>', page.text)
+
+
+def test_the_dashboard_is_closed_to_those_with_no_use_for_it(app, factory):
+    with app.app_context():
+        citizen = factory.user().id
+        outsider = factory.regulator(jurisdiction="110101").id  # a regulator of another city
+    assert client_of(app, citizen).get("/command/").status_code == 403
+    assert client_of(app, outsider).get("/command/").status_code == 403
+    assert app.test_client().get("/command/").status_code in (302, 401)
+
+
+def test_the_dashboard_reads_in_chinese(app, demo_users):
+    page = client_of(app, demo_users["regulator"], "zh-CN").get("/command/")
+    assert page.status_code == 200 and "仪表盘" in page.text
