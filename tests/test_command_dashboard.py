@@ -2,6 +2,7 @@
 regulator sees its county only, an enterprise sees its own figures, and every link opens."""
 import re
 from datetime import timedelta
+from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
 from types import SimpleNamespace
@@ -11,9 +12,12 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.clock import china_today
+from portal.command.statistics import figures
+from portal.command.statistics.aggregate import rebuild
 from portal.demo import seed_demo
 from portal.extensions import db
 from portal.regulatory.alerts.services import scan_all
+from portal.regulatory.declarations.services import tonnes
 from tests.factories import login
 from tests.regulatory.batches.helpers import make_batch, make_generator
 from tests.test_role_homes import list_rows
@@ -68,6 +72,7 @@ def demo_users(app):
     with app.test_request_context():
         seed_demo()
         scan_all()
+        rebuild()
         db.session.commit()
         return {u.email.split("@")[0]: u.id for u in db.session.scalars(select(User))}
 
@@ -82,7 +87,7 @@ def assert_figures_match_their_lists(client, dashboard: DashboardParser, who: st
             assert list_rows(target.text) == int(count), f"{who}: {href} shows another number than {count}"
 
 
-REGULATOR_PANELS = {"today", "overdue", "storage", "severity", "rules", "licences", "reports"}
+REGULATOR_PANELS = {"today", "overdue", "storage", "severity", "rules", "licences", "reports", "producers", "codes"}
 
 
 @pytest.mark.parametrize("who", ["regulator", "regulator.lingbao", "admin"])
@@ -147,3 +152,26 @@ def test_the_dashboard_is_closed_to_those_with_no_use_for_it(app, factory):
 def test_the_dashboard_reads_in_chinese(app, demo_users):
     page = client_of(app, demo_users["regulator"], "zh-CN").get("/command/")
     assert page.status_code == 200 and "仪表盘" in page.text
+
+
+def test_the_demo_dust_shows_as_the_statistics_count_it(app, demo_users):
+    """321-002-48 in the demo's year, as the statistics (figures()) count it: the dust received by 豫西环保 is
+    4.6 t; generated is the smelter's 5.0 t plus what else the demo generates of that code in the city."""
+    page = client_of(app, demo_users["regulator"]).get("/command/").text
+    shown = {label: value for value, label in re.findall(
+        r'<span class="home-count">([^<]+)</span> <span class="home-label">([^<]+)</span>', page)}
+    with app.app_context():
+        year = china_today().replace(month=1, day=1)
+        counted = {measure: figures(measure, start=year, end=china_today(), code="321-002-48")[0]
+                   for measure in ("generated", "received")}
+    assert shown["321-002-48 generated"] == f"{tonnes(counted['generated']['grams'])} t"
+    assert counted["generated"]["tonnes"] >= Decimal("5.0")  # the smelter's 5.0 t at least
+    assert shown["321-002-48 received"] == "4.6 t" and counted["received"]["tonnes"] == Decimal("4.6")
+    assert 'id="dash-trend-data"' in page and "Hazardous waste" in page
+
+
+def test_a_county_sees_only_its_producers(app, demo_users):
+    city = client_of(app, demo_users["regulator"]).get("/command/").text
+    assert "灵宝豫金冶炼" in city
+    hubin = client_of(app, demo_users["regulator"]).get("/command/?district=411202").text
+    assert "321-002-48 generated" not in hubin and "灵宝豫金冶炼" not in hubin.split('id="dash-producers"')[1]

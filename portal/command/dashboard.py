@@ -18,13 +18,9 @@ from ..jurisdiction import jurisdiction_code
 from ..regulatory.models import Division
 from . import panels  # noqa: F401  (registers the portal's own panels)
 from .sections import Scope, enterprise_panels, regulator_panels
+from .trends import month_trend
 
 bp = Blueprint("command_dashboard", __name__, url_prefix="/command")
-
-
-def _oversees(user) -> bool:
-    """Admins and the city's regulators (a regulator of another area has no jurisdiction here)."""
-    return auth.is_admin(user) or (auth.regulator_of(user) is not None and auth.outside_regulator(user) is None)
 
 
 def _own_division(user) -> str:
@@ -47,7 +43,7 @@ def scope_for(user, requested: str | None) -> Scope:
 @bp.get("/")
 @login_required
 def index():
-    if _oversees(current_user):
+    if auth.oversees_city(current_user):
         return _regulator_dashboard()
     if auth.current_org() is not None:
         return _enterprise_dashboard()
@@ -60,7 +56,7 @@ def _regulator_dashboard():
     districts = county_choices(None if own == jurisdiction_code() else own)
     return render_template("command/dashboard.html", scope=scope, sections=regulator_panels(scope),
                            division=db.session.get(Division, scope.division), districts=districts,
-                           whole_city=own == jurisdiction_code())
+                           whole_city=own == jurisdiction_code(), trend=month_trend(scope))
 
 
 @bp.get("/enterprise")
