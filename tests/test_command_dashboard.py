@@ -17,7 +17,9 @@ from portal.command.statistics.aggregate import rebuild
 from portal.demo import seed_demo
 from portal.extensions import db
 from portal.regulatory.alerts.services import scan_all
-from portal.regulatory.declarations.services import tonnes
+from portal.regulatory.declarations.services import ledger_figures, tonnes
+from portal.regulatory.licences.models import Licence
+from portal.regulatory.licences.services import licence_capacity
 from tests.factories import login
 from tests.regulatory.batches.helpers import make_batch, make_generator
 from tests.test_role_homes import list_rows
@@ -128,16 +130,26 @@ def test_a_county_regulator_sees_its_county_and_no_other(app, factory):
 
 
 def test_an_enterprise_sees_its_own_figures(app, demo_users):
-    client = client_of(app, demo_users["generator"])
+    client = client_of(app, demo_users["smelter"])
     for url in ("/command/", "/command/enterprise"):
         page = client.get(url)
         assert page.status_code == 200, url
         dashboard = parse(page.text)
         assert {"month", "year", "outgoing", "deals"} <= dashboard.panels, dashboard.panels
         assert not dashboard.panels & {"severity", "rules", "today"}
-    assert_figures_match_their_lists(client, dashboard, "generator")
+    assert_figures_match_their_lists(client, dashboard, "smelter")
     # the year's figures are the annual declaration's: the register's sums from the ledger
-    assert re.search(r'<span class="home-count">\d+(\.\d+)? t</span>', page.text)
+    with app.app_context():
+        org = db.session.get(User, demo_users["smelter"]).memberships[0].organisation
+        today = china_today()
+        year = ledger_figures(org, today.replace(month=1, day=1), today.replace(month=12, day=31))
+        generated = sum(figures["generated"] for figures in year.values())
+    year_panel = page.text.split('id="dash-year"', 1)[1].split("</section>", 1)[0]
+    assert generated and f'<span class="home-count">{tonnes(generated)} t</span> <span class="home-label">Generated' in year_panel
+    # another enterprise (the gold mine, which generated nothing this year) sees its own figures, not the smelter's
+    other = client_of(app, demo_users["generator"]).get("/command/").text
+    other_year = other.split('id="dash-year"', 1)[1].split("</section>", 1)[0]
+    assert '<span class="home-count">0.0 t</span> <span class="home-label">Generated' in other_year
 
 
 def test_the_dashboard_is_closed_to_those_with_no_use_for_it(app, factory):
@@ -175,3 +187,19 @@ def test_a_county_sees_only_its_producers(app, demo_users):
     assert "灵宝豫金冶炼" in city
     hubin = client_of(app, demo_users["regulator"]).get("/command/?district=411202").text
     assert "321-002-48 generated" not in hubin and "灵宝豫金冶炼" not in hubin.split('id="dash-producers"')[1]
+
+
+def test_a_licence_near_its_annual_capacity_is_counted_and_listed(app, demo_users):
+    with app.app_context():
+        licence = db.session.scalars(select(Licence).where(Licence.status == "active")).first()
+        used = licence_capacity(licence).used_g
+        assert used, "the demo's receiver has received waste this year"
+        licence.annual_capacity_g = used + used // 20  # 95 % used
+        number = licence.number
+        db.session.commit()
+    client = client_of(app, demo_users["regulator"])
+    counts = {href: count for count, href in parse(client.get("/command/").text).figures}
+    assert counts["/licences/?capacity=near"] == "1"
+    listed = client.get("/licences/?capacity=near").text
+    assert list_rows(listed) == 1 and number in listed
+    assert client.get("/licences/?capacity=loud").status_code == 200  # an unknown choice filters nothing

@@ -102,7 +102,7 @@ def licence_panels(scope: Scope) -> list[Section]:
     return [Section("licences", _l("Licences"), 24, [
         Figure(_l("Ending within %(days)s days", days=EXPIRY_HORIZON_DAYS), expiring,
                url_for("licences.index", **scope.filters(expiring=EXPIRY_HORIZON_DAYS)), _tone(expiring, "wait")),
-        Figure(_l("90 % or more of the annual capacity used"), near,
+        Figure(_l("90 percent or more of the annual capacity used"), near,
                url_for("licences.index", **scope.filters(capacity="near")), _tone(near, "wait"))])]
 
 
