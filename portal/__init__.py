@@ -105,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
     from .command.dashboard import bp as command_dashboard
+    from .command.statistics import api as _statistics_api  # noqa: F401
+    from .command.statistics.views import bp as statistics
     from .held_uploads import bp as held
     from .home.views import bp as home
     from .regulatory import api as _regulatory_api  # noqa: F401
@@ -137,7 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from .views import bp as core
 
     for blueprint in (core, accounts, admin, regulatory, licences, weighing, labels, register, batches, alerts,
-                      calendar, alert_settings, declarations, general, transfers, plans, home, held):
+                      calendar, alert_settings, declarations, general, transfers, plans, home, held, statistics):
         app.register_blueprint(blueprint)
     app.register_blueprint(manifests)
     app.register_blueprint(signing)

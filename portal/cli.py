@@ -250,7 +250,37 @@ def catalogue_import(slug, in_force_from, name, source, general, dry_run, file):
     click.echo(json.dumps(counts, ensure_ascii=False))
 
 
+@click.group("statistics")
+def statistics():
+    """The city's statistics, aggregated from the ledger."""
+
+
+@statistics.command("rebuild")
+@with_appcontext
+def statistics_rebuild():
+    """Recompute every figure from the whole ledger (after a change of the 统计口径, or to be sure)."""
+    import time
+
+    from .command.statistics.aggregate import rebuild
+
+    started = time.perf_counter()
+    rows = rebuild()
+    db.session.commit()
+    click.echo(f"rows: {rows}")
+    click.echo(f"seconds: {time.perf_counter() - started:.1f}")
+
+
+@statistics.command("refresh")
+@with_appcontext
+def statistics_refresh():
+    """Recompute the days of the events appended since the last run: run it every minute from a timer."""
+    from .command.statistics.aggregate import refresh_job
+
+    click.echo(f"days: {refresh_job()}")
+
+
 main.add_command(seed)
+main.add_command(statistics)
 main.add_command(tokens)
 main.add_command(ledger)
 main.add_command(alerts)
@@ -259,6 +289,6 @@ main.add_command(catalogue)
 
 def register_cli(app):
     """Make the same commands available through `flask --app portal …`."""
-    for command in (seed, tokens, ledger, alerts, catalogue):
+    for command in (seed, statistics, tokens, ledger, alerts, catalogue):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)

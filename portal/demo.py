@@ -155,6 +155,7 @@ DEMO_SEEDERS: list[Callable[[dict[str, User], dict[str, Organisation]], dict]] =
 def seed_demo() -> dict:
     """Create or restore the demo users and organisations, then the demo story of the regulatory core and of
     the registered areas; returns what exists and what was created."""
+    from .command.statistics.aggregate import refresh as refresh_statistics
     from .regulatory.demo import seed_regulatory_demo
     from .regulatory.transfers.demo import seed_transfers_demo
 
@@ -178,6 +179,7 @@ def seed_demo() -> dict:
     summary.update(seed_transfers_demo(users, orgs))
     for seeder in DEMO_SEEDERS:
         summary.update(seeder(users, orgs))
+    refresh_statistics()  # last: the city's figures are derived from all of the demo's events
     return summary
 
 

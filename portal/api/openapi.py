@@ -122,6 +122,9 @@ def _operation(rule, method: str, operation: Operation, path_parameters: list, r
         responses[str(status)] = _response(model, refs, description, operation.media_type)
         if status in operation.links:
             responses[str(status)]["links"] = operation.links[status]
+        if status < 300 and operation.downloads:
+            responses[str(status)].setdefault("content", {}).update(
+                {media: {"schema": {"type": "string", "format": "binary"}} for media in operation.downloads})
     responses["default"] = _response(Error, refs, "Error", "application/json")
     responses["414"] = URI_TOO_LONG
     document = {"operationId": rule.endpoint.replace(".", "_") + "_" + method.lower(),

@@ -256,6 +256,7 @@ class Operation:
     body_form: bool = False  # also accepts multipart/form-data with the same fields
     headers: list[dict] = field(default_factory=list)
     links: dict[int, dict] = field(default_factory=dict)
+    downloads: tuple[str, ...] = ()  # media types the success response may also take (CSV, XLSX files)
 
 
 def link(view: str, method: str = "get", **parameters: str) -> dict:
@@ -272,16 +273,18 @@ def endpoint(summary: str, *, tags: list[str], query: type[Input] | None = None,
              response: Any = None, status: int = 200, responses: dict[int, Any] | None = None,
              descriptions: dict[int, str] | None = None, path: dict[str, Any] | None = None, auth: bool = False,
              media_type: str = "application/json", body_form: bool = False, body_in_view: bool = False,
-             headers: list[dict] | None = None, links: dict[int, dict] | None = None) -> Callable:
+             headers: list[dict] | None = None, links: dict[int, dict] | None = None,
+             downloads: tuple[str, ...] = ()) -> Callable:
     """Declare, validate and document an API operation (see the module docstring).
 
     response: the model of the success body (with `status`); responses: more {status: model or None};
     path: {name: type} for path parameters that are not ids (an enum of actions); body_in_view: the view
     parses the body itself with parse_body (after its own authentication); links: OpenAPI links
-    {status: {name: {"operationId": …, "parameters": {…}}}} for stateful clients and fuzzers."""
+    {status: {name: {"operationId": …, "parameters": {…}}}} for stateful clients and fuzzers; downloads: other
+    media types of the success response (a file, sent with send_file, whose body is not checked)."""
     all_responses = {status: response, **(responses or {})}
     operation = Operation(summary, list(tags), query, body, all_responses, descriptions or {}, path or {}, auth,
-                          media_type, body_form, headers or [], links or {})
+                          media_type, body_form, headers or [], links or {}, tuple(downloads))
     path_adapters = {name: TypeAdapter(type_) for name, type_ in operation.path.items()}
 
     def decorate(view):

@@ -20,6 +20,7 @@ from ...regulatory.batches.models import Batch, Container, Site
 from ...regulatory.ledger.models import LedgerEvent
 from ...regulatory.manifests.models import Manifest
 from ...regulatory.models import WasteCategory, WasteCode
+from ...regulatory.transfers.models import IncomingTransfer, IncomingTransferLine
 from ...types import utcnow
 from .definitions import BY_NAME, MEASURES_TABLE, PRODUCER, VERSION, Measure
 from .models import StatisticFigure, StatisticsState
@@ -103,12 +104,42 @@ def _with_condition(query, condition: str | None, producer_place):
     return query
 
 
-def _insert_measures(start: datetime | None = None, end: datetime | None = None) -> None:
+def incoming_select(measure: Measure, dialect: str, first: date | None = None, last: date | None = None):
+    """SELECT of the measure's rows from arrivals recorded under another system's manifest, received on days in
+    [first, last]. The waste code's category is the catalogue's (any edition: a code keeps its category)."""
+    receiver = aliased(Organisation)
+    category = (select(func.min(WasteCategory.code)).join(WasteCode, WasteCode.category_id == WasteCategory.id)
+                .where(WasteCode.code == IncomingTransferLine.waste_code).scalar_subquery())
+    day = IncomingTransfer.received_on
+    year, month = func.extract("year", day), func.extract("month", day)
+    if dialect == "postgresql":
+        year, month = func.cast(year, db.SmallInteger), func.cast(month, db.SmallInteger)
+    place = receiver.district_code
+    keys = (day, year, month, literal("hazardous"), IncomingTransferLine.waste_code, category,
+            func.substr(place, 1, 6), case((func.length(place) > 6, place), else_=None), IncomingTransfer.receiver_org_id)
+    query = (select(*keys[:3], literal(measure.name), *keys[3:], func.sum(IncomingTransferLine.quantity_g),
+                    func.count())
+             .select_from(IncomingTransferLine)
+             .join(IncomingTransfer, IncomingTransfer.id == IncomingTransferLine.transfer_id)
+             .join(receiver, receiver.id == IncomingTransfer.receiver_org_id)
+             .group_by(*keys))
+    if first is not None:
+        query = query.where(day >= first, day <= last)
+    if measure.condition == "from_outside_province":
+        query = query.where(func.substr(IncomingTransfer.origin_district_code, 1, 2)
+                            != province_of(jurisdiction_code()))
+    return query
+
+
+def _insert_measures(start: datetime | None = None, end: datetime | None = None, day: date | None = None) -> None:
     dialect = db.session.get_bind().dialect.name
     target = [StatisticFigure.__table__.c[name] for name in _COLUMNS]
     for measure in MEASURES_TABLE:
         db.session.execute(insert(StatisticFigure.__table__).from_select(
             target, measure_select(measure, dialect, start, end)))
+        if measure.incoming:
+            db.session.execute(insert(StatisticFigure.__table__).from_select(
+                target, incoming_select(measure, dialect, day, day)))
 
 
 # --- rebuild and refresh -------------------------------------------------------------------------
@@ -142,7 +173,7 @@ def recompute_days(days: set[date]) -> None:
     """Delete and recompute the figures of these China days."""
     for day in sorted(days):
         db.session.execute(delete(StatisticFigure).where(StatisticFigure.day == day))
-        _insert_measures(*_day_bounds(day))
+        _insert_measures(*_day_bounds(day), day=day)
 
 
 def _as_day(instant) -> date:
@@ -166,6 +197,13 @@ def _touched_days(rows) -> set[date]:
     return days
 
 
+def _arrival_days(since: datetime | None, now: datetime) -> set[date]:
+    """The days received of the arrivals recorded since the last refresh (with GAP_WAIT's margin, for the
+    transactions that were open then)."""
+    cutoff = (since or now) - GAP_WAIT
+    return set(db.session.scalars(select(IncomingTransfer.received_on).where(IncomingTransfer.created_at >= cutoff)))
+
+
 def refresh() -> int:
     """Recompute the days of the events appended since the last run; returns how many days. The caller commits."""
     state = _state()
@@ -179,7 +217,7 @@ def refresh() -> int:
         watched = or_(watched, LedgerEvent.id.in_(list(gaps)))
     rows = db.session.execute(select(LedgerEvent.id, LedgerEvent.batch_id, LedgerEvent.event_type,
                                      LedgerEvent.occurred_at, LedgerEvent.data).where(watched)).all()
-    days = _touched_days(rows)
+    days = _touched_days(rows) | _arrival_days(state.refreshed_at, now)
     recompute_days(days)
     seen = {row.id for row in rows}
     top = max(seen | {state.last_event_id})

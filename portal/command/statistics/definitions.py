@@ -28,6 +28,9 @@ class Measure:
     # "method_r"/"method_d" (treatment method R…/D…), "out_of_city"/"out_of_province" (the manifest's
     # destination), "from_outside_city"/"from_outside_province" (the batch's producer), "first_transfer"
     condition: str | None = None
+    # arrivals recorded under another system's manifest (IncomingTransfer, by the receiver) count too: the
+    # ledger holds no event for waste that travelled outside the platform
+    incoming: bool = False
 
 
 MEASURES_TABLE = (
@@ -39,16 +42,18 @@ MEASURES_TABLE = (
             _l("'picked up' events under a transfer manifest whose destination lies outside the city; a "
                "follow-up manifest for refused waste is not counted again."), "out_of_city"),
     Measure("transferred_in", _l("Transferred into the city"), "received", ACTOR,
-            _l("'received' events of receivers in the city for waste whose producer lies outside the city."),
-            "from_outside_city"),
+            _l("'received' events of receivers in the city for waste whose producer lies outside the city, and "
+               "arrivals recorded under another system's manifest."), "from_outside_city", True),
     Measure("cross_province_out", _l("Transferred to other provinces"), "picked_up", PRODUCER,
             _l("'picked up' events under a transfer manifest whose destination lies in another province."),
             "out_of_province"),
     Measure("cross_province_in", _l("Received from other provinces"), "received", ACTOR,
-            _l("'received' events for waste whose producer lies in another province."), "from_outside_province"),
+            _l("'received' events for waste whose producer lies in another province, and arrivals from other "
+               "provinces recorded under another system's manifest."), "from_outside_province", True),
     Measure("received", lazy_pgettext("quantity", "Received"), "received", ACTOR,
             _l("Every 'received' event: the accepted quantity the receiver confirmed (refused waste is not "
-               "received).")),
+               "received); and arrivals recorded under another system's manifest, on the day received."),
+            incoming=True),
     Measure("utilised", _l("Utilised"), "treated", ACTOR,
             _l("'treated' events with a utilisation method (R1–R15)."), "method_r"),
     Measure("disposed", _l("Disposed of"), "treated", ACTOR,

@@ -7,10 +7,13 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ...accounts.models import Organisation
 from ...auth import is_admin, regulator_of
 from ...errors import DomainError, Forbidden
 from ...extensions import db
 from ...jurisdiction import area_prefix, in_jurisdiction, jurisdiction_code
+from ...regulatory.batches.forms import STREAM_CHOICES
+from ...regulatory.models import Division
 from .definitions import BY_NAME, DATE_RULE, PARTY_LABELS, QUANTITY_RULE, UNIT, VERSION
 from .models import StatisticFigure
 
@@ -66,13 +69,17 @@ def _measure(name: str):
     return BY_NAME[name]
 
 
-def _group_columns(group: str) -> list:
-    return {
-        "stream": [_FIGURE.stream], "code": [_FIGURE.waste_code], "category": [_FIGURE.category],
-        "district": [_FIGURE.district_code], "township": [_FIGURE.township_code],
-        "organisation": [_FIGURE.organisation_id], "month": [_FIGURE.year, _FIGURE.month],
-        "quarter": [_FIGURE.year, ((_FIGURE.month + 2) // 3).label("quarter")], "year": [_FIGURE.year],
-    }[group]
+# the aggregate's columns behind each grouping, built once: a figure is read on every dashboard refresh
+_GROUP_COLUMNS = {
+    "stream": (_FIGURE.stream,), "code": (_FIGURE.waste_code,), "category": (_FIGURE.category,),
+    "district": (_FIGURE.district_code,), "township": (_FIGURE.township_code,),
+    "organisation": (_FIGURE.organisation_id,), "month": (_FIGURE.year, _FIGURE.month),
+    "quarter": (_FIGURE.year, ((_FIGURE.month + 2) // 3).label("quarter")), "year": (_FIGURE.year,),
+}
+
+
+def _group_columns(group: str) -> tuple:
+    return _GROUP_COLUMNS[group]
 
 
 def _key(group: str, values: list):
@@ -129,3 +136,45 @@ def _row(group_by: Sequence[str], values: list) -> dict:
     row["grams"] = grams
     row["tonnes"] = (Decimal(grams) / _GRAMS_PER_TONNE).quantize(_TONNE_PLACES)
     return row
+
+
+# --- year on year, and names for readers ----------------------------------------------------------
+
+PERIOD_GROUPS = ("month", "quarter", "year")
+
+
+def _year_earlier(day: date) -> date:
+    return day.replace(year=day.year - 1) if not (day.month == 2 and day.day == 29) else day.replace(
+        year=day.year - 1, day=28)
+
+
+def _shift_key(group: str, key: str) -> str:
+    """A period key one year later: 2025-09 → 2026-09, 2025-Q3 → 2026-Q3, 2025 → 2026."""
+    return f"{int(key[:4]) + 1:04d}{key[4:]}" if group in PERIOD_GROUPS else key
+
+
+def year_on_year(measure: str, group_by: Sequence[str], *, start: date, end: date, **filters) -> list[dict]:
+    """figures() for [start, end] with, per row, the same group's tonnes a year earlier ("previous_tonnes",
+    Decimal or None when there was none) and the change in percent ("change_percent", Decimal or None)."""
+    rows = figures(measure, group_by, start=start, end=end, **filters)
+    earlier = figures(measure, group_by, start=_year_earlier(start), end=_year_earlier(end), **filters)
+    before = {tuple(_shift_key(g, row[g]) for g in group_by): row["tonnes"] for row in earlier}
+    for row in rows:
+        previous = before.get(tuple(row[g] for g in group_by))
+        row["previous_tonnes"] = previous
+        row["change_percent"] = ((row["tonnes"] - previous) * 100 / previous).quantize(Decimal("0.1")) \
+            if previous else None
+    return rows
+
+
+def names_for(rows: list[dict]) -> dict[str, dict]:
+    """Readers' names of the codes and ids in rows: {"district": {code: name}, "township": …, "organisation":
+    {id: name}, "stream": {stream: label}}."""
+    divisions = {row.get(key) for row in rows for key in ("district", "township")} - {None}
+    organisations = {row["organisation"] for row in rows if row.get("organisation") is not None}
+    division_names = dict(db.session.execute(select(Division.code, Division.name).where(
+        Division.code.in_(divisions))).tuples().all()) if divisions else {}
+    organisation_names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_(organisations))).tuples().all()) if organisations else {}
+    return {"district": division_names, "township": division_names, "organisation": organisation_names,
+            "stream": {code: str(label) for code, label in STREAM_CHOICES}}
