@@ -179,6 +179,15 @@ def test_the_demo_dust_shows_as_the_statistics_count_it(app, demo_users):
     assert shown["321-002-48 generated"] == f"{tonnes(counted['generated']['grams'])} t"
     assert counted["generated"]["tonnes"] >= Decimal("5.0")  # the smelter's 5.0 t at least
     assert shown["321-002-48 received"] == "4.6 t" and counted["received"]["tonnes"] == Decimal("4.6")
+    # each links to the statistics table whose row for the code holds the same tonnes
+    client = client_of(app, demo_users["regulator"])
+    links = dict(re.findall(r'<a href="([^"]+)"><span class="home-count">[^<]+</span> <span class="home-label">'
+                            r'(321-002-48 \w+)</span>', page))
+    for href, label in links.items():
+        table = client.get(unescape(href)).text
+        row = re.search(r'<td data-label="Waste code">321-002-48</td>\s*<td[^>]*>([\d.]+)</td>', table)
+        assert row and Decimal(row.group(1)) == Decimal(shown[label][:-2]), label
+    assert len(links) == 2
     assert 'id="dash-trend-data"' in page and "Hazardous waste" in page
 
 

@@ -3,7 +3,7 @@ and the month trend per stream. They read the aggregates through figures() (port
 same the statistics page and the API answer, so that every tonne here is the one printed there."""
 from datetime import date
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -23,13 +23,12 @@ def year_start(day: date) -> date:
     return date(day.year, 1, 1)
 
 
-def statistics_url(scope: Scope, measure: str, group_by: str, start: date, end: date, **filters) -> str | None:
-    """The statistics page's table behind a figure, when the page is installed (it comes with the statistics
-    area); None leaves the figure unlinked rather than pointing at a page that is not there."""
-    if "statistics.index" not in current_app.view_functions:
-        return None
-    return url_for("statistics.index", measure=measure, group_by=group_by, division=scope.division,
-                   **{"from": start.isoformat(), "to": end.isoformat()}, **filters)
+def statistics_url(scope: Scope, measure: str, group_by: str, start: date, end: date, then_by: str = "") -> str:
+    """The statistics page's table behind a figure: the same measure, period and division, grouped so that the
+    figure is one of its rows."""
+    values = {"measure": measure, "group_by": group_by, "start": start.isoformat(), "end": end.isoformat(),
+              "division": scope.division}
+    return url_for("statistics.index", **values, **({"then_by": then_by} if then_by else {}))
 
 
 @register_panel
@@ -58,10 +57,10 @@ def code_panels(scope: Scope) -> list[Section]:
     shown = []
     for code in codes:
         shown.append(Figure(_l("%(code)s generated", code=code), None,
-                            statistics_url(scope, "generated", "code", start, scope.today, code=code),
+                            statistics_url(scope, "generated", "code", start, scope.today),
                             value=f"{tonnes(generated.get(code, 0))} t"))
         shown.append(Figure(_l("%(code)s received", code=code), None,
-                            statistics_url(scope, "received", "code", start, scope.today, code=code),
+                            statistics_url(scope, "received", "code", start, scope.today),
                             value=f"{tonnes(received.get(code, 0))} t"))
     return [Section("codes", _l("Hazardous waste in %(year)s by waste code", year=scope.today.year), 41, shown,
                     None if shown else _l("No hazardous waste recorded this year yet."))]
@@ -88,4 +87,4 @@ def month_trend(scope: Scope) -> dict:
                "tonnes": [tonnes(by_month.get(month, 0)) for month in months]}
               for stream, by_month in sorted(grams.items())]
     return {"months": months, "series": series,
-            "url": statistics_url(scope, "generated", "month,stream", start, scope.today)}
+            "url": statistics_url(scope, "generated", "month", start, scope.today, then_by="stream")}
