@@ -47,18 +47,20 @@ def _register_demo() -> None:
 
 def _init_deals(app):
     """Offers, deals and matching: their tables, pages, API routes and the offer expiry command."""
+    from portal.command.sections import register_panel
     from portal.home.sections import register_provider
 
     from .deals import api as _deals_api  # noqa: F401  (adds its routes to the api blueprint)
     from .deals import models as _deals_models  # noqa: F401
     from .deals import views as deals_views
-    from .deals.home import offer_sections
+    from .deals.home import deal_panels, offer_sections
     from .matching import models as _matching_models  # noqa: F401
     from .matching import services as _matching  # noqa: F401  (subscribes to listing/demand publication)
 
     app.register_blueprint(deals_views.bp)
     app.cli.add_command(deals_cli)
     register_provider(offer_sections)  # the open offers on the enterprises' home pages
+    register_panel(deal_panels, audience="enterprise")  # the deals on the enterprise dashboard
 
 
 @click.group("deals")

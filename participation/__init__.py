@@ -41,12 +41,14 @@ def _register_screen() -> None:
 
 
 def _register_home() -> None:
-    """The overdue public reports on the regulators' home pages."""
+    """The overdue public reports on the regulators' home pages and their dashboard."""
+    from portal.command.sections import register_panel
     from portal.home.sections import register_provider
 
-    from .reports.home import report_sections
+    from .reports.home import report_panels, report_sections
 
     register_provider(report_sections)
+    register_panel(report_panels)
 
 
 def _register_demo() -> None:

@@ -53,6 +53,12 @@ def destination_covers(user, district_code: str | None) -> bool:
     return bool(regulator and district_code and district_code.startswith(area_prefix(regulator.jurisdiction_code)))
 
 
+def oversees_city(user) -> bool:
+    """Admins and the regulators of the city or one of its districts: those with a jurisdiction here (the
+    dashboards' audience); a regulator of another area only reads what arrives in it."""
+    return is_admin(user) or (regulator_of(user) is not None and outside_regulator(user) is None)
+
+
 def membership(user, organisation_id: int | None) -> Membership | None:
     if not (user and user.is_authenticated and organisation_id):
         return None

@@ -42,7 +42,9 @@ PUBLIC = Group("public", _l("Public services"), (
     Link("regulatory.catalogue", _l("Catalogue")),
 ))
 BROWSE = (Link("marketplace.browse", _l("Browse listings")), Link("marketplace.demand_board", _l("Wanted")))
+DASHBOARD = Link("command_dashboard.index", _l("Dashboard"))
 OVERSIGHT = Group("oversight", _l("Supervision"), (
+    DASHBOARD,
     Link("accounts.review_queue", _l("Verify enterprises")),
     Link("alerts.inbox", _l("Alerts")),
     Link("report_staff.inbox", _l("Reports inbox")),
@@ -80,7 +82,10 @@ def nav_groups(user=None) -> list[Group]:
     groups = []
     overseer = auth.regulator_of(user) is not None or auth.is_admin(user)
     if overseer:
-        groups += [OVERSIGHT, TRACKING]
+        # a regulator of another area has no jurisdiction here, hence no dashboard
+        oversight = OVERSIGHT if auth.oversees_city(user) else Group(
+            OVERSIGHT.key, OVERSIGHT.label, tuple(link for link in OVERSIGHT.links if link != DASHBOARD))
+        groups += [oversight, TRACKING]
     org = auth.current_org()
     if org is not None:
         groups += _enterprise_groups(user, org)
@@ -128,7 +133,7 @@ def _enterprise_groups(user, org) -> list[Group]:
     if org.is_receiver or org.is_collector:  # the licences list shows the organisation's own
         compliance.append(Link("licences.index", _l("Licences")))
     compliance.append(Link("alerts.inbox", _l("Alerts")))
-    enterprise = [Link("accounts.organisation", _l("My organisation")),
+    enterprise = [DASHBOARD, Link("accounts.organisation", _l("My organisation")),
                   Link("weighing.devices", _l("Weighing devices"))]
     if auth.is_org_admin(user, org.id):  # the payee profile is managed by the organisation's administrators
         enterprise.append(Link("payments.payee_profile", _l("How we are paid")))

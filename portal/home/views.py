@@ -29,7 +29,8 @@ def index():
         switch_form.organisation_id.choices = [(m.organisation_id, m.organisation.name) for m in user.memberships]
     return render_template("home/index.html", sections=sections_for(user), acting=acting,
                            memberships=user.memberships, switch_form=switch_form,
-                           overseer=auth.is_admin(user) or auth.regulator_of(user) is not None)
+                           overseer=auth.is_admin(user) or auth.regulator_of(user) is not None,
+                           dashboard=auth.oversees_city(user))
 
 
 class ListPage:

@@ -52,6 +52,8 @@ class LicenceFilterForm(FlaskForm):
     expiring = IntegerField(_l("Expiring within (days)"), validators=[
         Optional(), NumberRange(min=0, max=3650, message=_l("Between 0 and 3650 days."))])
     q = StringField(_l("Number or holder"), validators=[Optional(), Length(max=100)])
+    capacity = SelectField(_l("Capacity used this year"), choices=lambda: [
+        ("", _l("Any")), ("near", _l("90 percent or more of the annual capacity"))], validators=[Optional()])
 
 
 class CheckForm(FlaskForm):

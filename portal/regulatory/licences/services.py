@@ -282,7 +282,7 @@ def licences_visible_to(user):
 
 
 def filter_licences(query, *, status=None, district=None, code=None, expiring_within=None, q=None,
-                    today: date | None = None):
+                    capacity=None, today: date | None = None):
     """Narrow licences_visible_to() by the list's filters; an unknown waste code is a field error."""
     if status in STATUSES:
         query = query.where(Licence.status == status)
@@ -298,7 +298,29 @@ def filter_licences(query, *, status=None, district=None, code=None, expiring_wi
         q = q.strip()
         query = query.where(or_(Licence.number.icontains(q, autoescape=True),
                                 Organisation.name.icontains(q, autoescape=True)))
+    if capacity == "near":
+        query = query.where(Licence.id.in_(near_capacity_ids(query, today)))
     return query.order_by(Licence.valid_until, Licence.id)
+
+
+# A licence whose received and announced waste reaches this share of its annual capacity is near its limit:
+# the home of its holder and the regulators' dashboard show it (the receipt check refuses beyond 100 %).
+NEAR_CAPACITY_PERCENT = 90
+
+
+def capacity_percent(licence: Licence) -> int:
+    """The share of the licence's annual capacity received or on the way this year, in whole percent."""
+    capacity = licence_capacity(licence)
+    return capacity.used_g * 100 // capacity.total_g if capacity.total_g else 0
+
+
+def near_capacity_ids(query, today: date | None = None) -> list[int]:
+    """The licences in force among query's whose capacity used this year reached NEAR_CAPACITY_PERCENT.
+    The capacity is summed per licence from the manifests, so the few licences in force are checked one by one."""
+    today = today or china_today()
+    in_force = db.session.scalars(query.where(Licence.status == "active", Licence.valid_until >= today)
+                                  .order_by(None))
+    return [licence.id for licence in in_force if capacity_percent(licence) >= NEAR_CAPACITY_PERCENT]
 
 
 def _licences_covering(code: str):

@@ -73,11 +73,11 @@ def index():
     try:
         query = services.filter_licences(query, status=data["status"], district=data["district"],
                                          code=(data["code"] or "").strip() or None,
-                                         expiring_within=data["expiring"], q=data["q"])
+                                         expiring_within=data["expiring"], q=data["q"], capacity=data["capacity"])
     except DomainError as exc:
         _field_errors(form, exc, "code")
         query = services.filter_licences(query, status=data["status"], district=data["district"],
-                                         expiring_within=data["expiring"], q=data["q"])
+                                         expiring_within=data["expiring"], q=data["q"], capacity=data["capacity"])
     page = db.paginate(query, per_page=20, max_per_page=100)
     regulating = auth.is_admin(current_user) or auth.regulator_of(current_user) is not None
     return render_template("regulatory/licences/list.html", form=form, page=page, regulating=regulating,
