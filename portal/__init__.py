@@ -104,8 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
-    from .command.screen import bp as command_screen
     from .command.dashboard import bp as command_dashboard
+    from .command.screen import bp as command_screen
     from .command.statistics import api as _statistics_api  # noqa: F401
     from .command.statistics.views import bp as statistics
     from .held_uploads import bp as held

@@ -50,9 +50,11 @@ def test_the_api_reports_the_demo_dust(client, demo):
     assert tonnes(received, year="2026") == "4.600"
     body = received.get_json()
     assert body["definition"]["event_type"] == "received" and body["definition"]["unit"] == "t"
-    # the story's 5.0 t arose on 10 September; the transfers demo's 2.0 t for Shaanxi was recorded at seeding
-    generated = get(client, demo["city"], measure="generated", code="321-002-48", group_by="month", **YEAR)
-    assert tonnes(generated, month="2026-09") == "5.000"
+    generated = get(client, demo["city"], measure="generated", code="321-002-48", group_by="year", **YEAR)
+    assert tonnes(generated, year="2026") == "5.000"
+    # the transfers demo's residue for Shaanxi, entered after the fact, counts on the day it arose
+    residue = get(client, demo["city"], measure="generated", code="321-032-48", group_by="month", **YEAR)
+    assert tonnes(residue, month="2026-09") == "2.000"
     by_stream = get(client, demo["city"], measure="utilised", group_by="stream,code", **YEAR)
     assert tonnes(by_stream, stream="hazardous", code="321-002-48") == "4.600"
 

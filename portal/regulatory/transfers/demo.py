@@ -1,6 +1,7 @@
 """The demo of transfers over the city's boundary, through the services like the rest of the demo:
 
-- 灵宝豫金冶炼 sends 2.0 t of copper-smelting flue dust (321-002-48) to 渭南秦东环保 in Shaanxi: the city
+- 灵宝豫金冶炼 sends 2.0 t of arsenic residue from its waste-acid treatment (321-032-48; the story's flue dust,
+  321-002-48, keeps its 5.0 t of the year) to 渭南秦东环保 in Shaanxi: the city
   regulator records the receiver's licence and the cross-province approval (10 t), the smelter submits the
   manifest, which draws 2.0 t of it; 渭南市生态环境局's demo regulator sees the manifest arrive in its area;
 - 豫西环保 records 1.5 t of waste mineral oil (900-249-08) that arrived from 运城市 (Shanxi) under a manifest
@@ -9,12 +10,12 @@
 Idempotent: the licence, the approval and the arrival are found by their numbers, the batch by its first
 container code. Dates count from the day of the first seeding, so the approval is valid when it is used.
 """
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from ...accounts.models import Organisation, User
-from ...clock import china_today
+from ...clock import CHINA, china_today
 from ...extensions import db
 from ..batches import services as batches
 from ..batches.models import Site, StorageFacility
@@ -39,8 +40,8 @@ WEST_LICENCE = {
 WEST_SCOPES = "HW48 R4 10000t"
 APPROVAL_NUMBER = "豫环危跨审〔2026〕018号（演示）"
 APPROVED = "321-002-48 10t\n321-032-48 5t"
-DUST_CODE, DUST_TONNES, DUST_CONTAINERS = "321-002-48", "2.0", 2
-DUST_GENERATED = date(2026, 9, 20)
+RESIDUE_CODE, RESIDUE_TONNES, RESIDUE_CONTAINERS = "321-032-48", "2.0", 2
+RESIDUE_GENERATED = date(2026, 9, 20)
 EMERGENCY = ("车辆配备灭火器、吸附棉、防渗布；发生泄漏立即停车设置警示，拨打 119 并报告三门峡市生态环境局"
              "（0398-12369）和渭南市生态环境局。")
 CARRIER_LEG = {"vehicle_plate": "豫M·D1234", "driver_name": "刘师傅", "driver_phone": "13903981234",
@@ -80,14 +81,14 @@ def seed_transfers_demo(users: dict[str, User], orgs: dict[str, Organisation]) -
 
 
 def _ensure_cross_province_manifest(smelter: User, orgs: dict) -> bool:
-    """The smelter's 2.0 t of flue dust for Shaanxi: a batch of its own, labelled and submitted."""
+    """The smelter's 2.0 t of arsenic residue for Shaanxi: a batch of its own, labelled and submitted."""
     generator = orgs[SMELTER]
-    code = batches.container_code(generator.uscc, DUST_CODE, DUST_GENERATED, 1)
+    code = batches.container_code(generator.uscc, RESIDUE_CODE, RESIDUE_GENERATED, 1)
     existing = batches.container_by_code(code)
     if existing is not None and db.session.scalar(
             select(ManifestLine.id).where(ManifestLine.batch_id == existing.batch_id).limit(1)) is not None:
         return False
-    batch = existing.batch if existing is not None else _dust_batch(generator, smelter)
+    batch = existing.batch if existing is not None else _residue_batch(generator, smelter)
     record_labelled(list(batch.containers), actor=smelter, file_format="pdf")
     today = china_today()
     manifest = manifests.create_manifest_draft(
@@ -99,14 +100,17 @@ def _ensure_cross_province_manifest(smelter: User, orgs: dict) -> bool:
     return True
 
 
-def _dust_batch(generator: Organisation, smelter: User):
+def _residue_batch(generator: Organisation, smelter: User):
     works = db.session.scalar(select(Site).where(Site.organisation_id == generator.id, Site.kind == "generation"))
     store = db.session.scalar(select(StorageFacility).join(Site).where(Site.organisation_id == generator.id)
                               .order_by(StorageFacility.id))
-    batch = batches.create_batch(generator, smelter, DUST_CODE, DUST_TONNES, "t", "solid", "吨袋（内衬防渗膜）",
-                                 main_components="铜、铅、锌氧化物烟尘", harmful_components="砷、铅、镉",
-                                 generated_on=DUST_GENERATED, site=works, containers=DUST_CONTAINERS)
+    # entered after the fact: its ledger dates it on the day it arose, where the city's statistics count it
+    arose = datetime.combine(RESIDUE_GENERATED, time(10), CHINA)
+    batch = batches.create_batch(generator, smelter, RESIDUE_CODE, RESIDUE_TONNES, "t", "solid", "吨袋（内衬防渗膜）",
+                                 main_components="砷酸钙、硫酸钙", harmful_components="砷、铅、镉",
+                                 generated_on=RESIDUE_GENERATED, site=works, containers=RESIDUE_CONTAINERS,
+                                 occurred_at=arose)
     db.session.flush()
     for container in batch.containers:
-        batches.store_container(container, store, actor=smelter)
+        batches.store_container(container, store, actor=smelter, occurred_at=arose + timedelta(hours=1))
     return batch
