@@ -28,6 +28,7 @@ def init_app(app):
     _register_trace(app)
     _register_demo()
     _register_home()
+    _register_map()
 
 
 def _register_home() -> None:
@@ -37,6 +38,13 @@ def _register_home() -> None:
     from .reports.home import report_sections
 
     register_provider(report_sections)
+
+
+def _register_map() -> None:
+    """The public reports as a layer of the regulators' one map (/command/map)."""
+    from .reports import map_layer
+
+    map_layer.register()
 
 
 def _register_demo() -> None:
