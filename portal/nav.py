@@ -48,6 +48,7 @@ OVERSIGHT = Group("oversight", _l("Supervision"), (
     Link("report_staff.inbox", _l("Reports inbox")),
     Link("declarations.queue", _l("Declarations")),
     Link("plans.queue", _l("Management plans")),
+    Link("command_map.index", _l("One map")),
 ))
 TRACKING = Group("tracking", _l("Waste tracking"), (
     Link("batches.batch_list", _l("Batches")),

@@ -264,7 +264,7 @@ def _places(org_ids) -> dict[int, Organisation]:
 def _flow_feature(generator: Organisation, receiver: Organisation, grams: int, count: int) -> dict:
     grams = int(grams or 0)
     line = [[float(generator.lon), float(generator.lat)], [float(receiver.lon), float(receiver.lat)]]
-    rows = [(_("From"), generator.name), (_("To"), receiver.name), (_("Shipped"), quantity(grams)),
+    rows = [(_("Generator"), generator.name), (_("Receiver"), receiver.name), (_("Shipped"), quantity(grams)),
             (_("Manifests"), count)]
     links = [(_("The generator's manifests"), url_for("manifests.index", party=generator.uscc)),
              (_("The receiver's manifests"), url_for("manifests.index", party=receiver.uscc))]
