@@ -82,13 +82,22 @@
   }
 
   // --- point layers -----------------------------------------------------------------------------------
+  // Each layer's markers sit in their own quarter around the place (generators up left, storage up right,
+  // facilities down left, reports down right): a works' generator, store and licence never cover each other,
+  // and every marker keeps a target of at least 24 px (WCAG 2.5.8).
+  var QUARTER = { generators: [1, 1], storage: [0, 1], facilities: [1, 0], reports: [0, 0] };
+  function icon(className, name, size) {
+    var q = QUARTER[name] || [0.5, 0.5];
+    return L.divIcon({ className: className, html: "", iconSize: [size, size], iconAnchor: [q[0] * size, q[1] * size] });
+  }
+
   function marker(name, feature) {
     var c = feature.geometry.coordinates;
     var p = feature.properties;
     var latlng = L.latLng(base.toMap(c[1], c[0]));
     if (p.count > 1) {
       var cluster = L.marker(latlng, {
-        icon: L.divIcon({ className: "map-cluster map-point-" + name, html: "", iconSize: [34, 34] }),
+        icon: icon("map-cluster map-point-" + name, name, 32),
         title: d.clusterLabel.replace("{n}", String(p.count)), alt: String(p.count), keyboard: true
       });
       cluster.on("add", function () { var icon = cluster.getElement(); if (icon) { icon.textContent = String(p.count); } });
@@ -98,7 +107,7 @@
     var cls = "map-point map-point-" + name + (p.level ? " map-level-" + p.level : "");
     var title = p.name + (p.percent !== undefined && p.percent !== null ? " · " + p.percent + " %" : "");
     var point = L.marker(latlng, {
-      icon: L.divIcon({ className: cls, html: "", iconSize: [20, 20] }), title: title, alt: title, keyboard: true
+      icon: icon(cls, name, 24), title: title, alt: title, keyboard: true
     });
     point.on("add", function () {
       var icon = point.getElement();

@@ -130,3 +130,14 @@ def test_enterprises_and_visitors_do_not_reach_the_map(app, demo):
     client = client_of(app, demo, "generator")
     assert client.get("/command/map").status_code == 403
     assert client.get("/command/map/flows.json").status_code == 403
+
+
+def test_a_government_tile_service_in_gcj02_is_handed_to_the_page(app, demo):
+    client = client_of(app, demo, "regulator")
+    app.config.update(MAP_TILE_URL="https://tiles.example.gov.cn/{z}/{x}/{y}.png", MAP_TILE_GCJ02=True)
+    try:
+        page = client.get("/command/map").text
+    finally:
+        app.config.update(MAP_TILE_URL=None, MAP_TILE_GCJ02=False)
+    assert 'data-tile-url="https://tiles.example.gov.cn/{z}/{x}/{y}.png"' in page and 'data-tile-gcj02="1"' in page
+    assert "data-tile-url" not in client.get("/command/map").text
