@@ -10,7 +10,7 @@ from flask_login import current_user
 from .. import auth
 from ..auth import regulator_required
 from ..errors import DomainError
-from ..jurisdiction import jurisdiction_code
+from ..jurisdiction import in_jurisdiction, is_whole_jurisdiction
 from ..regulatory import geo
 from . import map_sources
 from .map_layers import (
@@ -43,9 +43,11 @@ def _json(view):
 
 
 def _county() -> str | None:
-    """The viewer's district when it regulates one district rather than the whole city."""
+    """The viewer's district when it regulates one district of the city rather than the whole city. A regulator
+    from outside the city sees the city's outline, with the transfers into its own area as the only data."""
     regulator = auth.regulator_of(current_user)
-    if regulator is None or auth.is_admin(current_user) or regulator.jurisdiction_code == jurisdiction_code():
+    if regulator is None or auth.is_admin(current_user) or is_whole_jurisdiction(regulator.jurisdiction_code) \
+            or not in_jurisdiction(regulator.jurisdiction_code):
         return None
     return regulator.jurisdiction_code
 

@@ -141,3 +141,13 @@ def test_a_government_tile_service_in_gcj02_is_handed_to_the_page(app, demo):
         app.config.update(MAP_TILE_URL=None, MAP_TILE_GCJ02=False)
     assert 'data-tile-url="https://tiles.example.gov.cn/{z}/{x}/{y}.png"' in page and 'data-tile-gcj02="1"' in page
     assert "data-tile-url" not in client.get("/command/map").text
+
+
+def test_a_regulator_from_outside_the_city_sees_only_the_transfers_into_its_area(app, demo):
+    client = client_of(app, demo, "regulator.weinan")
+    assert client.get("/command/map").status_code == 200
+    assert len(client.get("/command/map/districts.geojson").get_json()["features"]) >= 6
+    for layer in LAYERS:
+        assert points(client, layer)["features"] == [], layer
+    flows = client.get("/command/map/flows.json").get_json()["features"]
+    assert flows and all(f["properties"]["card"]["rows"][1][1] == "渭南秦东环保科技有限公司" for f in flows)
