@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from .. import auth
 from ..auth import regulator_required
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..jurisdiction import in_jurisdiction, is_whole_jurisdiction
 from ..regulatory import geo
 from . import map_sources
@@ -52,6 +52,13 @@ def _county() -> str | None:
     return regulator.jurisdiction_code
 
 
+def _source(name: str):
+    """A point layer by name; 404 for one whose area is not installed."""
+    if name not in LAYERS:
+        raise NotFound(_("Not found."))
+    return LAYERS[name]
+
+
 def _switch_labels() -> dict:
     return {**{name: LAYER_LABELS[name] for name in POINT_LAYERS},
             "flows": _("Transfer flows (tonnes)"), "districts": _("District boundaries")}
@@ -73,7 +80,7 @@ def index():
         "command/map.html", error=error, args=args, chosen=chosen, switches=available, labels=_switch_labels(),
         streams=[(s, stream_label(s)) for s in STREAMS], layer_urls={
             name: url_for(".layer", layer=name, **args) for name in available if name in POINT_LAYERS},
-        flows_url=url_for(".flows", **args), county=_county(),
+        flows_url=url_for(".flows", **args),
         card_base=url_for(".index") + "/cards/", filter_query=args), 422 if error else 200
 
 
@@ -93,11 +100,8 @@ def districts():
 @_json
 def layer(layer: str):
     """?bbox=west,south,east,north&zoom=z (+ stream, code, from, to): clusters and single points in the view."""
-    source = LAYERS.get(layer)
-    if source is None:
-        return jsonify({"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}), 404
     view, filters = parse_view(request.args), parse_filters(request.args)
-    return jsonify(cluster(source, current_user, filters, view))
+    return jsonify(cluster(_source(layer), current_user, filters, view))
 
 
 @bp.get("/flows.json")
@@ -113,7 +117,4 @@ def flows():
 @_json
 def card(layer: str, object_id: int):
     """The card of one point: its name, key figures and links; 404 outside the viewer's jurisdiction."""
-    source = LAYERS.get(layer)
-    if source is None:
-        return jsonify({"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}), 404
-    return jsonify(source.card(current_user, object_id, parse_filters(request.args)))
+    return jsonify(_source(layer).card(current_user, object_id, parse_filters(request.args)))
