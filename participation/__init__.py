@@ -29,6 +29,7 @@ def init_app(app):
     _register_demo()
     _register_home()
     _register_screen()
+    _register_map()
 
 
 def _register_screen() -> None:
@@ -49,6 +50,13 @@ def _register_home() -> None:
 
     register_provider(report_sections)
     register_panel(report_panels)
+
+
+def _register_map() -> None:
+    """The public reports as a layer of the regulators' one map (/command/map)."""
+    from .reports import map_layer
+
+    map_layer.register()
 
 
 def _register_demo() -> None:

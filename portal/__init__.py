@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
     from .command.dashboard import bp as command_dashboard
+    from .command.map import bp as command_map
     from .command.screen import bp as command_screen
     from .command.statistics import api as _statistics_api  # noqa: F401
     from .command.statistics.views import bp as statistics
@@ -147,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(transport)
     app.register_blueprint(command_screen)
     app.register_blueprint(command_dashboard)
+    app.register_blueprint(command_map)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)

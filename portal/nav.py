@@ -51,6 +51,7 @@ OVERSIGHT = Group("oversight", _l("Supervision"), (
     Link("declarations.queue", _l("Declarations")),
     Link("plans.queue", _l("Management plans")),
     Link("statistics.index", _l("City statistics")),
+    Link("command_map.index", _l("One map")),
 ))
 TRACKING = Group("tracking", _l("Waste tracking"), (
     Link("batches.batch_list", _l("Batches")),

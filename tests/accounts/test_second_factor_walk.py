@@ -122,7 +122,7 @@ def _table(world) -> dict:
         "vehicle_id": world.vehicle, "worker_id": world.worker, "entry_id": world.entry, "message_id": world.message, "year": "2026", "stream": "hazardous",
         "action": "pick_up", "name": world.photo_name, "secret": "not-a-secret", "token": report.token,
         "service_code": report.category.value, "service_request_id": report.tracking_code,
-        "code": world.container,
+        "code": world.container, ("command_map.card", "object_id"): world.facility,
         ("regulatory.waste_code", "code"): "900-041-49", ("api.get_waste_code", "code"): "900-041-49",
         ("reports.submitted", "code"): report.tracking_code, ("reports.status", "code"): report.tracking_code,
         ("reports.follow", "code"): report.tracking_code, ("api.report_status", "code"): report.tracking_code,
