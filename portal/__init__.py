@@ -79,6 +79,7 @@ def _import_models() -> None:
     from .accounts import models  # noqa: F401
     from .api import core  # noqa: F401
     from .calendar import models as calendar_models  # noqa: F401
+    from .hall import models as hall_models  # noqa: F401
     from .regulatory import models as regulatory_models  # noqa: F401
     from .regulatory import trace_snapshots  # noqa: F401
     from .regulatory.alerts import models as alerts_models  # noqa: F401
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
+    from .hall import init_app as init_hall
     from .held_uploads import bp as held
     from .home.views import bp as home
     from .regulatory import api as _regulatory_api  # noqa: F401
@@ -140,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(manifests)
     app.register_blueprint(signing)
     app.register_blueprint(transport)
+    init_hall(app)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)
