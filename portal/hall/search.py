@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from ..extensions import db, not_in_models
 from ..search.keys import index_exact, index_keys, indexable
-from ..search.vocabulary import DICTIONARY, indexed_text, meilisearch_synonyms, normalise, query_terms
+from ..search.vocabulary import CODE, DICTIONARY, indexed_text, meilisearch_synonyms, normalise, query_terms
 from .models import DocStatus, HallDocument
 
 FTS_TABLE = "hall_documents_fts"
@@ -160,15 +160,24 @@ def index_uid() -> str:
 
 def meili_settings() -> dict:
     return {
-        "searchableAttributes": ["title_zh", "title_en", "document_number", "body_zh", "body_en", "kind_name"],
+        "searchableAttributes": ["title_zh", "title_en", "document_number", "codes", "body_zh", "body_en", "kind_name"],
         "filterableAttributes": ["kind", "department", "year"],
         "sortableAttributes": ["date", "id"],
         "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness"],
         "synonyms": meilisearch_synonyms(),
         "dictionary": list(DICTIONARY),
         "localizedAttributes": [{"attributePatterns": ["*_zh", "kind_name", "document_number"], "locales": ["cmn"]}],
-        "typoTolerance": {"disableOnAttributes": ["document_number"], "disableOnNumbers": True},
+        "typoTolerance": {"disableOnAttributes": ["document_number", "codes"], "disableOnNumbers": True},
     }
+
+
+def waste_codes(*texts: str | None) -> list[str]:
+    """The catalogue codes a text names, dashed and compact (a code is searched either way)."""
+    found = {}
+    for match in CODE.finditer(normalise(" ".join(t for t in texts if t))):
+        parts = match.groups()
+        found.update({"-".join(parts): None, "".join(parts): None})
+    return list(found)
 
 
 def meili_document(document: HallDocument) -> dict:
@@ -176,6 +185,7 @@ def meili_document(document: HallDocument) -> dict:
     return {"id": document.id, "title_zh": normalise(document.title_zh), "title_en": normalise(document.title_en or ""),
             "body_zh": normalise(document.body_zh), "body_en": normalise(document.body_en or ""),
             "document_number": normalise(document.document_number or ""),
+            "codes": waste_codes(document.title_zh, document.title_en, document.body_zh, document.body_en),
             "kind_name": f"{kind.name_zh} {kind.name_en}" if kind else "", "kind": document.kind_slug,
             "department": str(document.department), "year": document.issued_on.year,
             "date": document.issued_on.toordinal()}
@@ -264,9 +274,14 @@ def meili_search(query: str, filters: Filters, page: int, per_page: int) -> Resu
     return Result([found[i] for i in ids if i in found], answer.get("totalHits", len(found)), "meilisearch")
 
 
+def _changes_pending() -> bool:
+    """True while a change waits for the drain: the SQL backend, always current, answers until it has run."""
+    return db.session.scalar(select(HallDocument.id).where(HallDocument.index_pending.is_(True)).limit(1)) is not None
+
+
 def search(query: str, filters: Filters, page: int = 1, per_page: int = 20) -> Result:
     """Published documents matching the query and filters, best first (newest first without a query)."""
-    if meilisearch_configured():
+    if meilisearch_configured() and not _changes_pending():
         try:
             return meili_search(query, filters, page, per_page)
         except _FAILURES as exc:
