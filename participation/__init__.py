@@ -31,12 +31,15 @@ def init_app(app):
 
 
 def _register_home() -> None:
-    """The overdue public reports on the regulators' home pages."""
+    """The overdue public reports on the regulators' home pages; the public figures on the public home page."""
     from portal.home.sections import register_provider
+    from portal.views import register_home_panel
 
+    from .figures import public_figures_panel
     from .reports.home import report_sections
 
     register_provider(report_sections)
+    register_home_panel(public_figures_panel)
 
 
 def _register_demo() -> None:

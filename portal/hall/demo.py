@@ -5,13 +5,17 @@ The titles and document numbers are those of real national policies; the bodies 
 for the demo, not the legal text, and say so. The service guide and the notice describe this platform itself.
 A document is found again by its title, so a second run creates nothing.
 """
+import io
 from datetime import date
 
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from ..extensions import db
+from ..fonts import PDF_NAMES, register_pdf_fonts
 from .models import HallDocument
-from .services import DocumentData, create_document, ensure_default_kinds, take_step
+from .services import DocumentData, add_attachment, create_document, ensure_default_kinds, take_step
 
 PUBLISHER = "regulator@demo.wufei.cn"  # 生态环境局, whole city
 SUMMARY_NOTE = "（以下为本平台编写的内容摘要，不是法律文本；请以发布机关公布的正式文本为准。）"
@@ -83,8 +87,27 @@ def seed_demo_documents(users: dict, _orgs: dict) -> dict:
             kind=kind, title_zh=title, title_en=title_en, document_number=number, issued_on=issued_on,
             body_zh=f"{SUMMARY_NOTE}\n{body}" if policy else body,
             body_en=f"{SUMMARY_NOTE_EN}\n{body_en}" if policy else body_en))
+        if kind == "guide":  # the guide also as a printable PDF, attached as a department would
+            add_attachment(publisher, document, io.BytesIO(printable(title, body)), f"{title}.pdf")
         if publish:
             take_step(publisher, document, "publish")
         created += 1
     db.session.flush()
     return {"hall_documents": len(DOCUMENTS), "hall_documents_created": created}
+
+
+def printable(title: str, body: str) -> bytes:
+    """A one-page A4 PDF of a short text, in the platform's font."""
+    register_pdf_fonts()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    page.setFont(PDF_NAMES["bold"], 16)
+    page.drawString(60, 770, title)
+    page.setFont(PDF_NAMES["regular"], 11)
+    y = 735
+    for paragraph in body.split("\n"):
+        for start in range(0, len(paragraph), 40):  # 40 CJK characters fill a line of A4 at 11 pt
+            page.drawString(60, y, paragraph[start:start + 40])
+            y -= 20
+    page.save()
+    return out.getvalue()

@@ -93,3 +93,8 @@ class HallAttachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     document: Mapped[HallDocument] = relationship(back_populates="attachments")
+
+    @property
+    def title(self) -> str:
+        """The uploaded name without its extension; pages show the proven kind (PDF, DOCX …) beside it."""
+        return self.filename.rsplit(".", 1)[0] if "." in self.filename[1:] else self.filename

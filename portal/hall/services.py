@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import audit, auth
 from ..accounts.models import Department
 from ..clock import china_today
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..jobs import enqueue
 from ..jurisdiction import jurisdiction_code
@@ -146,11 +146,17 @@ def create_document(user, data: DocumentData) -> HallDocument:
     return document
 
 
-def update_document(user, document: HallDocument, data: DocumentData) -> HallDocument:
-    """Change a draft; a published document is withdrawn and redrafted first, so that what was public stays on record."""
+def require_editable(user, document: HallDocument) -> None:
+    """Only drafts change: a published document is withdrawn and redrafted first, so what was public is on record."""
     require_issuer(user, document)
     if document.status != DocStatus.DRAFT:
-        raise WORKFLOW.conflict(document, user, None, action="edit")
+        raise Conflict(_("Only a draft can be changed. Withdraw the document and take it back to draft first."),
+                       fields={"state": document.status}, code="invalid_transition")
+
+
+def update_document(user, document: HallDocument, data: DocumentData) -> HallDocument:
+    """Change a draft."""
+    require_editable(user, document)
     values = _validate(data)
     before = audit.snapshot(document, AUDITED)
     for name, value in values.items():
@@ -170,9 +176,7 @@ def take_step(user, document: HallDocument, action: str) -> HallDocument:
 
 
 def add_attachment(user, document: HallDocument, stream, filename: str) -> HallAttachment:
-    require_issuer(user, document)
-    if document.status != DocStatus.DRAFT:
-        raise WORKFLOW.conflict(document, user, None, action="attach")
+    require_editable(user, document)
     if len(document.attachments) >= MAX_ATTACHMENTS:
         message = _("A document has at most %(n)s attachments.", n=MAX_ATTACHMENTS)
         raise DomainError(message, fields={"attachment": message})
@@ -188,9 +192,7 @@ def add_attachment(user, document: HallDocument, stream, filename: str) -> HallA
 
 def remove_attachment(user, attachment: HallAttachment) -> None:
     document = attachment.document
-    require_issuer(user, document)
-    if document.status != DocStatus.DRAFT:
-        raise WORKFLOW.conflict(document, user, None, action="detach")
+    require_editable(user, document)
     audit.record("hall_document.detach", document, actor=user,
                  before={"attachment_id": attachment.id, "filename": attachment.filename})
     attachment_path(attachment.stored_name).unlink(missing_ok=True)

@@ -133,7 +133,7 @@ def new():
 @login_required
 def edit(document_id: int):
     document = services.get_published(document_id, current_user)
-    services.require_issuer(current_user, document)
+    services.require_editable(current_user, document)
     form = _document_form(document)
     if form.validate_on_submit():
         try:

@@ -231,3 +231,12 @@ def test_the_hall_page_searches_and_filters(app, client, issuer):
     assert "一般工业固体废物台账填写指南" in page and "名录" not in page
     page = client.get("/hall/?year=2024&department=ecology").get_data(as_text=True)
     assert "废铅蓄电池" in page and "医疗废物" not in page
+
+
+def test_the_home_page_shows_the_latest_documents_beside_the_public_figures(app, client, issuer):
+    ids = corpus(app, issuer)
+    page = client.get("/").get_data(as_text=True)
+    latest = page.index("Information hall")
+    assert f'href="/hall/{ids["关于加强医疗废物管理的通知"]}"' in page
+    assert latest < page.index("Traced and treated") < page.index("Supply and demand by category")
+    assert "Public reports handled on time" in page
