@@ -33,6 +33,16 @@ def init_app(app):
     app.cli.add_command(search_cli)
     app.cli.add_command(listings_cli)
     _register_demo()
+    _register_home_panel()
+
+
+def _register_home_panel() -> None:
+    """Supply and demand by category on the public home page."""
+    from portal.views import register_home_panel
+
+    from .figures import supply_and_demand_panel
+
+    register_home_panel(supply_and_demand_panel)
 
 
 def _register_demo() -> None:

@@ -42,14 +42,18 @@ def _register_screen() -> None:
 
 
 def _register_home() -> None:
-    """The overdue public reports on the regulators' home pages and their dashboard."""
+    """The overdue public reports on the regulators' home pages and their dashboard; the public figures on the
+    public home page."""
     from portal.command.sections import register_panel
     from portal.home.sections import register_provider
+    from portal.views import register_home_panel
 
+    from .figures import public_figures_panel
     from .reports.home import report_panels, report_sections
 
     register_provider(report_sections)
     register_panel(report_panels)
+    register_home_panel(public_figures_panel)
 
 
 def _register_map() -> None:

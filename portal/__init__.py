@@ -80,6 +80,7 @@ def _import_models() -> None:
     from .api import core  # noqa: F401
     from .calendar import models as calendar_models  # noqa: F401
     from .command.statistics import models as statistics_models  # noqa: F401
+    from .hall import models as hall_models  # noqa: F401
     from .regulatory import models as regulatory_models  # noqa: F401
     from .regulatory import trace_snapshots  # noqa: F401
     from .regulatory.alerts import models as alerts_models  # noqa: F401
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .command.screen import bp as command_screen
     from .command.statistics import api as _statistics_api  # noqa: F401
     from .command.statistics.views import bp as statistics
+    from .hall import init_app as init_hall
     from .held_uploads import bp as held
     from .home.views import bp as home
     from .regulatory import api as _regulatory_api  # noqa: F401
@@ -149,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(command_screen)
     app.register_blueprint(command_dashboard)
     app.register_blueprint(command_map)
+    init_hall(app)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)

@@ -33,6 +33,7 @@ OBJECT_LABELS = {
     "declarations": _l("Declaration"), "demand": _l("Demand post"), "demands": _l("Demand post"),
     "device": _l("Weighing device"), "weighing_devices": _l("Weighing device"), "device_tokens": _l("Device token"),
     "general_transfer": _l("General waste transfer record"), "general_transfers": _l("General waste transfer record"),
+    "hall_document": _l("Information hall document"), "hall_documents": _l("Information hall document"),
     "incoming_transfer": _l("Incoming transfer"), "incoming_transfers": _l("Incoming transfer"),
     "ledger": _l("Ledger"), "ledger_events": _l("Ledger"), "licence": _l("Licence"), "licences": _l("Licence"),
     "listing": _l("Listing"), "listings": _l("Listing"), "management_plan": _l("Management plan"),
@@ -57,6 +58,7 @@ OBJECT_LABELS = {
 VERB_LABELS = {
     "accept": lazy_pgettext("audit", "accepted"), "acknowledge": _l("acknowledged"), "add": _l("added"),
     "approve": _l("approved"), "approve_revision": _l("revision approved"), "assign": _l("assigned"),
+    "attach": _l("file attached"), "detach": _l("file removed"), "redraft": _l("taken back to draft"),
     "bank_account": _l("bank account entered"), "cancel": _l("cancelled"), "cancelled": _l("cancelled"),
     "close": _l("closed"), "confirm": _l("confirmed"), "correct": _l("corrected"), "counter": _l("counter-offer"),
     "create": _l("created"), "created": _l("created"), "day_added": _l("day added"),

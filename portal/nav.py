@@ -40,6 +40,7 @@ PUBLIC = Group("public", _l("Public services"), (
     Link("reports.index", _l("Public reports")),
     Link("trace.landing", _l("Trace waste")),
     Link("regulatory.catalogue", _l("Catalogue")),
+    Link("hall.index", _l("Information hall")),
 ))
 BROWSE = (Link("marketplace.browse", _l("Browse listings")), Link("marketplace.demand_board", _l("Wanted")))
 DASHBOARD = Link("command_dashboard.index", _l("Dashboard"))

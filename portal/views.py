@@ -1,4 +1,5 @@
 """Site-wide pages: home with public figures, the language switcher, the health check."""
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
@@ -33,9 +34,25 @@ def public_figures() -> dict:
     }
 
 
+# What the areas show the public on the home page beside the platform's figures (the hall's latest documents,
+# the tonnes traced, supply and demand, reports handled on time): a provider answers (template, context, order)
+# or None. Areas register here, so that the home page never imports them.
+HOME_PANELS: list[Callable[[], tuple[str, dict, int] | None]] = []
+
+
+def register_home_panel(provider: Callable) -> Callable:
+    if provider not in HOME_PANELS:
+        HOME_PANELS.append(provider)
+    return provider
+
+
+def home_panels() -> list[tuple[str, dict, int]]:
+    return sorted((panel for provider in HOME_PANELS if (panel := provider()) is not None), key=lambda p: p[2])
+
+
 @bp.get("/")
 def home():
-    return render_template("home.html", figures=public_figures())
+    return render_template("home.html", figures=public_figures(), panels=home_panels())
 
 
 THEME_COLOUR = "#084d2a"  # the header's green, also in static/icons (scripts/make_icons.py)

@@ -13,19 +13,14 @@ those of the substring search, found through the index instead of a scan.
 Both are maintained by the database in the listing's own transaction; `wufei search reindex --sql-only` and
 migration 0017 fill search_tokens for existing rows.
 """
-import re
-
 from sqlalchemy import DDL, bindparam, cast, event, literal, select, text, update
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from portal.extensions import db, not_in_models
+from portal.search.keys import index_exact, index_keys, term_keys  # noqa: F401  (backends.py, tests)
+from portal.search.keys import indexable as _indexable
 
 from ..listings.models import Listing
-
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUNS = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
-_CJK = re.compile(rf"[{CJK}]")
-MAX_KEY = 60  # longer words are not indexed (a tsvector lexeme must stay under 2 kB); LIKE still checks them
 
 FTS_TABLE = "listings_fts"
 GIN_INDEX = "ix_listings_search_tokens"
@@ -51,47 +46,9 @@ _POSTGRES_DDL = (f"CREATE INDEX {GIN_INDEX} ON listings USING gin ((search_token
 _POSTGRES_DROP = (f"DROP INDEX IF EXISTS {GIN_INDEX}",)
 
 
-def index_keys(text: str) -> list[str]:
-    """The distinct index keys of normalised text: CJK bigrams (a lone CJK character as itself), other words."""
-    keys: dict[str, None] = {}
-    for run in _RUNS.findall(text or ""):
-        if _CJK.match(run):
-            for i in range(max(1, len(run) - 1)):
-                keys[run[i:i + 2]] = None
-        elif len(run) <= MAX_KEY:
-            keys[run] = None
-    return list(keys)
-
-
 def search_tokens(search_text: str) -> str:
     """The search_tokens column for a listing's search_text."""
     return " ".join(index_keys(search_text))
-
-
-def term_keys(alternative: str) -> list[str] | None:
-    """Keys every listing containing the alternative has; None when it has none to look up (a single CJK
-    character may sit inside any bigram, a long word is not indexed): such a term is checked by LIKE only."""
-    runs = _RUNS.findall(alternative)
-    if not runs or any((len(run) == 1 and _CJK.match(run)) or len(run) > MAX_KEY for run in runs):
-        return None
-    return index_keys(alternative)
-
-
-def index_exact(alternatives: tuple[str, ...]) -> bool:
-    """True when the index alone decides the term: each alternative is one CJK bigram, present in the keys
-    exactly when the text contains it (the keys are computed from search_text itself)."""
-    return all(len(a) == 2 and _CJK.match(a[0]) and _CJK.match(a[1]) for a in alternatives)
-
-
-def _indexable(terms: list[tuple[str, ...]]) -> list[list[list[str]]]:
-    """Per term, the key lists of its alternatives; a term with an unindexable alternative is left out
-    (the index must never drop a listing LIKE would find)."""
-    result = []
-    for alternatives in terms:
-        keyed = [term_keys(a) for a in alternatives]
-        if all(k is not None for k in keyed):
-            result.append(keyed)
-    return result
 
 
 def match_condition(terms: list[tuple[str, ...]]):
