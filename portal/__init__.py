@@ -79,6 +79,7 @@ def _import_models() -> None:
     from .accounts import models  # noqa: F401
     from .api import core  # noqa: F401
     from .calendar import models as calendar_models  # noqa: F401
+    from .coordination import models as coordination_models  # noqa: F401
     from .emergency import models as emergency_models  # noqa: F401
     from .regulatory import models as regulatory_models  # noqa: F401
     from .regulatory import trace_snapshots  # noqa: F401
