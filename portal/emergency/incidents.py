@@ -18,6 +18,8 @@ from sqlalchemy import or_, select
 from .. import audit, auth
 from ..accounts.models import Department, Organisation, OrgStatus, Regulator, User
 from ..clock import china_today
+from ..coordination.models import CaseType, Source, Urgency
+from ..coordination.services import open_case
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..jurisdiction import jurisdiction_code
@@ -409,6 +411,7 @@ def issue_scheme(user, incident: Incident) -> ResponseScheme:
         for member in _department_users(department, incident.district_code):
             if member.email:
                 send_message(member.email, subject, body, user=member)
+        _open_task(user, incident, department, body)
     for org_id in scheme.organisation_ids:
         for email in enterprise_emails(db.session.get(Organisation, org_id)):
             send_message(email, subject, body)
@@ -417,6 +420,15 @@ def issue_scheme(user, incident: Incident) -> ResponseScheme:
                  after={"version": scheme.version, "departments": scheme.departments,
                         "organisation_ids": scheme.organisation_ids})
     return scheme
+
+
+def _open_task(user, incident: Incident, department: str, body: str):
+    """The department's task as an urgent case; one per department and incident, so a re-issued version
+    answers the case already open (open_case is idempotent on its source reference)."""
+    return open_case(case_type=CaseType.EMERGENCY, source=Source.EMERGENCY,
+                     source_ref=f"incident-{incident.id}-{department}", title=incident.title, description=body,
+                     district_code=incident.district_code, urgency=Urgency.URGENT, opened_by=user,
+                     address=incident.address, lat=incident.lat, lon=incident.lon, lead_department=department)
 
 
 def _scheme_text(incident: Incident, scheme: ResponseScheme) -> str:

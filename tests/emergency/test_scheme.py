@@ -102,3 +102,30 @@ def test_place_outside_the_city_is_refused_with_the_field(city_regulator):
     with pytest.raises(DomainError) as refused:
         _record(city_regulator, lat="39.9", lon="116.4")
     assert "lat" in refused.value.fields
+
+
+def test_issuing_notifies_the_named_and_opens_a_case_per_department(city_regulator, factory):
+    from sqlalchemy import select
+
+    from portal.coordination.models import Case
+    from portal.outbox import OutboxMessage
+
+    police = factory.regulator(jurisdiction="411200", department="police", email="police@example.cn")
+    generator = factory.org(name="倾倒企业", district="411203")
+    db.session.merge(generator).contact_email = "boss@example.cn"
+    regulator = db.session.merge(city_regulator)
+    incident = _record(city_regulator, organisation_id=generator.id)
+    incidents.draft_scheme(regulator, incident)
+    with pytest.raises(Exception) as refused:
+        incidents.issue_scheme(regulator, incident)  # nothing written yet
+    assert "instructions" in refused.value.fields
+    scheme = incidents.edit_scheme(regulator, incident, response_level="IV", instructions="封控现场，转运至持证单位。",
+                                   departments=["ecology", "police"], organisation_ids=[generator.id])
+    incidents.issue_scheme(regulator, incident)
+    db.session.commit()
+    assert scheme.version == 2 and scheme.status == "issued" and incident.schemes[0].status == "superseded"
+    recipients = set(db.session.scalars(select(OutboxMessage.recipient)))
+    assert {"city.reg@example.cn", police.email, "boss@example.cn"} <= recipients
+    cases = db.session.scalars(select(Case).where(Case.source == "emergency")).all()
+    assert sorted(str(c.lead_department) for c in cases) == ["ecology", "police"]
+    assert [e.kind for e in incident.events] == ["recorded", "drafted", "edited", "issued"]
