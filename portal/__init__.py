@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
+    from .emergency.views import bp as emergency
     from .held_uploads import bp as held
     from .home.views import bp as home
     from .regulatory import api as _regulatory_api  # noqa: F401
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(manifests)
     app.register_blueprint(signing)
     app.register_blueprint(transport)
+    app.register_blueprint(emergency)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)

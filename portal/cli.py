@@ -259,6 +259,8 @@ main.add_command(catalogue)
 
 def register_cli(app):
     """Make the same commands available through `flask --app portal …`."""
-    for command in (seed, tokens, ledger, alerts, catalogue):
+    from .emergency.cli import emergency
+
+    for command in (seed, tokens, ledger, alerts, catalogue, emergency):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)

@@ -155,6 +155,7 @@ DEMO_SEEDERS: list[Callable[[dict[str, User], dict[str, Organisation]], dict]] =
 def seed_demo() -> dict:
     """Create or restore the demo users and organisations, then the demo story of the regulatory core and of
     the registered areas; returns what exists and what was created."""
+    from .emergency.demo import seed_emergency_demo
     from .regulatory.demo import seed_regulatory_demo
     from .regulatory.transfers.demo import seed_transfers_demo
 
@@ -176,6 +177,7 @@ def seed_demo() -> dict:
                "regulators": sum(1 for s in USERS if s.regulator)}
     summary.update(seed_regulatory_demo(users, orgs))
     summary.update(seed_transfers_demo(users, orgs))
+    summary.update(seed_emergency_demo(users, orgs))
     for seeder in DEMO_SEEDERS:
         summary.update(seeder(users, orgs))
     return summary

@@ -49,6 +49,10 @@ LEVEL_LABELS = {"I": _l("Level I (especially serious)"), "II": _l("Level II (ser
 EVENT_TYPE_LABELS = {"leak": _l("Leak or spill"), "fire_explosion": _l("Fire or explosion"),
                      "illegal_dumping": _l("Illegal dumping"), "transport_accident": _l("Transport accident"),
                      "water_pollution": _l("Water pollution"), "other": _l("Other")}
+INCIDENT_STATUS_LABELS = {"open": _l("Being handled"), "issued": _l("Scheme issued"), "closed": _l("Closed")}
+SCHEME_STATUS_LABELS = {"draft": _l("Draft"), "issued": _l("Issued"), "superseded": _l("Superseded")}
+TIMELINE_LABELS = {"recorded": _l("Recorded"), "drafted": _l("Scheme drafted"), "edited": _l("Scheme edited"),
+                   "issued": _l("Scheme issued"), "note": _l("Note"), "closed": _l("Closed")}
 RESOURCE_LABELS = {"store": _l("Material store"), "team": _l("Response team"), "equipment": _l("Equipment")}
 PLACE_LABELS = {"water_source": _l("Drinking water source"), "school": _l("School"), "hospital": _l("Hospital"),
                 "residential": _l("Residential area")}

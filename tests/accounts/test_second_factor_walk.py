@@ -24,6 +24,7 @@ from participation.reports.models import Moderation, Report, ReportPhoto
 from portal.accounts.models import Organisation, OrgStatus, User
 from portal.audit import AuditEntry
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from portal.emergency.models import EmergencyPlan, Incident, PlanTemplate
 from portal.extensions import db
 from portal.outbox import OutboxMessage
 from portal.regulatory.alerts.models import Alert
@@ -105,7 +106,8 @@ def _objects() -> SimpleNamespace:
         payment=_first(Payment), thread=_first(Thread), vehicle=_first(Vehicle), worker=_first(TransportWorker),
         approval=_first(TransferApproval), transfer=_first(IncomingTransfer),
         key=db.session.scalar(select(SigningKey.key_id).limit(1)), plan=_first(ManagementPlan),
-        exception=_first(ManifestScanException))
+        exception=_first(ManifestScanException), emergency_plan=_first(EmergencyPlan),
+        incident=_first(Incident), template=_first(PlanTemplate))
 
 
 def _table(world) -> dict:
@@ -122,7 +124,8 @@ def _table(world) -> dict:
         "vehicle_id": world.vehicle, "worker_id": world.worker, "entry_id": world.entry, "message_id": world.message, "year": "2026", "stream": "hazardous",
         "action": "pick_up", "name": world.photo_name, "secret": "not-a-secret", "token": report.token,
         "service_code": report.category.value, "service_request_id": report.tracking_code,
-        "code": world.container,
+        "code": world.container, "incident_id": world.incident, "template_id": world.template,
+        ("emergency.plan_detail", "plan_id"): world.emergency_plan, ("emergency.edit_plan", "plan_id"): world.emergency_plan,
         ("regulatory.waste_code", "code"): "900-041-49", ("api.get_waste_code", "code"): "900-041-49",
         ("reports.submitted", "code"): report.tracking_code, ("reports.status", "code"): report.tracking_code,
         ("reports.follow", "code"): report.tracking_code, ("api.report_status", "code"): report.tracking_code,
