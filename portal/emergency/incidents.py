@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from .. import audit, auth
@@ -29,10 +30,13 @@ from ..regulatory.geo import EARTH_RADIUS_M, district_at, haversine_m
 from ..regulatory.licences.models import Licence, LicenceScope
 from ..regulatory.licences.services import licence_capacity
 from ..types import utcnow
+from ..workflow import SYSTEM, Transition, Workflow
 from .models import (
     EVENT_CRITERIA,
     EVENT_LEVELS,
     EVENT_TYPES,
+    INCIDENT_STATUSES,
+    SCHEME_STATUSES,
     EmergencyPlan,
     EmergencyResource,
     EventLevelRule,
@@ -43,7 +47,7 @@ from .models import (
     ResponseScheme,
     SensitivePlace,
 )
-from .services import enterprise_emails
+from .services import INCIDENT_STATUS_LABELS, SCHEME_STATUS_LABELS, enterprise_emails
 
 MAX_WASTES = 20
 MAX_RADIUS_M = 50_000
@@ -54,6 +58,41 @@ SIMILAR_INCIDENTS = 5
 
 def _invalid(field: str, message) -> DomainError:
     return DomainError(message, fields={field: message})
+
+
+def _handler(incident: Incident, user, _org) -> bool:
+    """A regulator whose jurisdiction covers the incident's district, or an admin."""
+    return auth.is_admin(user) or auth.jurisdiction_covers(user, incident.district_code)
+
+
+def _with_summary(_incident, _user, _org, fields: dict) -> dict:
+    summary = str(fields.get("closing_summary") or "").strip()
+    if not summary:
+        raise _invalid("closing_summary", _("Write the closing summary."))
+    return {"closing_summary": summary}
+
+
+def _written(scheme, _user, _org, _fields: dict) -> None:
+    if not (scheme.instructions or "").strip():
+        raise _invalid("instructions", _("Write the instructions of the scheme."))
+
+
+HANDLER_REFUSAL = _l("Only a regulator of the incident's district handles it.")
+# an issued incident stays issued when a later version is issued; closing ends the response
+INCIDENT = Workflow("emergency_incident", Incident, INCIDENT_STATUSES, [
+    Transition("open", "issue", "issued", "handler"),
+    Transition("issued", "issue", None, "handler"),
+    Transition("open", "close", "closed", "handler", _with_summary),
+    Transition("issued", "close", "closed", "handler", _with_summary),
+], parties={"handler": _handler}, label=_l("incident"), state_labels=INCIDENT_STATUS_LABELS,
+    refusals={"handler": HANDLER_REFUSAL})
+# each edit is a new version; the one before is superseded by the platform, never by a user
+SCHEME = Workflow("response_scheme", ResponseScheme, SCHEME_STATUSES, [
+    Transition("draft", "issue", "issued", "handler", _written),
+    Transition("draft", "supersede", "superseded", SYSTEM),
+    Transition("issued", "supersede", "superseded", SYSTEM),
+], parties={"handler": lambda scheme, user, org: _handler(scheme.incident, user, org)},
+    label=_l("response scheme"), state_labels=SCHEME_STATUS_LABELS, refusals={"handler": HANDLER_REFUSAL})
 
 
 def search_radius_m() -> int:
@@ -348,12 +387,12 @@ def draft_scheme(user, incident: Incident) -> ResponseScheme:
 
 def _supersede(previous: ResponseScheme | None) -> None:
     if previous is not None and previous.status != "superseded":
-        previous.status = "superseded"
+        SCHEME.step(previous, "supersede", system=True)
 
 
 def require_handle(user, incident: Incident) -> None:
-    if not (auth.is_admin(user) or auth.jurisdiction_covers(user, incident.district_code)):
-        raise Forbidden(_("Only a regulator of the incident's district handles it."))
+    if not _handler(incident, user, None):
+        raise Forbidden(HANDLER_REFUSAL)
 
 
 def edit_scheme(user, incident: Incident, *, response_level: str | None, instructions: str,
@@ -401,10 +440,8 @@ def issue_scheme(user, incident: Incident) -> ResponseScheme:
     scheme = incident.current_scheme
     if scheme is None or scheme.status != "draft":
         raise _invalid("scheme", _("Draft or edit the scheme before issuing it."))
-    if not scheme.instructions.strip():
-        raise _invalid("instructions", _("Write the instructions of the scheme."))
-    scheme.status, scheme.issued_at, scheme.issued_by_id = "issued", utcnow(), user.id
-    incident.status = "issued"
+    SCHEME.step(scheme, "issue", user, values={"issued_at": utcnow(), "issued_by_id": user.id})
+    INCIDENT.step(incident, "issue", user)
     subject = _("Emergency response scheme: %(title)s", title=incident.title)
     body = _scheme_text(incident, scheme)
     for department in scheme.department_list:
@@ -416,9 +453,6 @@ def issue_scheme(user, incident: Incident) -> ResponseScheme:
         for email in enterprise_emails(db.session.get(Organisation, org_id)):
             send_message(email, subject, body)
     log(incident, user, "issued", _("Version %(v)s issued.", v=scheme.version))
-    audit.record("emergency_scheme.issued", scheme, actor=user,
-                 after={"version": scheme.version, "departments": scheme.departments,
-                        "organisation_ids": scheme.organisation_ids})
     return scheme
 
 
@@ -446,12 +480,7 @@ def add_note(user, incident: Incident, note: str) -> IncidentEvent:
 
 def close_incident(user, incident: Incident, summary: str) -> Incident:
     """End the response with the closing summary, which the closing report prints."""
-    require_handle(user, incident)
-    if incident.status == "closed":
-        raise _invalid("status", _("The incident is closed."))
-    if not (summary or "").strip():
-        raise _invalid("closing_summary", _("Write the closing summary."))
-    incident.status, incident.closing_summary, incident.closed_at = "closed", summary.strip(), utcnow()
+    step = INCIDENT.step(incident, "close", user, fields={"closing_summary": summary})
+    incident.closing_summary, incident.closed_at = step.sealed["closing_summary"], utcnow()
     log(incident, user, "closed")
-    audit.record("emergency_incident.closed", incident, actor=user, after={"closing_summary": summary.strip()})
     return incident

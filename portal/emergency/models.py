@@ -3,7 +3,18 @@ handling guidance, grading rules) and incidents with their versioned response sc
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
@@ -27,11 +38,17 @@ PLACE_KINDS = ("water_source", "school", "hospital", "residential")
 HAZARD_LETTERS = ("T", "C", "I", "R", "In")
 
 
+def kind_check(kinds, column: str = "kind") -> CheckConstraint:
+    """A CHECK listing a classifying column's values; named *_known, since *_valid marks a workflow's states."""
+    listed = ", ".join(f"'{kind}'" for kind in kinds)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
+
+
 class PlanTemplate(db.Model):
     """The sections a plan of one kind is written in, managed by admins (模板管理)."""
 
     __tablename__ = "emergency_plan_templates"
-    __table_args__ = (status_check(PLAN_KINDS, "kind"),)
+    __table_args__ = (kind_check(PLAN_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(12), index=True)
@@ -45,7 +62,7 @@ class EmergencyPlan(db.Model):
     """An enterprise's plan filed for 备案, or a government (district, city) plan with its response levels."""
 
     __tablename__ = "emergency_plans"
-    __table_args__ = (status_check(PLAN_STATUSES), status_check(PLAN_KINDS, "kind"))
+    __table_args__ = (status_check(PLAN_STATUSES), kind_check(PLAN_KINDS))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(12), index=True)
@@ -139,7 +156,7 @@ class EmergencyResource(db.Model):
     """A registered material store, response team or piece of equipment, with its place."""
 
     __tablename__ = "emergency_resources"
-    __table_args__ = (status_check(RESOURCE_KINDS, "kind"),)
+    __table_args__ = (kind_check(RESOURCE_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(12), index=True)
@@ -159,7 +176,7 @@ class SensitivePlace(db.Model):
     """A water source, school, hospital or residential area registered as a map point."""
 
     __tablename__ = "emergency_sensitive_places"
-    __table_args__ = (status_check(PLACE_KINDS, "kind"),)
+    __table_args__ = (kind_check(PLACE_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(14), index=True)
@@ -173,7 +190,7 @@ class Incident(db.Model):
     """A 突发环境事件 recorded by a regulator: where, what, which wastes and how much."""
 
     __tablename__ = "emergency_incidents"
-    __table_args__ = (status_check(INCIDENT_STATUSES), status_check(EVENT_TYPES, "event_type"))
+    __table_args__ = (status_check(INCIDENT_STATUSES), kind_check(EVENT_TYPES, "event_type"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))

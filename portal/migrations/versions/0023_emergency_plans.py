@@ -48,7 +48,7 @@ def upgrade():
     sa.Column('sections', sa.JSON(), nullable=False),
     sa.Column('source', sa.Text(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('enterprise', 'district', 'city')", name=op.f('ck_emergency_plan_templates_kind_valid')),
+    sa.CheckConstraint("kind IN ('enterprise', 'district', 'city')", name=op.f('ck_emergency_plan_templates_kind_known')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_emergency_plan_templates'))
     )
     with op.batch_alter_table('emergency_plan_templates', schema=None) as batch_op:
@@ -71,7 +71,7 @@ def upgrade():
     sa.Column('district_code', sa.String(length=12), nullable=False),
     sa.Column('lat', sa.Numeric(precision=9, scale=6), nullable=False),
     sa.Column('lon', sa.Numeric(precision=9, scale=6), nullable=False),
-    sa.CheckConstraint("kind IN ('water_source', 'school', 'hospital', 'residential')", name=op.f('ck_emergency_sensitive_places_kind_valid')),
+    sa.CheckConstraint("kind IN ('water_source', 'school', 'hospital', 'residential')", name=op.f('ck_emergency_sensitive_places_kind_known')),
     sa.ForeignKeyConstraint(['district_code'], ['divisions.code'], name=op.f('fk_emergency_sensitive_places_district_code_divisions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_emergency_sensitive_places'))
     )
@@ -103,7 +103,7 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("event_type IN ('leak', 'fire_explosion', 'illegal_dumping', 'transport_accident', 'water_pollution', 'other')", name=op.f('ck_emergency_incidents_event_type_valid')),
+    sa.CheckConstraint("event_type IN ('leak', 'fire_explosion', 'illegal_dumping', 'transport_accident', 'water_pollution', 'other')", name=op.f('ck_emergency_incidents_event_type_known')),
     sa.CheckConstraint("status IN ('open', 'issued', 'closed')", name=op.f('ck_emergency_incidents_status_valid')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_emergency_incidents_created_by_id_users')),
     sa.ForeignKeyConstraint(['district_code'], ['divisions.code'], name=op.f('fk_emergency_incidents_district_code_divisions')),
@@ -144,7 +144,7 @@ def upgrade():
     sa.Column('filed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('filed_by_id', sa.Integer(), nullable=True),
     sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("kind IN ('enterprise', 'district', 'city')", name=op.f('ck_emergency_plans_kind_valid')),
+    sa.CheckConstraint("kind IN ('enterprise', 'district', 'city')", name=op.f('ck_emergency_plans_kind_known')),
     sa.CheckConstraint("status IN ('draft', 'submitted', 'returned', 'filed')", name=op.f('ck_emergency_plans_status_valid')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_emergency_plans_created_by_id_users')),
     sa.ForeignKeyConstraint(['district_code'], ['divisions.code'], name=op.f('fk_emergency_plans_district_code_divisions')),
@@ -172,7 +172,7 @@ def upgrade():
     sa.Column('details', sa.Text(), nullable=True),
     sa.Column('contact', sa.String(length=100), nullable=True),
     sa.Column('phone', sa.String(length=30), nullable=True),
-    sa.CheckConstraint("kind IN ('store', 'team', 'equipment')", name=op.f('ck_emergency_resources_kind_valid')),
+    sa.CheckConstraint("kind IN ('store', 'team', 'equipment')", name=op.f('ck_emergency_resources_kind_known')),
     sa.ForeignKeyConstraint(['district_code'], ['divisions.code'], name=op.f('fk_emergency_resources_district_code_divisions')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_emergency_resources_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_emergency_resources'))
