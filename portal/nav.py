@@ -67,6 +67,7 @@ ADMINISTRATION = Group("admin", _l("Administration"), (
     Link("alert_settings.index", _l("Alert thresholds")),
     Link("calendar.index", _l("Working-day calendar")),
     Link("emergency.templates", _l("Plan templates")),
+    Link("emergency.rules", _l("Grading tables")),
     Link("payments.operator_list", _l("Payments")),
 ))
 TRANSPORT_TASKS = Link("manifests.index", _l("Transport tasks"), {"role": "carrier"})

@@ -151,3 +151,10 @@ class GuidanceForm(FlaskForm):
     guidance = TextAreaField(_l("Handling guidance"), validators=[
         DataRequired(_l("Enter the title and the guidance.")), Length(max=8000)])
 
+
+
+class RulesForm(FlaskForm):
+    risk_rules = TextAreaField(_l("HJ 941-2018 matrix: E, Q from, Q to, M from, M to, level (one row per line)"),
+                               validators=[Length(max=20000)])
+    event_rules = TextAreaField(_l("Event levels: level, criterion, minimum, source (one per line)"),
+                                validators=[Length(max=20000)])

@@ -498,3 +498,90 @@ def save_guidance(user, guidance: HazardGuidance | None, *, title: str, text: st
     audit.record("emergency_guidance.saved", guidance, before=before,
                  after={"title": guidance.title, "guidance": guidance.guidance}, actor=user)
     return guidance
+
+
+# --- the admins' grading tables ------------------------------------------------------------------
+
+# How the tables are typed: the standards' own words and numerals (一般/较大/重大, Ⅰ–Ⅳ) and one letter per
+# criterion, so that one text serves readers of either language.
+RISK_WORDS = {"一般": "general", "较大": "larger", "重大": "major"}
+ROMAN = {"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
+CRITERION_CODES = {"D": "deaths", "P": "poisoned", "E": "evacuated", "L": "loss_yuan"}
+
+def _line_error(field: str, number: int, message) -> DomainError:
+    return _invalid(field, _("Line %(n)s: %(message)s", n=number, message=message))
+
+
+def _bound(text: str, kind):
+    return None if text in ("-", "—", "") else kind(text)
+
+
+def replace_risk_rules(user, text: str) -> int:
+    """An admin enters HJ 941-2018's matrix from the standard, one row per line:
+    `E Qmin Qmax Mmin Mmax level` (Qmax, Mmax exclusive; - for no upper bound); returns the rows kept."""
+    if not auth.is_admin(user):
+        raise Forbidden(_("Only platform administrators change the grading tables."))
+    rows = []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        try:
+            e, q_min, q_max, m_min, m_max, word = parts
+            row = RiskGradingRule(e_class=e, q_min=Decimal(q_min), q_max=_bound(q_max, Decimal), m_min=int(m_min),
+                                  m_max=_bound(m_max, int), level=RISK_WORDS.get(word, ""))
+        except (ValueError, InvalidOperation):
+            raise _line_error("risk_rules", number, _("write E, Q from, Q to, M from, M to and the level.")) from None
+        if e not in E_CLASSES or row.level not in RISK_LEVELS:
+            raise _line_error("risk_rules", number, _("E is E1, E2 or E3; the level is 一般, 较大 or 重大."))
+        rows.append(row)
+    return _replace(RiskGradingRule, rows, "emergency_risk_rules.replaced", user, text)
+
+
+def replace_event_rules(user, text: str) -> int:
+    """An admin edits the event-level thresholds, one per line: `level criterion minimum source`."""
+    if not auth.is_admin(user):
+        raise Forbidden(_("Only platform administrators change the grading tables."))
+    rows, seen = [], set()
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=3)
+        level, criterion = ROMAN.get(parts[0]), CRITERION_CODES.get(parts[1]) if len(parts) > 1 else None
+        if (len(parts) < 3 or level is None or criterion is None or not parts[2].isdigit()
+                or (level, criterion) in seen):
+            raise _line_error("event_rules", number, _("write the level (Ⅰ–Ⅳ), the criterion's letter, the minimum "
+                                                       "and the source, once per level and criterion."))
+        seen.add((level, criterion))
+        rows.append(EventLevelRule(level=level, criterion=criterion, min_value=int(parts[2]),
+                                   source=parts[3] if len(parts) > 3 else ""))
+    return _replace(EventLevelRule, rows, "emergency_event_rules.replaced", user, text)
+
+
+def _replace(model, rows: list, action: str, user, text: str) -> int:
+    before = [_rule_text(r) for r in db.session.scalars(select(model))]
+    db.session.execute(model.__table__.delete())
+    db.session.add_all(rows)
+    db.session.flush()
+    audit.record(action, None, before={"rows": before}, after={"rows": [_rule_text(r) for r in rows]}, actor=user,
+                 object_type=model.__tablename__)
+    return len(rows)
+
+
+def _rule_text(rule) -> str:
+    if isinstance(rule, RiskGradingRule):
+        word = next((w for w, code in RISK_WORDS.items() if code == rule.level), rule.level)
+        return " ".join(str(v if v is not None else "-") for v in
+                        (rule.e_class, rule.q_min, rule.q_max, rule.m_min, rule.m_max, word))
+    roman = next(r for r, code in ROMAN.items() if code == rule.level)
+    letter = next(c for c, name in CRITERION_CODES.items() if name == rule.criterion)
+    return f"{roman} {letter} {rule.min_value} {rule.source}".rstrip()
+
+
+def rules_text() -> tuple[str, str]:
+    """The two tables as the admin page shows them for editing."""
+    risk = db.session.scalars(select(RiskGradingRule).order_by(RiskGradingRule.e_class, RiskGradingRule.q_min,
+                                                               RiskGradingRule.m_min)).all()
+    order = {lv: i for i, lv in enumerate(("I", "II", "III", "IV"))}
+    events = sorted(db.session.scalars(select(EventLevelRule)), key=lambda r: (order[r.level], r.criterion))
+    return "\n".join(_rule_text(r) for r in risk), "\n".join(_rule_text(r) for r in events)

@@ -26,6 +26,7 @@ from .forms import (
     PlanActionForm,
     PlanFilterForm,
     PlanForm,
+    RulesForm,
     SchemeForm,
     TemplateForm,
     place_form,
@@ -217,6 +218,24 @@ def edit_template(template_id: int):
             put_errors(form, exc, "sections")
     return render_template("emergency/template_form.html", form=form, template=template), \
         422 if request.method == "POST" else 200
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@admin_required
+def rules():
+    risk, events = services.rules_text()
+    form = RulesForm(data=None if request.method == "POST" else {"risk_rules": risk, "event_rules": events})
+    if form.validate_on_submit():
+        try:
+            services.replace_risk_rules(current_user, form.risk_rules.data)
+            services.replace_event_rules(current_user, form.event_rules.data)
+            db.session.commit()
+            flash(_("The grading tables are saved."), "success")
+            return redirect(url_for("emergency.rules"))
+        except DomainError as exc:
+            db.session.rollback()
+            put_errors(form, exc, "risk_rules")
+    return render_template("emergency/rules.html", form=form), 422 if request.method == "POST" else 200
 
 
 # --- incidents -----------------------------------------------------------------------------------

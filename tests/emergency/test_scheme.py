@@ -129,3 +129,42 @@ def test_issuing_notifies_the_named_and_opens_a_case_per_department(city_regulat
     cases = db.session.scalars(select(Case).where(Case.source == "emergency")).all()
     assert sorted(str(c.lead_department) for c in cases) == ["ecology", "police"]
     assert [e.kind for e in incident.events] == ["recorded", "drafted", "edited", "issued"]
+
+
+def test_admins_enter_the_grading_tables_and_plans_are_graded_by_them(factory):
+    from portal.errors import DomainError
+
+    admin = db.session.merge(factory.user(admin=True))
+    services.load_event_rules()
+    risk, events = services.rules_text()
+    assert "Ⅲ E 5000" in events and risk == ""
+    assert services.grade_risk(Decimal("5"), 30, "E2") is None  # the matrix is missing until entered
+    with pytest.raises(DomainError) as refused:
+        services.replace_risk_rules(admin, "E2 1 10 25 45 larger")
+    assert "risk_rules" in refused.value.fields
+    services.replace_risk_rules(admin, "E2 1 10 25 45 较大\nE2 10 - 45 - 重大")
+    services.replace_event_rules(admin, events + "\nⅣ D 1 本市补充")
+    assert services.grade_risk(Decimal("5"), 30, "E2") == "larger"
+    assert services.grade_risk(Decimal("50"), 60, "E2") == "major"
+    assert services.grade_risk(Decimal("0.5"), 30, "E2") is None
+
+
+def test_revision_reminder_goes_once_to_the_enterprise(factory, city_regulator):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from portal.clock import china_today
+    from portal.outbox import OutboxMessage
+
+    owner = factory.user(email="owner@example.cn")
+    org = db.session.merge(factory.org(admin=owner, district="411203"))
+    services.load_templates()
+    plan = services.create_plan(db.session.merge(owner), "enterprise", organisation=org, title="预案",
+                                risk_level="general", valid_until=china_today() + timedelta(days=30))
+    plan.sections = {s["key"]: "内容" for s in plan.template.sections}
+    services.take_action(db.session.merge(owner), plan, "submit")
+    services.take_action(db.session.merge(city_regulator), plan, "file", filing_number="411203-1")
+    assert services.revision_due(plan)
+    assert services.send_revision_reminders() == 1 and services.send_revision_reminders() == 0
+    assert db.session.scalars(select(OutboxMessage.recipient)).all() == ["owner@example.cn"]
