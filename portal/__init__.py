@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api
     from .calendar import api as _calendar_api  # noqa: F401
     from .calendar.views import bp as calendar
+    from .emergency import api as _emergency_api  # noqa: F401
     from .emergency.views import bp as emergency
     from .held_uploads import bp as held
     from .home.views import bp as home
