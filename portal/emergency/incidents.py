@@ -370,6 +370,7 @@ def draft_scheme(user, incident: Incident) -> ResponseScheme:
         raise _invalid("status", _("The incident is closed."))
     previous = incident.current_scheme
     facts = draft(incident)
+    _supersede(previous)  # before the new version joins incident.schemes, so the step's flush sees one change
     scheme = ResponseScheme(
         incident=incident, version=(previous.version + 1) if previous else 1, status="draft", drafted=facts,
         response_level=previous.response_level if previous else facts["level"]["level"],
@@ -378,7 +379,6 @@ def draft_scheme(user, incident: Incident) -> ResponseScheme:
         organisation_ids=list(previous.organisation_ids) if previous else
         ([incident.organisation_id] if incident.organisation_id else []),
         created_by_id=user.id)
-    _supersede(previous)
     db.session.add(scheme)
     db.session.flush()
     log(incident, user, "drafted", _("Version %(v)s drafted.", v=scheme.version))
@@ -412,12 +412,13 @@ def edit_scheme(user, incident: Incident, *, response_level: str | None, instruc
     if len(set(orgs)) != len(set(organisation_ids or [])):
         raise _invalid("organisation_ids", _("Choose from the list."))
     previous = incident.current_scheme
+    drafted = previous.drafted if previous else draft(incident)
+    _supersede(previous)
     scheme = ResponseScheme(incident=incident, version=(previous.version + 1) if previous else 1, status="draft",
-                            drafted=previous.drafted if previous else draft(incident),
+                            drafted=drafted,
                             response_level=response_level or None, instructions=instructions.strip(),
                             departments=",".join(d.value for d in Department if d.value in departments),
                             organisation_ids=sorted(set(organisation_ids or [])), created_by_id=user.id)
-    _supersede(previous)
     db.session.add(scheme)
     db.session.flush()
     log(incident, user, "edited", _("Version %(v)s saved.", v=scheme.version))
