@@ -6,8 +6,11 @@ import pytest
 from portal.emergency import incidents, services
 from portal.extensions import db
 from tests.browser.test_phone_layout import PHONE, WIDER_THAN_WINDOW, _signed_in_page
+from tests.emergency import conftest as emergency_fixtures
 
 pytestmark = pytest.mark.browser
+
+city_regulator, licensed = emergency_fixtures.city_regulator, emergency_fixtures.licensed
 
 
 def test_scheme_and_library_fit_a_phone(app, browser, live_server, factory, licensed):
