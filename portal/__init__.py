@@ -80,6 +80,8 @@ def _import_models() -> None:
     from .api import core  # noqa: F401
     from .calendar import models as calendar_models  # noqa: F401
     from .command.statistics import models as statistics_models  # noqa: F401
+    from .coordination import models as coordination_models  # noqa: F401
+    from .emergency import models as emergency_models  # noqa: F401
     from .hall import models as hall_models  # noqa: F401
     from .regulatory import models as regulatory_models  # noqa: F401
     from .regulatory import trace_snapshots  # noqa: F401
@@ -110,6 +112,8 @@ def _register_blueprints(app: Flask) -> None:
     from .command.screen import bp as command_screen
     from .command.statistics import api as _statistics_api  # noqa: F401
     from .command.statistics.views import bp as statistics
+    from .emergency import api as _emergency_api  # noqa: F401
+    from .emergency.views import bp as emergency
     from .hall import init_app as init_hall
     from .held_uploads import bp as held
     from .home.views import bp as home
@@ -152,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(command_dashboard)
     app.register_blueprint(command_map)
     init_hall(app)
+    app.register_blueprint(emergency)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)

@@ -26,10 +26,13 @@ def seed():
 def seed_reference():
     """Load the waste catalogue, Sanmenxia's divisions and the holiday calendar (idempotent)."""
     from .calendar.services import load_bundled_calendar
+    from .emergency import services as emergency
     from .regulatory.reference import load_reference_data
 
     counts = load_reference_data()
     counts["calendar days changed"] = load_bundled_calendar()
+    counts["emergency plan templates"] = emergency.load_templates()
+    counts["event level rules"] = emergency.load_event_rules()
     db.session.commit()
     for name, number in counts.items():
         click.echo(f"{name}: {number}")
@@ -289,6 +292,8 @@ main.add_command(catalogue)
 
 def register_cli(app):
     """Make the same commands available through `flask --app portal …`."""
-    for command in (seed, statistics, tokens, ledger, alerts, catalogue):
+    from .emergency.cli import emergency
+
+    for command in (seed, statistics, tokens, ledger, alerts, catalogue, emergency):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)

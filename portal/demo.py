@@ -156,6 +156,7 @@ def seed_demo() -> dict:
     """Create or restore the demo users and organisations, then the demo story of the regulatory core and of
     the registered areas; returns what exists and what was created."""
     from .command.statistics.aggregate import refresh as refresh_statistics
+    from .emergency.demo import seed_emergency_demo
     from .regulatory.demo import seed_regulatory_demo
     from .regulatory.transfers.demo import seed_transfers_demo
 
@@ -177,6 +178,7 @@ def seed_demo() -> dict:
                "regulators": sum(1 for s in USERS if s.regulator)}
     summary.update(seed_regulatory_demo(users, orgs))
     summary.update(seed_transfers_demo(users, orgs))
+    summary.update(seed_emergency_demo(users, orgs))
     for seeder in DEMO_SEEDERS:
         summary.update(seeder(users, orgs))
     refresh_statistics()  # last: the city's figures are derived from all of the demo's events

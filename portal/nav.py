@@ -53,6 +53,8 @@ OVERSIGHT = Group("oversight", _l("Supervision"), (
     Link("plans.queue", _l("Management plans")),
     Link("statistics.index", _l("City statistics")),
     Link("command_map.index", _l("One map")),
+    Link("emergency.incident_list", _l("Incidents")),
+    Link("emergency.plans", _l("Emergency plans")),
 ))
 TRACKING = Group("tracking", _l("Waste tracking"), (
     Link("batches.batch_list", _l("Batches")),
@@ -69,6 +71,8 @@ ADMINISTRATION = Group("admin", _l("Administration"), (
     Link("admin.index", _l("Administration")),
     Link("alert_settings.index", _l("Alert thresholds")),
     Link("calendar.index", _l("Working-day calendar")),
+    Link("emergency.templates", _l("Plan templates")),
+    Link("emergency.rules", _l("Grading tables")),
     Link("payments.operator_list", _l("Payments")),
 ))
 TRANSPORT_TASKS = Link("manifests.index", _l("Transport tasks"), {"role": "carrier"})
@@ -132,6 +136,7 @@ def _enterprise_groups(user, org) -> list[Group]:
     compliance = [Link("register.index", lazy_pgettext("waste register", "Register")), Link("declarations.index", _l("Declarations"))]
     if org.is_generator:  # 危险废物管理计划 are filed by generators
         compliance.append(Link("plans.index", _l("Management plans")))
+    compliance.append(Link("emergency.plans", _l("Emergency plans")))  # every waste handler files one (第八十五条)
     if org.is_receiver or org.is_collector:  # the licences list shows the organisation's own
         compliance.append(Link("licences.index", _l("Licences")))
     compliance.append(Link("alerts.inbox", _l("Alerts")))

@@ -18,6 +18,8 @@ from participation.reports.photos import clean_photo
 from participation.reports.services import REPORTER, NewReport, submit_report
 from portal.accounts.models import Organisation, User
 from portal.clock import china_today
+from portal.emergency import incidents as emergency_incidents
+from portal.emergency import services as emergency
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.regulatory.alerts.services import raise_alert
@@ -113,6 +115,37 @@ def build_management_plan(app, factory):
                        [{"waste_code": "900-249-08", "expected_g": 1_000_000, "receiver_ids": [p.receiver.id]}])
     db.session.commit()
     return plan, {"enterprise": (p.generator_user, p.generator), "regulator": (p.regulator, None)}
+
+
+def build_emergency_plan(app, factory):
+    owner = factory.user()
+    org = db.session.merge(factory.org(district="411203", admin=owner, is_generator=True))
+    regulator = factory.regulator(jurisdiction="411203")
+    emergency.load_templates()
+    plan = emergency.create_plan(db.session.merge(owner), "enterprise", organisation=org, title="应急预案")
+    db.session.commit()
+    return plan, {"author": (db.session.merge(owner), org), "filer": (db.session.merge(regulator), None)}
+
+
+def _emergency_incident(factory):
+    regulator = db.session.merge(factory.regulator(jurisdiction="411200"))
+    incident = emergency_incidents.record_incident(
+        regulator, title="倾倒", event_type="illegal_dumping", lat="34.732", lon="111.16", reporter="群众",
+        occurred_at=utcnow() - timedelta(hours=1), wastes=[{"waste_code": "900-041-49", "estimated_g": None}])
+    db.session.commit()
+    return incident, regulator
+
+
+def build_emergency_incident(app, factory):
+    incident, regulator = _emergency_incident(factory)
+    return incident, {"handler": (regulator, None)}
+
+
+def build_response_scheme(app, factory):
+    incident, regulator = _emergency_incident(factory)
+    scheme = emergency_incidents.draft_scheme(regulator, incident)
+    db.session.commit()
+    return scheme, {"handler": (regulator, None)}
 
 
 def build_alert(app, factory):

@@ -24,6 +24,7 @@ from participation.reports.models import Moderation, Report, ReportPhoto
 from portal.accounts.models import Organisation, OrgStatus, User
 from portal.audit import AuditEntry
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from portal.emergency.models import EmergencyPlan, Incident, PlanTemplate
 from portal.extensions import db
 from portal.hall.models import HallAttachment
 from portal.outbox import OutboxMessage
@@ -106,7 +107,8 @@ def _objects() -> SimpleNamespace:
         payment=_first(Payment), thread=_first(Thread), vehicle=_first(Vehicle), worker=_first(TransportWorker),
         approval=_first(TransferApproval), transfer=_first(IncomingTransfer),
         key=db.session.scalar(select(SigningKey.key_id).limit(1)), plan=_first(ManagementPlan),
-        exception=_first(ManifestScanException),
+        exception=_first(ManifestScanException), emergency_plan=_first(EmergencyPlan),
+        incident=_first(Incident), template=_first(PlanTemplate),
         hall_attachment=db.session.scalar(select(HallAttachment).order_by(HallAttachment.id).limit(1)))
 
 
@@ -126,6 +128,8 @@ def _table(world) -> dict:
         "action": "pick_up", "name": world.photo_name, "secret": "not-a-secret", "token": report.token,
         "service_code": report.category.value, "service_request_id": report.tracking_code,
         "code": world.container, ("command_map.card", "object_id"): world.facility,
+        "incident_id": world.incident, "template_id": world.template,
+        ("emergency.plan_detail", "plan_id"): world.emergency_plan, ("emergency.edit_plan", "plan_id"): world.emergency_plan,
         ("regulatory.waste_code", "code"): "900-041-49", ("api.get_waste_code", "code"): "900-041-49",
         ("reports.submitted", "code"): report.tracking_code, ("reports.status", "code"): report.tracking_code,
         ("reports.follow", "code"): report.tracking_code, ("api.report_status", "code"): report.tracking_code,

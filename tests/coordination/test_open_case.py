@@ -1,0 +1,54 @@
+"""open_case: the matrix names the lead department, the time limit the due date, and the source is idempotent."""
+from datetime import UTC, datetime
+
+import pytest
+
+from portal.calendar.services import deadline
+from portal.coordination import services
+from portal.coordination.models import Status
+from portal.errors import DomainError
+from portal.extensions import db
+
+LINGBAO = "411282"
+
+
+def _open(**extra):
+    values = {"case_type": "hotline", "source": "hotline", "source_ref": "12345-0001", "title": "路边堆放垃圾",
+              "description": "市民来电反映路边有建筑垃圾", "district_code": LINGBAO, "urgency": "ordinary",
+              "opened_by": None}
+    return services.open_case(**{**values, **extra})
+
+
+def test_matrix_names_the_lead_department_and_the_due_date_counts_working_days(ctx, factory):
+    admin = factory.user(admin=True)
+    services.load_default_time_limits()
+    services.set_duty(db.session.merge(admin), "hotline", LINGBAO, "urban", ["housing", "urban"])
+    case = _open()
+    assert case.status == Status.DISPATCHED
+    assert case.lead_department.value == "urban" and case.co_departments == ["housing"]
+    assert case.due_at == deadline(case.dispatched_at, 5)
+    assert case.number.endswith(f"{case.id:06d}")
+
+
+def test_the_same_hotline_order_opens_one_case(ctx):
+    services.load_default_time_limits()
+    first = _open()
+    assert _open(title="again").id == first.id
+
+
+def test_without_a_matrix_row_the_case_waits_for_dispatch(ctx):
+    case = _open()
+    assert case.status == Status.RECEIVED and case.lead_department is None and case.due_at is None
+
+
+def test_an_urgent_case_without_a_limit_has_no_due_date(ctx):
+    services.load_default_time_limits()
+    case = _open(urgency="urgent", lead_department="ecology")
+    assert case.status == Status.DISPATCHED and case.due_at is None
+    assert services.deadline_state(case, datetime(2030, 1, 1, tzinfo=UTC)) == "no_limit"
+
+
+def test_bad_input_names_the_field(ctx):
+    with pytest.raises(DomainError) as error:
+        _open(district_code="110101", case_type="nonsense")
+    assert set(error.value.fields) == {"district_code", "case_type"}
