@@ -1,1 +1,19 @@
 """Coordination cases (统一指挥调度): one work order for everything a department must act on."""
+
+
+def init_app(app) -> None:
+    """Register the pages, the API routes, the CLI and the deadline scan (called by portal.create_app)."""
+    from ..regulatory.alerts.services import register_scanner
+    from . import api  # noqa: F401  (adds its routes to the api blueprint)
+    from .cli import cases_cli
+    from .services import scan_deadlines
+    from .views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(cases_cli)
+
+    def case_deadlines(now):
+        counts = scan_deadlines(now)
+        return counts["escalated"]
+
+    register_scanner(case_deadlines)

@@ -1,0 +1,89 @@
+"""Forms of the cases: filters, opening by hand, the steps, the duty matrix, time limits, the 12345 import."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..admin.forms import DEPARTMENT_LABELS
+from .models import CASE_TYPE_LABELS, STATUS_LABELS, URGENCY_LABELS
+
+ANY = [("", _l("Any"))]
+DEPARTMENT_CHOICES = [(d.value, label) for d, label in DEPARTMENT_LABELS.items()]
+TYPE_CHOICES = [(t.value, label) for t, label in CASE_TYPE_LABELS.items()]
+URGENCY_CHOICES = [(u.value, label) for u, label in URGENCY_LABELS.items()]
+STAGE_LABELS = {"handle": _l("Handling (until the result is reported)"),
+                "return": _l("Returning a case to dispatch"),
+                "remind": _l("Reminder before the limit")}
+UNIT_LABELS = {"working_days": _l("working days"), "hours": _l("hours")}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CaseFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    status = SelectField(_l("Status"), choices=ANY + [(s.value, label) for s, label in STATUS_LABELS.items()],
+                         validators=[Optional()])
+    case_type = SelectField(_l("Case type"), choices=ANY + TYPE_CHOICES, validators=[Optional()])
+    department = SelectField(_l("Lead department"), choices=ANY + DEPARTMENT_CHOICES, validators=[Optional()])
+    district = SelectField(_l("District"), validators=[Optional()])
+    overdue = BooleanField(_l("Only overdue"))
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+
+class NewCaseForm(FlaskForm):
+    case_type = SelectField(_l("Case type"), choices=TYPE_CHOICES, validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=5000)])
+    district = SelectField(_l("District"), validators=[DataRequired()])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    urgency = RadioField(_l("Urgency"), choices=URGENCY_CHOICES, default="ordinary", validators=[DataRequired()])
+    contact_phone = StringField(_l("Contact telephone"), validators=[Optional(), Length(max=30)])
+
+
+class StepForm(FlaskForm):
+    """Every step's inputs; the workflow's guards say which ones a step needs (422 naming the field)."""
+
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+    department = SelectField(_l("Lead department"), choices=[("", "—")] + DEPARTMENT_CHOICES, validators=[Optional()])
+    co_departments = MultiCheckboxField(_l("Co-handling departments"), choices=DEPARTMENT_CHOICES,
+                                        validators=[Optional()])
+    assignee = SelectField(_l("Handler"), coerce=lambda v: int(v) if v else None, choices=[], validate_choice=False,
+                           validators=[Optional()])
+    rating = SelectField(_l("Rating"), coerce=lambda v: int(v) if v else None, validators=[Optional()], choices=[
+        ("", "—"), (5, _l("Very satisfied")), (4, _l("Satisfied")), (3, _l("Neutral")), (2, _l("Dissatisfied")),
+        (1, _l("Very dissatisfied"))])
+    files = FileField(_l("Photos or documents"), render_kw={"multiple": True, "accept": "image/*,application/pdf"})
+
+
+class DutyForm(FlaskForm):
+    case_type = SelectField(_l("Case type"), choices=TYPE_CHOICES, validators=[DataRequired()])
+    district = SelectField(_l("District"), validators=[Optional()])
+    lead_department = SelectField(_l("Lead department"), choices=DEPARTMENT_CHOICES, validators=[DataRequired()])
+    co_departments = MultiCheckboxField(_l("Co-handling departments"), choices=DEPARTMENT_CHOICES,
+                                        validators=[Optional()])
+
+
+class TimeLimitForm(FlaskForm):
+    urgency = SelectField(_l("Urgency"), choices=URGENCY_CHOICES, validators=[DataRequired()])
+    stage = SelectField(_l("Stage"), choices=list(STAGE_LABELS.items()), validators=[DataRequired()])
+    amount = IntegerField(_l("Amount"), validators=[Optional(), NumberRange(min=1, max=365)])
+    unit = SelectField(_l("Unit"), choices=list(UNIT_LABELS.items()), validators=[DataRequired()])
+
+
+class HotlineImportForm(FlaskForm):
+    file = FileField(_l("CSV export of the 12345 orders"), validators=[FileRequired()])
