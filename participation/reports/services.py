@@ -226,9 +226,10 @@ def submit_report(data: NewReport) -> tuple[Report, str]:
     return report, secret
 
 
-# the coordination case type of each report category: burning is its own type, hazardous waste goes to the
-# hazardous-waste duty, every other dumping is illegal dumping
-CASE_TYPES = {Category.BURNING: CaseType.OPEN_BURNING, Category.HAZARDOUS: CaseType.HAZARDOUS_WASTE}
+# the coordination case type of each report category: burning, industrial and hazardous waste have their own
+# duties in the matrix; construction, household and other waste dumped is illegal dumping
+CASE_TYPES = {Category.BURNING: CaseType.OPEN_BURNING, Category.HAZARDOUS: CaseType.HAZARDOUS_WASTE,
+              Category.INDUSTRIAL: CaseType.INDUSTRIAL_WASTE}
 
 
 def _open_case(report: Report) -> Case:

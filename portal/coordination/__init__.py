@@ -3,9 +3,11 @@
 
 def init_app(app) -> None:
     """Register the pages, the API routes, the CLI and the deadline scan (called by portal.create_app)."""
+    from ..demo import DEMO_SEEDERS
     from ..regulatory.alerts.services import register_scanner
     from . import api  # noqa: F401  (adds its routes to the api blueprint)
     from .cli import cases_cli
+    from .demo import seed_demo_cases
     from .services import scan_deadlines
     from .views import bp
 
@@ -17,3 +19,5 @@ def init_app(app) -> None:
         return counts["escalated"]
 
     register_scanner(case_deadlines)
+    if seed_demo_cases not in DEMO_SEEDERS:
+        DEMO_SEEDERS.insert(0, seed_demo_cases)  # before the public reports, which open cases

@@ -24,6 +24,7 @@ def _enum(cls):
 class CaseType(enum.StrEnum):
     ILLEGAL_DUMPING = "illegal_dumping"  # 非法倾倒
     OPEN_BURNING = "open_burning"  # 露天焚烧
+    INDUSTRIAL_WASTE = "industrial_waste"  # 工业固体废物违规倾倒、堆放
     HAZARDOUS_WASTE = "hazardous_waste"  # 危险废物违规
     MONITORING_ALERT = "monitoring_alert"  # 监管预警
     INSPECTION = "inspection"  # 检查发现问题
@@ -36,6 +37,7 @@ class CaseType(enum.StrEnum):
 CASE_TYPE_LABELS = {
     CaseType.ILLEGAL_DUMPING: _l("Illegal dumping"),
     CaseType.OPEN_BURNING: _l("Open burning of waste"),
+    CaseType.INDUSTRIAL_WASTE: _l("Industrial solid waste dumped or stored unlawfully"),
     CaseType.HAZARDOUS_WASTE: _l("Hazardous waste violation"),
     CaseType.MONITORING_ALERT: _l("Monitoring alert"),
     CaseType.INSPECTION: _l("Inspection finding"),

@@ -52,3 +52,22 @@ def test_bad_input_names_the_field(ctx):
     with pytest.raises(DomainError) as error:
         _open(district_code="110101", case_type="nonsense")
     assert set(error.value.fields) == {"district_code", "case_type"}
+
+
+def test_the_demo_has_the_matrix_for_the_seven_departments_and_cases_in_every_state(ctx):
+    from portal.accounts.models import Department
+    from portal.coordination.models import Case
+    from portal.demo import seed_demo
+
+    seed_demo()
+    leads_and_co = {rule.lead_department.value for rule in services.duty_matrix()} | {
+        d for rule in services.duty_matrix() for d in rule.co_departments}
+    assert leads_and_co == {d.value for d in Department}
+    cases = db.session.scalars(db.select(Case)).all()
+    assert {c.status for c in cases} == set(Status)
+    assert any(e.action == "return" for c in cases for e in c.events)  # one returned
+    assert any(c.escalated_at for c in cases)  # one supervised (督办)
+    assert any(c.status == Status.RATED and c.rating for c in cases)  # one closed with a rating
+    reports = [c for c in cases if c.source.value == "report"]
+    assert reports and all(c.lead_department is not None for c in reports)
+    assert seed_demo()["cases_created"] == 0

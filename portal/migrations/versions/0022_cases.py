@@ -29,7 +29,7 @@ def upgrade():
     )
     op.create_table('case_duty_rules',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_type', sa.Enum('illegal_dumping', 'open_burning', 'hazardous_waste', 'monitoring_alert', 'inspection', 'hotline', 'emergency', 'meeting_task', 'other', name='casetype', native_enum=False, length=20), nullable=False),
+    sa.Column('case_type', sa.Enum('illegal_dumping', 'open_burning', 'industrial_waste', 'hazardous_waste', 'monitoring_alert', 'inspection', 'hotline', 'emergency', 'meeting_task', 'other', name='casetype', native_enum=False, length=20), nullable=False),
     sa.Column('district_code', sa.String(length=12), nullable=True),
     sa.Column('lead_department', sa.Enum('ecology', 'urban', 'housing', 'agriculture', 'health', 'transport', 'police', name='department', native_enum=False, length=20), nullable=False),
     sa.Column('co_departments', sa.JSON(), nullable=False),
@@ -41,7 +41,7 @@ def upgrade():
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
-    sa.Column('case_type', sa.Enum('illegal_dumping', 'open_burning', 'hazardous_waste', 'monitoring_alert', 'inspection', 'hotline', 'emergency', 'meeting_task', 'other', name='casetype', native_enum=False, length=20), nullable=False),
+    sa.Column('case_type', sa.Enum('illegal_dumping', 'open_burning', 'industrial_waste', 'hazardous_waste', 'monitoring_alert', 'inspection', 'hotline', 'emergency', 'meeting_task', 'other', name='casetype', native_enum=False, length=20), nullable=False),
     sa.Column('source', sa.Enum('report', 'alert', 'inspection', 'hotline', 'manual', 'emergency', 'meeting', name='source', native_enum=False, length=20), nullable=False),
     sa.Column('source_ref', sa.String(length=60), nullable=True),
     sa.Column('title', sa.String(length=200), nullable=False),
