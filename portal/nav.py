@@ -45,6 +45,7 @@ BROWSE = (Link("marketplace.browse", _l("Browse listings")), Link("marketplace.d
 OVERSIGHT = Group("oversight", _l("Supervision"), (
     Link("accounts.review_queue", _l("Verify enterprises")),
     Link("alerts.inbox", _l("Alerts")),
+    Link("cases.index", _l("Cases")),
     Link("report_staff.inbox", _l("Reports inbox")),
     Link("declarations.queue", _l("Declarations")),
     Link("plans.queue", _l("Management plans")),

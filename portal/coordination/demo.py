@@ -4,7 +4,11 @@ the services (one returned, one supervised, one closed with the caller's rating)
 
 The orders are invented (order numbers SMX-DEMO-…); a second run finds them by number and adds nothing.
 Registered before the public reports' seeder, so that the demo reports open cases the matrix dispatches."""
+import io
+
+from PIL import Image, ImageDraw
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from ..accounts.models import Department, Regulator, User
 from ..demo import DemoUser, _upsert_user
@@ -50,7 +54,7 @@ ORDERS = (
                            (OFFICER, "reply", {"note": "已查明渣土来源工地，责令清运并立案处罚，现场已清理。"}))),
     ("SMX-DEMO-0004", "河滩倾倒装修垃圾", "来电人反映弘农涧河河滩有人倾倒装修垃圾。",
      LINGBAO, "ordinary", ((HEAD, "assign", {"assignee": OFFICER}),
-                           (OFFICER, "reply", {"note": "装修垃圾已清运至建筑垃圾消纳场。"}),
+                           (OFFICER, "reply", {"note": "装修垃圾已清运至建筑垃圾消纳场。", "photo": True}),
                            (OFFICER, "close", {}))),
     ("SMX-DEMO-0005", "高速出口旁堆放废弃轮胎", "来电人反映连霍高速灵宝西出口旁空地堆放大量废弃轮胎。",
      LINGBAO, "ordinary", ((HEAD, "assign", {"assignee": OFFICER}),
@@ -89,6 +93,19 @@ def seed_demo_cases(users: dict, _orgs: dict) -> dict:
     return {"cases": len(ORDERS), "cases_created": created}
 
 
+def _photo_of_cleared_ground(number: str) -> FileStorage:
+    """A drawn photo of the cleared place (the same on every run), sent like an upload."""
+    image = Image.new("RGB", (640, 480), (168, 196, 222))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 200, 640, 480), fill=(150, 135, 105))
+    for x in range(0, 640, 40):  # fresh grass on levelled ground
+        draw.line((x + 10, 400, x + 14, 380), fill=(90, 140, 70), width=3)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    out.seek(0)
+    return FileStorage(out, filename=f"{number}-现场.png", content_type="image/png")
+
+
 def _duty_missing(case_type: str, district: str | None) -> bool:
     query = select(DutyRule.id).where(DutyRule.case_type == case_type)
     query = query.where(DutyRule.district_code.is_(None) if district is None else DutyRule.district_code == district)
@@ -106,5 +123,7 @@ def _walk(order: tuple, people: dict[str, User]) -> bool:
         values = dict(values)
         if "assignee" in values:
             values["assignee_id"] = people[values.pop("assignee")].id
+        if values.pop("photo", False):
+            values["files"] = [_photo_of_cleared_ground(number)]
         services.apply_action(case, action, people[email], **values)
     return True
