@@ -8,11 +8,13 @@ def init_app(app) -> None:
     from . import api  # noqa: F401  (adds its routes to the api blueprint)
     from .cli import cases_cli
     from .demo import seed_demo_cases
+    from .listeners import connect
     from .services import scan_deadlines
     from .views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(cases_cli)
+    connect()
 
     def case_deadlines(now):
         counts = scan_deadlines(now)

@@ -71,3 +71,18 @@ def test_the_demo_has_the_matrix_for_the_seven_departments_and_cases_in_every_st
     reports = [c for c in cases if c.source.value == "report"]
     assert reports and all(c.lead_department is not None for c in reports)
     assert seed_demo()["cases_created"] == 0
+
+
+def test_an_alert_in_a_district_opens_a_case_once(ctx, factory):
+    from portal.regulatory.alerts.services import raise_alert
+
+    admin = db.session.merge(factory.user(admin=True))
+    services.set_duty(admin, "hazardous_waste", None, "ecology", ["police"])
+    alert = raise_alert("storage_over_year", "storage_over_year:test:1", message_key="Stored over a year.",
+                        severity="critical", district_code=LINGBAO)
+    case = services.existing_case("alert", str(alert.id))
+    assert case.case_type.value == "hazardous_waste" and case.urgency.value == "urgent"
+    assert case.lead_department.value == "ecology" and case.status == Status.DISPATCHED
+    assert raise_alert("storage_over_year", "storage_over_year:test:1", message_key="x") is None
+    city_wide = raise_alert("manifest_receipt_overdue", "m:2", message_key="x", district_code="411200")
+    assert services.existing_case("alert", str(city_wide.id)) is None  # no district: the alert inbox only
