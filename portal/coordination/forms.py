@@ -41,6 +41,7 @@ class CaseFilterForm(FlaskForm):
     case_type = SelectField(_l("Case type"), choices=ANY + TYPE_CHOICES, validators=[Optional()])
     department = SelectField(_l("Lead department"), choices=ANY + DEPARTMENT_CHOICES, validators=[Optional()])
     district = SelectField(_l("District"), validators=[Optional()])
+    open = BooleanField(_l("Only open"))
     overdue = BooleanField(_l("Only overdue"))
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10_000)])
 

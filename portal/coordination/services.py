@@ -260,12 +260,13 @@ def department_users(department: Department, district_code: str, *, heads_only: 
     return [r.user for r in db.session.scalars(query) if r.user.active]
 
 
-def notify(case: Case, users, subject: str, body: str, *, sms: bool = False) -> None:
-    """An in-app notice to each user, an e-mail when they have an address, an SMS when asked and they have a
-    mobile number; e-mail and SMS go through the outbox, whose row keeps the delivery state."""
+def notify(case: Case, users, subject: str, body: str, *, email: bool = False, sms: bool = False) -> None:
+    """An in-app notice to each user; for what asks a person to act (an assignment, a deadline, an escalation)
+    also an e-mail and an SMS to those with an address or mobile number. E-mail and SMS go through the outbox,
+    whose row keeps the delivery state."""
     for user in dict.fromkeys(users):
         db.session.add(CaseNotice(user_id=user.id, case_id=case.id, body=body))
-        if user.email:
+        if email and user.email:
             _link_message(case, send_message(user.email, subject, body, user=user))
         if sms and user.mobile:
             _link_message(case, send_message(user.mobile, subject, body, channel="sms", user=user))
@@ -422,7 +423,7 @@ def _after_step(case: Case, action: str, actor, note: str | None) -> None:
     subject = _("Case %(number)s", number=case.number)
     if action == "assign" and case.assignee is not None:
         notify(case, [case.assignee], subject, _("Case %(number)s is assigned to you: %(title)s",
-                                                  number=case.number, title=case.title), sms=True)
+                                                  number=case.number, title=case.title), email=True, sms=True)
     elif action == "return":
         notify(case, platform_users(), subject, _("Case %(number)s was returned for dispatch: %(note)s",
                                                   number=case.number, note=note or ""))
@@ -434,7 +435,8 @@ def _after_step(case: Case, action: str, actor, note: str | None) -> None:
                                                       number=case.number, note=note or ""))
     elif action in ("redo", "reopen", "supervise") and case.lead_department is not None:
         notify(case, department_users(case.lead_department, case.district_code), subject,
-               _("Case %(number)s needs your department again: %(note)s", number=case.number, note=note or ""))
+               _("Case %(number)s needs your department again: %(note)s", number=case.number, note=note or ""),
+               email=True)
 
 
 def platform_users() -> list[User]:
@@ -469,7 +471,7 @@ def remind_due(now: datetime | None = None) -> int:
         users = [case.assignee] if case.assignee else department_users(case.lead_department, case.district_code)
         notify(case, users, _("Case %(number)s is due soon", number=case.number),
                _("Case %(number)s (%(title)s) is due at %(due)s.", number=case.number, title=case.title,
-                 due=f"{case.due_at.astimezone(CHINA):%Y-%m-%d %H:%M}"), sms=True)
+                 due=f"{case.due_at.astimezone(CHINA):%Y-%m-%d %H:%M}"), email=True, sms=True)
         add_event(case, "remind")
         count += 1
     return count
@@ -486,7 +488,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
         heads = department_users(case.lead_department, case.district_code, heads_only=True)
         notify(case, heads + platform_users(), _("Overdue case %(number)s", number=case.number),
                _("Case %(number)s (%(title)s) is overdue and escalated to you.", number=case.number,
-                 title=case.title), sms=True)
+                 title=case.title), email=True, sms=True)
         count += 1
     return count
 
@@ -545,7 +547,7 @@ def import_hotline_file(actor, stream) -> dict:
 
 
 def filter_cases(query, *, status=None, case_type=None, department=None, district=None, overdue=None,
-                 now: datetime | None = None):
+                 open_only=None, now: datetime | None = None):
     """Narrow a cases_for() query by the list's filters; newest first."""
     if status:
         query = query.where(Case.status == Status(status))
@@ -557,6 +559,8 @@ def filter_cases(query, *, status=None, case_type=None, department=None, distric
         query = query.where(Case.district_code == district)
     if overdue:
         query = query.where(Case.status.in_(TIMED_STATUSES), Case.due_at < (now or utcnow()))
+    if open_only:
+        query = query.where(Case.status.in_(OPEN_STATUSES))
     return query.order_by(Case.opened_at.desc(), Case.id.desc())
 
 

@@ -91,7 +91,8 @@ def index():
     if form.validate():
         query = services.filter_cases(services.cases_for(current_user), status=form.status.data or None,
                                       case_type=form.case_type.data or None, department=form.department.data or None,
-                                      district=form.district.data or None, overdue=form.overdue.data)
+                                      district=form.district.data or None, overdue=form.overdue.data,
+                                      open_only=form.open.data)
         page = db.paginate(query, page=form.page.data or 1, per_page=PER_PAGE, error_out=False)
     notices = services.unread_notices(current_user)
     return (render_template("coordination/index.html", form=form, page=page, notices=notices,
