@@ -5,6 +5,7 @@ the services (one returned, one supervised, one closed with the caller's rating)
 The orders are invented (order numbers SMX-DEMO-…); a second run finds them by number and adds nothing.
 Registered before the public reports' seeder, so that the demo reports open cases the matrix dispatches."""
 import io
+from datetime import timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -13,8 +14,9 @@ from werkzeug.datastructures import FileStorage
 from ..accounts.models import Department, Regulator, User
 from ..demo import DemoUser, _upsert_user
 from ..extensions import db
-from . import services
-from .models import DutyRule
+from ..types import utcnow
+from . import meetings, services
+from .models import DutyRule, Meeting
 
 ADMIN = "admin@demo.wufei.cn"
 LINGBAO, HUBIN, LUSHI = "411282", "411202", "411224"
@@ -44,6 +46,7 @@ MATRIX = (
 )
 OFFICER, HEAD = "urban.officer@demo.wufei.cn", "urban.lingbao@demo.wufei.cn"
 # (order number, title, description, district, urgency, the steps: (actor e-mail, action, values))
+SUPERVISED = "SMX-DEMO-0008"
 ORDERS = (
     ("SMX-DEMO-0001", "函谷关镇路口新倒建筑垃圾", "来电人反映函谷关镇物流园路口昨夜被倒了两车建筑垃圾，占了半幅路面。",
      LINGBAO, "ordinary", ()),
@@ -90,7 +93,21 @@ def seed_demo_cases(users: dict, _orgs: dict) -> dict:
         db.session.scalars(select(Regulator).where(Regulator.user_id == people[email].id)).one().is_head = True
     created = sum(_walk(order, people) for order in ORDERS)
     db.session.flush()
+    _meeting(people)
     return {"cases": len(ORDERS), "cases_created": created}
+
+
+def _meeting(people: dict[str, User]) -> None:
+    """A coordination meeting on the supervised case, two days ahead, with the departments it concerns."""
+    case = services.existing_case("hotline", SUPERVISED)
+    if db.session.scalar(select(Meeting.id).where(Meeting.case_id == case.id)) is not None:
+        return
+    invited = [people[HEAD].id, people[OFFICER].id] + [
+        u.id for u in services.department_users(Department.ECOLOGY, case.district_code)]
+    meetings.schedule_meeting(people[ADMIN], title="铁路桥下垃圾长期堆放问题协调会",
+                              starts_at=utcnow() + timedelta(days=2), place="灵宝市城市管理局三楼会议室",
+                              agenda="一、通报群众多次反映情况；二、明确铁路、城管、生态环境部门职责分工；三、确定清运时限。",
+                              participant_ids=invited, case=case)
 
 
 def _photo_of_cleared_ground(number: str) -> FileStorage:

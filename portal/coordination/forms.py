@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -88,3 +89,34 @@ class TimeLimitForm(FlaskForm):
 
 class HotlineImportForm(FlaskForm):
     file = FileField(_l("CSV export of the 12345 orders"), validators=[FileRequired()])
+
+
+class MeetingForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    agenda = TextAreaField(_l("Agenda"), validators=[DataRequired(), Length(max=5000)])
+    participants = MultiCheckboxField(_l("Participants"), coerce=int, choices=[], validators=[Optional()])
+
+
+class OutcomeForm(FlaskForm):
+    minutes = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=20_000)])
+    decision_1 = TextAreaField(_l("Decision 1"), validators=[Optional(), Length(max=2000)])
+    department_1 = SelectField(_l("Department for decision 1"), choices=[("", "—")] + DEPARTMENT_CHOICES,
+                               validators=[Optional()])
+    decision_2 = TextAreaField(_l("Decision 2"), validators=[Optional(), Length(max=2000)])
+    department_2 = SelectField(_l("Department for decision 2"), choices=[("", "—")] + DEPARTMENT_CHOICES,
+                               validators=[Optional()])
+
+    def decisions(self) -> list[tuple[str, str]]:
+        """The decisions typed, each with its department (a decision without one is refused by validate)."""
+        pairs = [(self.decision_1.data, self.department_1.data), (self.decision_2.data, self.department_2.data)]
+        return [(text, department) for text, department in pairs if (text or "").strip()]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for text, department in (("decision_1", "department_1"), ("decision_2", "department_2")):
+            if (self[text].data or "").strip() and not self[department].data:
+                self[department].errors = [*self[department].errors, _l("Name the department that carries it out.")]
+                ok = False
+        return ok

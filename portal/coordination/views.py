@@ -6,26 +6,31 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import auth
 from ..accounts.forms import county_choices
+from ..accounts.models import Department
 from ..admin.forms import DEPARTMENT_LABELS
 from ..auth import admin_required, login_required
+from ..clock import CHINA
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..jurisdiction import jurisdiction_code
-from . import services
+from . import meetings, services
 from .forms import (
     STAGE_LABELS,
     UNIT_LABELS,
     CaseFilterForm,
     DutyForm,
     HotlineImportForm,
+    MeetingForm,
     NewCaseForm,
+    OutcomeForm,
     StepForm,
     TimeLimitForm,
 )
-from .models import CASE_TYPE_LABELS, STATUS_LABELS, URGENCY_LABELS, DutyRule, Source
+from .models import CASE_TYPE_LABELS, STATUS_LABELS, URGENCY_LABELS, DutyRule, Meeting, Source
 from .statistics import case_statistics
 from .workflow import CASE
 
@@ -158,6 +163,9 @@ def _render_detail(case, form, status: int = 200, failed: str | None = None):
     messages = [(m, services.delivery_state(m)) for m in services.messages_of(case)]
     return render_template("coordination/detail.html", case=case, form=form, actions=actions, failed=failed,
                            inputs=STEP_INPUTS, messages=messages, labels=_labels(),
+                           meetings=db.session.scalars(select(Meeting).where(Meeting.case_id == case.id)
+                                                       .order_by(Meeting.starts_at)).all(),
+                           is_admin=auth.is_admin(current_user),
                            deadline=services.deadline_state(case)), status
 
 
@@ -285,3 +293,54 @@ def overview():
     stats = case_statistics(division=division)
     return render_template("coordination/overview.html", stats=stats, labels=_labels(),
                            districts=dict(county_choices()))
+
+
+# --- coordination meetings ---------------------------------------------------------------------------
+
+@bp.route("/<int:case_id>/meetings/new", methods=["GET", "POST"])
+@admin_required
+def new_meeting(case_id: int):
+    case = services.get_case(current_user, case_id)
+    form = MeetingForm()
+    form.participants.choices = _participant_choices(case)
+    if form.validate_on_submit():
+        try:
+            meeting = meetings.schedule_meeting(
+                current_user, title=form.title.data, starts_at=form.starts_at.data.replace(tzinfo=CHINA),
+                agenda=form.agenda.data, place=form.place.data, participant_ids=form.participants.data, case=case)
+        except DomainError as exc:
+            db.session.rollback()
+            _field_errors(form, exc, "title")
+        else:
+            db.session.commit()
+            flash(_("The meeting is scheduled and the participants are invited."), "success")
+            return redirect(url_for(".meeting", meeting_id=meeting.id))
+    return render_template("coordination/meeting_new.html", form=form, case=case), 422 if form.errors else 200
+
+
+def _participant_choices(case) -> list:
+    """The regulators of the departments on the case, in its district."""
+    departments = [d for d in [case.lead_department, *case.co_departments] if d]
+    people = {u.id: u for d in departments for u in services.department_users(Department(d), case.district_code)}
+    return [(u.id, f"{u.name} · {department_label(u.regulator.department)}") for u in people.values()]
+
+
+@bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@login_required
+def meeting(meeting_id: int):
+    found = meetings.get_meeting(current_user, meeting_id)
+    form = OutcomeForm()
+    if request.method == "POST":
+        _admin_only()
+        if form.validate_on_submit():
+            try:
+                tasks = meetings.record_outcome(current_user, found, form.minutes.data, form.decisions())
+            except DomainError as exc:
+                db.session.rollback()
+                _field_errors(form, exc, "minutes")
+            else:
+                db.session.commit()
+                flash(_("The minutes are saved; %(n)s tasks are open as cases.", n=len(tasks)), "success")
+                return redirect(url_for(".meeting", meeting_id=found.id))
+    return (render_template("coordination/meeting.html", meeting=found, form=form,
+                            is_admin=auth.is_admin(current_user)), 422 if form.errors else 200)

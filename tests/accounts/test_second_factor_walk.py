@@ -23,7 +23,7 @@ from marketplace.payments.models import Payment
 from participation.reports.models import Moderation, Report, ReportPhoto
 from portal.accounts.models import Organisation, OrgStatus, User
 from portal.audit import AuditEntry
-from portal.coordination.models import Case, CaseAttachment
+from portal.coordination.models import Case, CaseAttachment, Meeting
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.extensions import db
 from portal.outbox import OutboxMessage
@@ -106,7 +106,8 @@ def _objects() -> SimpleNamespace:
         payment=_first(Payment), thread=_first(Thread), vehicle=_first(Vehicle), worker=_first(TransportWorker),
         approval=_first(TransferApproval), transfer=_first(IncomingTransfer),
         key=db.session.scalar(select(SigningKey.key_id).limit(1)), plan=_first(ManagementPlan),
-        exception=_first(ManifestScanException), case=_first(Case), attachment=_first(CaseAttachment))
+        exception=_first(ManifestScanException), case=_first(Case), attachment=_first(CaseAttachment),
+        meeting=_first(Meeting))
 
 
 def _table(world) -> dict:
@@ -118,7 +119,7 @@ def _table(world) -> dict:
         "record_id": world.record, "listing_id": world.listing, "photo_id": world.photo, "report_id": report.id, "org_id": world.org,
         "user_id": world.user, "batch_id": world.batch, "manifest_id": world.manifest,
         "approval_id": world.approval, "transfer_id": world.transfer, "key_id": world.key, "plan_id": world.plan, "exception_id": world.exception,
-        "case_id": world.case, "attachment_id": world.attachment,
+        "case_id": world.case, "attachment_id": world.attachment, "meeting_id": world.meeting,
         "declaration_id": world.declaration, "licence_id": world.licence, "alert_id": world.alert,
         "demand_id": world.demand, "device_id": world.device, "site_id": world.site, "facility_id": world.facility,
         "vehicle_id": world.vehicle, "worker_id": world.worker, "entry_id": world.entry, "message_id": world.message, "year": "2026", "stream": "hazardous",
