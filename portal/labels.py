@@ -27,7 +27,7 @@ OBJECT_LABELS = {
     "alert": _l("Alert"), "alerts": _l("Alert"), "alert_setting": _l("Alert threshold"),
     "alert_settings": _l("Alert threshold"), "batch": _l("Waste batch"), "batches": _l("Waste batch"),
     "case": _l("Case"), "cases": _l("Case"), "case_duty_rules": _l("Duty matrix"),
-    "case_time_limits": _l("Case time limits"),
+    "case_time_limits": _l("Case time limits"), "case_meetings": _l("Coordination meeting"),
     "calendar": _l("Working-day calendar"), "calendar_days": _l("Working-day calendar"),
     "catalogue": _l("Waste catalogue"), "catalogue_editions": _l("Waste catalogue"),
     "container": _l("Waste container"), "containers": _l("Waste container"), "deal": _l("Deal"), "deals": _l("Deal"),
@@ -97,6 +97,8 @@ AUDIT_ACTION_LABELS = {
     "report_template_deleted": _l("Reports: reply template deleted"),
     "case_opened": _l("Case: opened"), "case_duty_set": _l("Duty matrix: row saved"),
     "case_duty_deleted": _l("Duty matrix: row deleted"), "case_time_limit_set": _l("Case time limits: limit set"),
+    "case_meeting_scheduled": _l("Coordination meeting: scheduled"),
+    "case_meeting_minutes": _l("Coordination meeting: minutes recorded"),
 }
 
 
