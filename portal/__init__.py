@@ -101,6 +101,7 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import coordination
     from .accounts import api as _accounts_api  # noqa: F401  (adds its routes to the api blueprint)
     from .accounts.views import bp as accounts
     from .admin.views import bp as admin
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(command_map)
     init_hall(app)
     app.register_blueprint(emergency)
+    coordination.init_app(app)
     for area in FEATURE_AREAS:
         importlib.import_module(area).init_app(app)
     app.register_blueprint(api)

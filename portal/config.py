@@ -66,6 +66,14 @@ def from_environment(instance: Path) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME"),
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_SENDER": env("MAIL_SENDER", "noreply@wufei.cn"),
+        # SMS through 阿里云短信服务 when set (portal/sms.py); without them SMS stay in the outbox
+        "SMS_ALIYUN_ACCESS_KEY_ID": env("SMS_ALIYUN_ACCESS_KEY_ID"),
+        "SMS_ALIYUN_ACCESS_KEY_SECRET": env("SMS_ALIYUN_ACCESS_KEY_SECRET"),
+        "SMS_ALIYUN_SIGN_NAME": env("SMS_ALIYUN_SIGN_NAME"),
+        "SMS_ALIYUN_TEMPLATE_CODE": env("SMS_ALIYUN_TEMPLATE_CODE"),
+        "SMS_ALIYUN_ENDPOINT": env("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+        # the city's video-conference system, e.g. "https://meet.example.gov.cn/{room}" ({room}: the meeting)
+        "VIDEO_CONFERENCE_URL": env("VIDEO_CONFERENCE_URL") or None,
         "UPLOAD_DIR": env("UPLOAD_DIR", str(instance / "uploads")),
         "SESSION_COOKIE_SECURE": env("BASE_URL", "").startswith("https://"),
         "TRUSTED_PROXY_HOPS": _trusted_proxy_hops(),

@@ -26,6 +26,8 @@ RECEIPT_OUTCOME_LABELS = {"accepted": _l("Accepted"), "partly": _l("Partly accep
 OBJECT_LABELS = {
     "alert": _l("Alert"), "alerts": _l("Alert"), "alert_setting": _l("Alert threshold"),
     "alert_settings": _l("Alert threshold"), "batch": _l("Waste batch"), "batches": _l("Waste batch"),
+    "case": _l("Case"), "cases": _l("Case"), "case_duty_rules": _l("Duty matrix"),
+    "case_time_limits": _l("Case time limits"), "case_meetings": _l("Coordination meeting"),
     "calendar": _l("Working-day calendar"), "calendar_days": _l("Working-day calendar"),
     "catalogue": _l("Waste catalogue"), "catalogue_editions": _l("Waste catalogue"),
     "container": _l("Waste container"), "containers": _l("Waste container"), "deal": _l("Deal"), "deals": _l("Deal"),
@@ -67,7 +69,8 @@ VERB_LABELS = {
     "approve": _l("approved"), "approve_revision": _l("revision approved"), "assign": _l("assigned"),
     "attach": _l("file attached"), "detach": _l("file removed"), "redraft": _l("taken back to draft"),
     "bank_account": _l("bank account entered"), "cancel": _l("cancelled"), "cancelled": _l("cancelled"),
-    "close": _l("closed"), "closed": _l("closed"), "confirm": _l("confirmed"), "correct": _l("corrected"), "counter": _l("counter-offer"),
+    "close": _l("closed"), "closed": _l("closed"), "comment": _l("commented"), "dispatch": _l("dispatched"),
+    "feedback": _l("co-handling feedback added"), "confirm": _l("confirmed"), "correct": _l("corrected"), "counter": _l("counter-offer"),
     "create": _l("created"), "created": _l("created"), "day_added": _l("day added"),
     "day_removed": _l("day removed"), "decline": _l("declined"), "delete": _l("deleted"), "deliver": _l("delivered"),
     "dispute": _l("disputed"), "duplicate": _l("marked as a duplicate"), "enabled": _l("enabled"),
@@ -77,7 +80,9 @@ VERB_LABELS = {
     "locked": _l("locked"), "merge": _l("merged"), "message": _l("message sent"), "method": _l("method chosen"),
     "open": _l("opened"), "opened": _l("opened"), "password_changed": _l("password changed"),
     "pause": _l("paused"), "photo": _l("photo added"), "pick_up": _l("picked up"), "publish": _l("published"),
-    "rate": _l("rated"), "recorded": _l("recorded"), "receive": _l("received"), "refund": _l("refunded"), "refund_received": _l("refund received"),
+    "rate": _l("rated"), "recorded": _l("recorded"), "redo": _l("sent back for more handling"), "reopen": _l("reopened"),
+    "reply": _l("result reported"), "route": _l("dispatched by the duty matrix"),
+    "supervise": _l("supervised"), "visit": _l("call-back recorded"), "receive": _l("received"), "refund": _l("refunded"), "refund_received": _l("refund received"),
     "registered": _l("registered"), "reject": _l("rejected"), "reject_revision": _l("revision rejected"),
     "rejected": _l("rejected"), "removed": _l("removed"), "resolve": _l("resolved"),
     "resubmitted": _l("submitted again"), "retrieve": _l("taken out of storage"), "return": _l("returned"),
@@ -99,6 +104,10 @@ AUDIT_ACTION_LABELS = {
     "report_route_set": _l("Reports: routing rule saved"), "report_route_deleted": _l("Reports: routing rule deleted"),
     "report_template_added": _l("Reports: reply template added"),
     "report_template_deleted": _l("Reports: reply template deleted"),
+    "case_opened": _l("Case: opened"), "case_duty_set": _l("Duty matrix: row saved"),
+    "case_duty_deleted": _l("Duty matrix: row deleted"), "case_time_limit_set": _l("Case time limits: limit set"),
+    "case_meeting_scheduled": _l("Coordination meeting: scheduled"),
+    "case_meeting_minutes": _l("Coordination meeting: minutes recorded"),
 }
 
 

@@ -48,6 +48,7 @@ OVERSIGHT = Group("oversight", _l("Supervision"), (
     DASHBOARD,
     Link("accounts.review_queue", _l("Verify enterprises")),
     Link("alerts.inbox", _l("Alerts")),
+    Link("cases.index", _l("Cases")),
     Link("report_staff.inbox", _l("Reports inbox")),
     Link("declarations.queue", _l("Declarations")),
     Link("plans.queue", _l("Management plans")),

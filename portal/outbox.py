@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
 from .jobs import enqueue
+from .sms import SmsError, configured_provider
 from .types import UTCDateTime, utcnow
 
 
@@ -35,6 +36,8 @@ def send_message(recipient: str, subject: str, body: str, *, channel: str = "ema
     db.session.flush()
     if channel == "email" and current_app.config.get("MAIL_SERVER"):
         enqueue(deliver_pending, after_commit=True)
+    if channel == "sms" and configured_provider() is not None:
+        enqueue(deliver_pending_sms, after_commit=True)
     return message
 
 
@@ -60,5 +63,25 @@ def deliver_pending() -> int:
                 sent += 1
             except smtplib.SMTPException as exc:
                 message.error = str(exc)
+    db.session.commit()
+    return sent
+
+
+def deliver_pending_sms() -> int:
+    """Send every unsent SMS of the outbox through the configured provider; returns the number sent. A refusal
+    is kept on the row as its error (its delivery state) and the next run tries it again."""
+    provider = configured_provider()
+    if provider is None:
+        return 0
+    pending = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.channel == "sms")).all()
+    sent = 0
+    for message in pending:
+        try:
+            provider.send(message.recipient, f"{message.subject}: {message.body}")
+            message.sent_at, message.error = utcnow(), None
+            sent += 1
+        except SmsError as exc:
+            message.error = str(exc)
     db.session.commit()
     return sent

@@ -8,6 +8,7 @@ from portal.accounts import services
 from portal.accounts.models import Membership, Organisation, OrgStatus, Regulator, Role
 from portal.accounts.uscc import is_valid
 from portal.clock import china_today
+from portal.coordination.demo import OFFICERS as CASE_OFFICERS
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, ORGANISATIONS, USERS, seed_demo
 from portal.errors import DomainError
 from portal.extensions import db
@@ -89,7 +90,8 @@ def test_roles_and_jurisdictions(seeded):
     (driver,) = find("driver@demo.wufei.cn").memberships
     assert transporter.organisation_id == driver.organisation_id and transporter.organisation.is_transporter
     assert (transporter.role, driver.role) == (Role.ADMIN, Role.DRIVER)
-    assert db.session.scalar(select(func.count()).select_from(Regulator)) == 3
+    # the three above and the officers of the 城市管理局 who handle the demo cases
+    assert db.session.scalar(select(func.count()).select_from(Regulator)) == 3 + len(CASE_OFFICERS)
 
 
 def test_the_review_queue_is_not_empty(seeded):

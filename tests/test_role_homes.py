@@ -65,7 +65,11 @@ class HomeParser(HTMLParser):
 
 
 def list_rows(page: str) -> int:
-    """Rows of the first table body, not counting the row that says the list is empty."""
+    """Rows of the first table body, not counting the row that says the list is empty; for a list of several
+    pages, the total its pager names."""
+    pager = re.search(r"(\d+) in all", page)
+    if pager:
+        return int(pager.group(1))
     body = page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
     rows = re.findall(r"<tr[\s>].*?</tr>", body, flags=re.S)
     return sum(1 for row in rows if "colspan" not in row)

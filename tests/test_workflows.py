@@ -18,6 +18,8 @@ from participation.reports.photos import clean_photo
 from participation.reports.services import REPORTER, NewReport, submit_report
 from portal.accounts.models import Organisation, User
 from portal.clock import china_today
+from portal.coordination.services import open_case
+from portal.coordination.workflow import CITIZEN
 from portal.emergency import incidents as emergency_incidents
 from portal.emergency import services as emergency
 from portal.errors import Conflict
@@ -161,6 +163,17 @@ def build_report(app, factory):
     db.session.commit()
     staff = factory.regulator(jurisdiction="411200", department=report.department.value)
     return report, {"staff": (staff, None), "reporter": (REPORTER, None)}
+
+
+def build_case(app, factory):
+    admin = factory.user(admin=True)
+    case = open_case(case_type="illegal_dumping", source="manual", source_ref=None, title="倾倒", description="倾倒",
+                     district_code="411282", lead_department="urban", co_departments=["police"])
+    db.session.commit()
+    lead = factory.regulator(jurisdiction="411282", department="urban")
+    co = factory.regulator(jurisdiction="411282", department="police")
+    return case, {"platform": (admin, None), "lead": (lead, None), "co": (co, None), "involved": (admin, None),
+                  "rater": (CITIZEN, None)}
 
 
 def build_container(app, factory):

@@ -16,6 +16,11 @@ from sqlalchemy import func, or_, select
 from portal import audit, auth
 from portal.accounts.models import Department, Regulator
 from portal.admin.forms import DEPARTMENT_LABELS
+from portal.coordination.models import Case, CaseType
+from portal.coordination.models import Source as CaseSource
+from portal.coordination.services import apply_action as apply_case_action
+from portal.coordination.services import existing_case, open_case
+from portal.coordination.workflow import CASE, CITIZEN
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.jurisdiction import jurisdiction_code
@@ -213,11 +218,50 @@ def submit_report(data: NewReport) -> tuple[Report, str]:
     for photo in data.photos:
         _attach(report, photo, "report")
     _event(report, "submit")
+    _open_case(report)
     audit.record("report_submitted", report, after={"tracking_code": report.tracking_code,
-                                                    "department": department.value, "district": district})
+                                                    "department": report.department.value, "district": district})
     _notify(report, _("Your report %(code)s was received. Follow it here: %(url)s", code=report.tracking_code,
                       url=follow_url(report, secret)))
     return report, secret
+
+
+# the coordination case type of each report category: burning, industrial and hazardous waste have their own
+# duties in the matrix; construction, household and other waste dumped is illegal dumping
+CASE_TYPES = {Category.BURNING: CaseType.OPEN_BURNING, Category.HAZARDOUS: CaseType.HAZARDOUS_WASTE,
+              Category.INDUSTRIAL: CaseType.INDUSTRIAL_WASTE}
+
+
+def _open_case(report: Report) -> Case:
+    """Every report opens a coordination case, dispatched by the duty matrix; the report then follows the lead
+    department the matrix names (its own routing table is the fallback when the matrix has no row)."""
+    case = open_case(case_type=CASE_TYPES.get(report.category, CaseType.ILLEGAL_DUMPING), source=CaseSource.REPORT,
+                     source_ref=report.tracking_code, title=_("Public report %(code)s: %(category)s",
+                                                             code=report.tracking_code,
+                                                             category=report.category_label),
+                     description=report.description, district_code=report.district_code, urgency="ordinary",
+                     opened_by=None, address=report.address, lat=report.lat, lon=report.lon,
+                     contact_email=report.contact_email, contact_phone=report.contact_phone)
+    if case.lead_department is not None:
+        report.department = case.lead_department
+    return case
+
+
+def case_of(report: Report) -> Case | None:
+    """The coordination case the report opened (reports filed before cases existed have none)."""
+    return existing_case(CaseSource.REPORT, report.tracking_code)
+
+
+def citizen_may_rate(case: Case | None) -> bool:
+    return case is not None and "rate" in CASE.allowed_actions(case, CITIZEN)
+
+
+def rate_case(report: Report, rating: int | None, note: str | None = None) -> Case:
+    """The citizen rates the handling of the report's case (回访 · 评价), through the follow link."""
+    case = case_of(report)
+    if case is None:
+        raise NotFound(_l("This report has no case."))
+    return apply_case_action(case, "rate", CITIZEN, rating=rating, note=note)
 
 
 def _attach(report: Report, photo: CleanPhoto, kind: str) -> ReportPhoto:

@@ -223,18 +223,32 @@ def status(code):
 def follow(code, secret):
     report = services.get_for_reporter(code, secret)
     _remember(report)
+    return _render_follow(report, secret, dispute=DisputeForm(), rating=RatingForm(), case_rating=_case_rating_form())
+
+
+def _render_follow(report, secret: str, **forms):
+    """The reporter's page: the report, and the progress of the coordination case it opened (回访 · 评价)."""
+    case = services.case_of(report)
     return render_template("participation/report_follow.html", report=report, timeline=_timeline(report),
-                           secret=secret, dispute=DisputeForm(), rating=RatingForm(),
-                           actions=services.allowed_actions(report, "reporter"),
+                           secret=secret, actions=services.allowed_actions(report, "reporter"),
                            department=services.department_name(report.department),
-                           department_name=services.department_name)
+                           department_name=services.department_name, case=case,
+                           case_timeline=[e for e in case.events if e.public] if case else [],
+                           case_rate=services.citizen_may_rate(case), **forms)
+
+
+def _case_rating_form() -> RatingForm:
+    return RatingForm(prefix="case")  # its own field ids beside the report's rating form
+
+
+FOLLOW_FORMS = {"dispute": DisputeForm, "rate": RatingForm, "case_rate": _case_rating_form}
 
 
 @bp.post("/f/<code>/<secret>/<action>")
 @limiter.limit(report_limit)
 def follow_action(code, secret, action):
     report = services.get_for_reporter(code, secret)
-    form = {"dispute": DisputeForm, "rate": RatingForm}.get(action)
+    form = FOLLOW_FORMS.get(action)
     if form is None:
         abort(404)
     form = form()
@@ -244,6 +258,8 @@ def follow_action(code, secret, action):
                 photos = [clean_photo(f.stream, "photo") for f in _uploads("photo")]
                 services.apply_action(report, "dispute", "reporter", note=form.note.data,
                                       photo=photos[0] if photos else None)
+            elif action == "case_rate":
+                services.rate_case(report, form.rating.data)
             else:
                 services.apply_action(report, "rate", "reporter", rating=form.rating.data)
         except DomainError as exc:
@@ -254,11 +270,10 @@ def follow_action(code, secret, action):
             flash(_("Thank you. The department has been told.") if action == "dispute"
                   else _("Thank you for your rating."), "success")
             return redirect(url_for(".follow", code=code, secret=secret))
-    forms = {"dispute": DisputeForm(), "rating": RatingForm(), "dispute" if action == "dispute" else "rating": form}
-    return render_template("participation/report_follow.html", report=report, timeline=_timeline(report),
-                           secret=secret, actions=services.allowed_actions(report, "reporter"),
-                           department=services.department_name(report.department),
-                           department_name=services.department_name, **forms), 422
+    names = {"dispute": "dispute", "rate": "rating", "case_rate": "case_rating"}
+    forms = {"dispute": DisputeForm(), "rating": RatingForm(), "case_rating": _case_rating_form(),
+             names[action]: form}
+    return _render_follow(report, secret, **forms), 422
 
 
 # --- the public list and map ---------------------------------------------------------------------

@@ -24,6 +24,7 @@ def _enum(cls):
 class CaseType(enum.StrEnum):
     ILLEGAL_DUMPING = "illegal_dumping"  # 非法倾倒
     OPEN_BURNING = "open_burning"  # 露天焚烧
+    INDUSTRIAL_WASTE = "industrial_waste"  # 工业固体废物违规倾倒、堆放
     HAZARDOUS_WASTE = "hazardous_waste"  # 危险废物违规
     MONITORING_ALERT = "monitoring_alert"  # 监管预警
     INSPECTION = "inspection"  # 检查发现问题
@@ -36,6 +37,7 @@ class CaseType(enum.StrEnum):
 CASE_TYPE_LABELS = {
     CaseType.ILLEGAL_DUMPING: _l("Illegal dumping"),
     CaseType.OPEN_BURNING: _l("Open burning of waste"),
+    CaseType.INDUSTRIAL_WASTE: _l("Industrial solid waste dumped or stored unlawfully"),
     CaseType.HAZARDOUS_WASTE: _l("Hazardous waste violation"),
     CaseType.MONITORING_ALERT: _l("Monitoring alert"),
     CaseType.INSPECTION: _l("Inspection finding"),
@@ -272,3 +274,54 @@ class CaseMessage(db.Model):
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id"))
 
     outbox = relationship("OutboxMessage")
+
+
+class Meeting(db.Model):
+    """A coordination meeting (协调会议): participants, agenda, minutes, and decisions that open tasks as cases."""
+
+    __tablename__ = "case_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    agenda: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[str | None] = mapped_column(Text)
+    # the room of the city's video-conference system, when one is configured (VIDEO_CONFERENCE_URL)
+    video_url: Mapped[str | None] = mapped_column(String(300))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case | None] = relationship()
+    participants: Mapped[list["MeetingParticipant"]] = relationship(back_populates="meeting",
+                                                                    cascade="all, delete-orphan")
+    decisions: Mapped[list["MeetingDecision"]] = relationship(back_populates="meeting", order_by="MeetingDecision.id",
+                                                              cascade="all, delete-orphan")
+
+
+class MeetingParticipant(db.Model):
+    __tablename__ = "case_meeting_participants"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("case_meetings.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="participants")
+    user = relationship("User")
+
+
+class MeetingDecision(db.Model):
+    """A decision of the meeting; the task it gives a department is a case (source meeting)."""
+
+    __tablename__ = "case_meeting_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("case_meetings.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    department: Mapped[Department] = mapped_column(_enum(Department))
+    task_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+    task_case: Mapped[Case | None] = relationship()

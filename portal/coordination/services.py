@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, or_, select
 
-from .. import audit, auth
+from .. import audit, auth, images
 from ..accounts.models import Department, Regulator, User
 from ..calendar.services import deadline as working_day_deadline
 from ..clock import CHINA, china_date
@@ -24,6 +24,7 @@ from .models import (
     OPEN_STATUSES,
     TIMED_STATUSES,
     Case,
+    CaseAttachment,
     CaseEvent,
     CaseMessage,
     CaseNotice,
@@ -259,12 +260,13 @@ def department_users(department: Department, district_code: str, *, heads_only: 
     return [r.user for r in db.session.scalars(query) if r.user.active]
 
 
-def notify(case: Case, users, subject: str, body: str, *, sms: bool = False) -> None:
-    """An in-app notice to each user, an e-mail when they have an address, an SMS when asked and they have a
-    mobile number; e-mail and SMS go through the outbox, whose row keeps the delivery state."""
+def notify(case: Case, users, subject: str, body: str, *, email: bool = False, sms: bool = False) -> None:
+    """An in-app notice to each user; for what asks a person to act (an assignment, a deadline, an escalation)
+    also an e-mail and an SMS to those with an address or mobile number. E-mail and SMS go through the outbox,
+    whose row keeps the delivery state."""
     for user in dict.fromkeys(users):
         db.session.add(CaseNotice(user_id=user.id, case_id=case.id, body=body))
-        if user.email:
+        if email and user.email:
             _link_message(case, send_message(user.email, subject, body, user=user))
         if sms and user.mobile:
             _link_message(case, send_message(user.mobile, subject, body, channel="sms", user=user))
@@ -292,6 +294,7 @@ def dispatch(case: Case, lead: Department, co: list[Department], *, actor=None, 
               "due_at": due_after(now, case.urgency, "handle"), "updated_at": now, "escalated_at": None,
               "reminded_at": None, "assignee_id": None, "designated": designated}
     CASE.step(case, "route" if actor is None else "dispatch", actor, system=actor is None, values=values,
+              fields={"department": lead.value},
               audit_after={"lead_department": lead.value})
     add_event(case, "dispatch", actor=actor, public=True, department=lead)
     notify(case, department_users(lead, case.district_code),
@@ -346,7 +349,8 @@ PUBLIC_ACTIONS = ("open", "dispatch", "assign", "reply", "close", "visit", "rate
 
 
 def apply_action(case: Case, action: str, actor, *, note: str | None = None, department: str | None = None,
-                 co_departments=None, assignee_id: int | None = None, rating: int | None = None) -> Case:
+                 co_departments=None, assignee_id: int | None = None, rating: int | None = None,
+                 files=()) -> Case:
     """Take one step of the loop as the table CASE allows (403 → 409 → 422), with timeline, audit and notices.
     actor is a user, or workflow.CITIZEN for the holder of a report's follow link (who only rates)."""
     note = (note or "").strip() or None
@@ -361,7 +365,8 @@ def apply_action(case: Case, action: str, actor, *, note: str | None = None, dep
     user = None if actor is CITIZEN else actor
     CASE.step(case, action, actor, fields=fields, values=values,
               audit_after={"note": note, "rating": rating, "assignee_id": assignee_id})
-    add_event(case, action, actor=user, note=note, public=action in PUBLIC_ACTIONS)
+    event = add_event(case, action, actor=user, note=note, public=action in PUBLIC_ACTIONS)
+    attach_files(case, event, files)
     _after_step(case, action, actor, note)
     return case
 
@@ -399,6 +404,7 @@ def _step_values(case: Case, action: str, now: datetime, assignee_id, rating, no
 def _dispatch_by_hand(case: Case, actor, department, co_departments, note) -> Case:
     """The platform dispatches a received case (a new one, or one a department returned). After a return the
     department it names is designated: it may not return the case again (潍坊 第二十二条)."""
+    CASE.check(case, "dispatch", actor)
     try:
         lead = Department(department) if department else None
     except ValueError:
@@ -417,7 +423,7 @@ def _after_step(case: Case, action: str, actor, note: str | None) -> None:
     subject = _("Case %(number)s", number=case.number)
     if action == "assign" and case.assignee is not None:
         notify(case, [case.assignee], subject, _("Case %(number)s is assigned to you: %(title)s",
-                                                  number=case.number, title=case.title), sms=True)
+                                                  number=case.number, title=case.title), email=True, sms=True)
     elif action == "return":
         notify(case, platform_users(), subject, _("Case %(number)s was returned for dispatch: %(note)s",
                                                   number=case.number, note=note or ""))
@@ -429,7 +435,8 @@ def _after_step(case: Case, action: str, actor, note: str | None) -> None:
                                                       number=case.number, note=note or ""))
     elif action in ("redo", "reopen", "supervise") and case.lead_department is not None:
         notify(case, department_users(case.lead_department, case.district_code), subject,
-               _("Case %(number)s needs your department again: %(note)s", number=case.number, note=note or ""))
+               _("Case %(number)s needs your department again: %(note)s", number=case.number, note=note or ""),
+               email=True)
 
 
 def platform_users() -> list[User]:
@@ -464,7 +471,7 @@ def remind_due(now: datetime | None = None) -> int:
         users = [case.assignee] if case.assignee else department_users(case.lead_department, case.district_code)
         notify(case, users, _("Case %(number)s is due soon", number=case.number),
                _("Case %(number)s (%(title)s) is due at %(due)s.", number=case.number, title=case.title,
-                 due=f"{case.due_at.astimezone(CHINA):%Y-%m-%d %H:%M}"), sms=True)
+                 due=f"{case.due_at.astimezone(CHINA):%Y-%m-%d %H:%M}"), email=True, sms=True)
         add_event(case, "remind")
         count += 1
     return count
@@ -481,7 +488,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
         heads = department_users(case.lead_department, case.district_code, heads_only=True)
         notify(case, heads + platform_users(), _("Overdue case %(number)s", number=case.number),
                _("Case %(number)s (%(title)s) is overdue and escalated to you.", number=case.number,
-                 title=case.title), sms=True)
+                 title=case.title), email=True, sms=True)
         count += 1
     return count
 
@@ -489,3 +496,128 @@ def escalate_overdue(now: datetime | None = None) -> int:
 def scan_deadlines(now: datetime | None = None) -> dict:
     """The job and CLI: reminders, then escalation. The caller commits."""
     return {"reminded": remind_due(now), "escalated": escalate_overdue(now)}
+
+
+# --- the 12345 hotline: orders pushed through the API or imported from the hotline's export -------------
+
+HOTLINE_COLUMNS = ("order_number", "title", "description", "district_code", "urgency", "case_type",
+                   "contact_phone", "address")
+
+
+def open_hotline_order(actor, order: dict) -> tuple[Case, bool]:
+    """Open the case of one 12345 order, keyed on the hotline's order number; answers (case, created).
+    Pushing or importing the same order again changes nothing (idempotent)."""
+    if not auth.is_admin(actor):
+        raise NotFound(_l("Page not found."))
+    number = (order.get("order_number") or "").strip()
+    if not number:
+        raise DomainError(_l("The hotline's order number is required."),
+                          fields={"order_number": _l("The hotline's order number is required.")})
+    found = existing_case(Source.HOTLINE, number)
+    if found is not None:
+        return found, False
+    case = open_case(case_type=order.get("case_type") or CaseType.HOTLINE, source=Source.HOTLINE,
+                     source_ref=number, title=order.get("title") or "", description=order.get("description") or "",
+                     district_code=(order.get("district_code") or "").strip(),
+                     urgency=order.get("urgency") or Urgency.ORDINARY, opened_by=actor,
+                     contact_phone=(order.get("contact_phone") or "").strip() or None,
+                     address=(order.get("address") or "").strip() or None)
+    return case, True
+
+
+def import_hotline_file(actor, stream) -> dict:
+    """Import a CSV export of 12345 orders (UTF-8, the HOTLINE_COLUMNS as header). Each row is opened in a
+    savepoint so that one bad row is reported with its line number without stopping the others."""
+    reader = csv.DictReader(stream)
+    missing = {"order_number", "title", "description", "district_code"} - set(reader.fieldnames or ())
+    if missing:
+        message = _("Missing columns: %(columns)s", columns=", ".join(sorted(missing)))
+        raise DomainError(message, fields={"file": message})
+    counts = {"created": 0, "existing": 0, "errors": []}
+    for line, row in enumerate(reader, start=2):
+        try:
+            with db.session.begin_nested():
+                _case, created = open_hotline_order(actor, row)
+        except DomainError as error:
+            counts["errors"].append({"line": line, "message": str(error.message), "fields": {
+                k: str(v) for k, v in (error.fields or {}).items()}})
+            continue
+        counts["created" if created else "existing"] += 1
+    return counts
+
+
+def filter_cases(query, *, status=None, case_type=None, department=None, district=None, overdue=None,
+                 open_only=None, now: datetime | None = None):
+    """Narrow a cases_for() query by the list's filters; newest first."""
+    if status:
+        query = query.where(Case.status == Status(status))
+    if case_type:
+        query = query.where(Case.case_type == CaseType(case_type))
+    if department:
+        query = query.where(Case.lead_department == department)
+    if district:
+        query = query.where(Case.district_code == district)
+    if overdue:
+        query = query.where(Case.status.in_(TIMED_STATUSES), Case.due_at < (now or utcnow()))
+    if open_only:
+        query = query.where(Case.status.in_(OPEN_STATUSES))
+    return query.order_by(Case.opened_at.desc(), Case.id.desc())
+
+
+# --- photos and documents on the timeline ------------------------------------------------------------
+
+ATTACHMENT_FOLDER = "cases"
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 5
+
+
+def attach_files(case: Case, event: CaseEvent, uploads) -> list[CaseAttachment]:
+    """Photos (re-encoded, metadata stripped) and PDF documents sent with a step or comment."""
+    uploads = [u for u in uploads if getattr(u, "filename", None)]
+    if len(uploads) > MAX_ATTACHMENTS:
+        message = _("Attach at most %(n)s files.", n=MAX_ATTACHMENTS)
+        raise DomainError(message, fields={"files": message})
+    rows = []
+    for upload in uploads:
+        name = images.store_document(
+            upload.stream, ATTACHMENT_FOLDER, field="files", max_bytes=MAX_ATTACHMENT_BYTES,
+            too_large=_l("A file may be at most %(mb)s MB.", mb=MAX_ATTACHMENT_BYTES // (1024 * 1024)),
+            not_a_document=_l("Attach JPEG, PNG or WebP photos or PDF documents."), max_side=2400, quality=85)
+        path = images.upload_dir(ATTACHMENT_FOLDER) / name
+        row = CaseAttachment(case=case, event=event, kind="document" if name.endswith(".pdf") else "photo",
+                             filename=name, original_name=(upload.filename or name)[:200], size=path.stat().st_size)
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def attachment_path(user, attachment_id: int):
+    row = db.session.get(CaseAttachment, attachment_id)
+    if row is None or not can_view(user, row.case):
+        raise NotFound(_l("File not found."))
+    return images.upload_dir(ATTACHMENT_FOLDER) / row.filename, row
+
+
+def messages_of(case: Case) -> list:
+    """The e-mails and SMS sent about the case, with their delivery state (pending, sent, failed)."""
+    return [link.outbox for link in db.session.scalars(
+        select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id))]
+
+
+def delivery_state(message) -> str:
+    if message.sent_at is not None:
+        return "sent"
+    return "failed" if message.error else "pending"
+
+
+def unread_notices(user) -> list[CaseNotice]:
+    return list(db.session.scalars(select(CaseNotice).where(CaseNotice.user_id == user.id,
+                                                            CaseNotice.read_at.is_(None))
+                                   .order_by(CaseNotice.id.desc()).limit(50)))
+
+
+def mark_notices_read(user) -> int:
+    notices = unread_notices(user)
+    for notice in notices:
+        notice.read_at = utcnow()
+    return len(notices)

@@ -91,7 +91,8 @@ def _assign_guard(case: Case, actor, org, fields: dict) -> dict:
 CASE = Workflow("case", Case, tuple(Status), [
     Transition("received", "route", "dispatched", SYSTEM),
     Transition("received", "dispatch", "dispatched", "platform", _dispatch_guard),
-    Transition("received", "reject", "rejected", "platform", _needs("note")),
+    # 不予受理 (潍坊 第十九条): before dispatch, or withdrawn from the department it was dispatched to
+    *(Transition(state, "reject", "rejected", "platform", _needs("note")) for state in ("received", "dispatched")),
     Transition("dispatched", "assign", "handling", "lead", _assign_guard),
     Transition("handling", "assign", None, "lead", _assign_guard),
     Transition("dispatched", "return", "received", "lead", _return_guard),

@@ -23,6 +23,7 @@ from marketplace.payments.models import Payment
 from participation.reports.models import Moderation, Report, ReportPhoto
 from portal.accounts.models import Organisation, OrgStatus, User
 from portal.audit import AuditEntry
+from portal.coordination.models import Case, CaseAttachment, Meeting
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.emergency.models import EmergencyPlan, Incident, PlanTemplate
 from portal.extensions import db
@@ -109,7 +110,8 @@ def _objects() -> SimpleNamespace:
         key=db.session.scalar(select(SigningKey.key_id).limit(1)), plan=_first(ManagementPlan),
         exception=_first(ManifestScanException), emergency_plan=_first(EmergencyPlan),
         incident=_first(Incident), template=_first(PlanTemplate),
-        hall_attachment=db.session.scalar(select(HallAttachment).order_by(HallAttachment.id).limit(1)))
+        hall_attachment=db.session.scalar(select(HallAttachment).order_by(HallAttachment.id).limit(1)),
+        case=_first(Case), attachment=_first(CaseAttachment), meeting=_first(Meeting))
 
 
 def _table(world) -> dict:
@@ -121,7 +123,8 @@ def _table(world) -> dict:
         "record_id": world.record, "listing_id": world.listing, "photo_id": world.photo, "report_id": report.id, "org_id": world.org,
         "user_id": world.user, "batch_id": world.batch, "manifest_id": world.manifest,
         "approval_id": world.approval, "transfer_id": world.transfer, "key_id": world.key, "plan_id": world.plan, "exception_id": world.exception,
-        "document_id": world.hall_attachment.document_id, "attachment_id": world.hall_attachment.id,
+        "document_id": world.hall_attachment.document_id, ("hall.attachment", "attachment_id"): world.hall_attachment.id,
+        "case_id": world.case, "attachment_id": world.attachment, "meeting_id": world.meeting,
         "declaration_id": world.declaration, "licence_id": world.licence, "alert_id": world.alert,
         "demand_id": world.demand, "device_id": world.device, "site_id": world.site, "facility_id": world.facility,
         "vehicle_id": world.vehicle, "worker_id": world.worker, "entry_id": world.entry, "message_id": world.message, "year": "2026", "stream": "hazardous",

@@ -1,5 +1,5 @@
-"""cases: coordination work orders, their timeline, attachments, notices and messages, the duty matrix and
-the time limits
+"""cases: coordination work orders, their timeline, attachments, notices and messages, the duty matrix,
+the time limits and the coordination meetings
 
 Revision ID: 0022
 Revises: 0021
@@ -29,7 +29,7 @@ def upgrade():
     )
     op.create_table('case_duty_rules',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_type', sa.Enum('illegal_dumping', 'open_burning', 'hazardous_waste', 'monitoring_alert', 'inspection', 'hotline', 'emergency', 'meeting_task', 'other', name='casetype', native_enum=False, length=20), nullable=False),
+    sa.Column('case_type', sa.Enum('illegal_dumping', 'open_burning', 'industrial_waste', 'hazardous_waste', 'monitoring_alert', 'inspection', 'hotline', 'emergency', 'meeting_task', 'other', name='casetype', native_enum=False, length=20), nullable=False),
     sa.Column('district_code', sa.String(length=12), nullable=True),
     sa.Column('lead_department', sa.Enum('ecology', 'urban', 'housing', 'agriculture', 'health', 'transport', 'police', name='department', native_enum=False, length=20), nullable=False),
     sa.Column('co_departments', sa.JSON(), nullable=False),
@@ -41,7 +41,7 @@ def upgrade():
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
-    sa.Column('case_type', sa.Enum('illegal_dumping', 'open_burning', 'hazardous_waste', 'monitoring_alert', 'inspection', 'hotline', 'emergency', 'meeting_task', 'other', name='casetype', native_enum=False, length=20), nullable=False),
+    sa.Column('case_type', sa.Enum('illegal_dumping', 'open_burning', 'industrial_waste', 'hazardous_waste', 'monitoring_alert', 'inspection', 'hotline', 'emergency', 'meeting_task', 'other', name='casetype', native_enum=False, length=20), nullable=False),
     sa.Column('source', sa.Enum('report', 'alert', 'inspection', 'hotline', 'manual', 'emergency', 'meeting', name='source', native_enum=False, length=20), nullable=False),
     sa.Column('source_ref', sa.String(length=60), nullable=True),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -149,10 +149,65 @@ def upgrade():
     )
     with op.batch_alter_table('case_attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_attachments_case_id'), ['case_id'], unique=False)
+    op.create_table('case_meetings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=True),
+    sa.Column('agenda', sa.Text(), nullable=False),
+    sa.Column('minutes', sa.Text(), nullable=True),
+    sa.Column('video_url', sa.String(length=300), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_meetings_case_id_cases')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_case_meetings_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_meetings'))
+    )
+    with op.batch_alter_table('case_meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_meetings_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_meetings_starts_at'), ['starts_at'], unique=False)
 
+    op.create_table('case_meeting_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('department', sa.Enum('ecology', 'urban', 'housing', 'agriculture', 'health', 'transport', 'police', name='department', native_enum=False, length=20), nullable=False),
+    sa.Column('task_case_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['case_meetings.id'], name=op.f('fk_case_meeting_decisions_meeting_id_case_meetings')),
+    sa.ForeignKeyConstraint(['task_case_id'], ['cases.id'], name=op.f('fk_case_meeting_decisions_task_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_meeting_decisions'))
+    )
+    with op.batch_alter_table('case_meeting_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_meeting_decisions_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('case_meeting_participants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['case_meetings.id'], name=op.f('fk_case_meeting_participants_meeting_id_case_meetings')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_meeting_participants_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_meeting_participants')),
+    sa.UniqueConstraint('meeting_id', 'user_id', name=op.f('uq_case_meeting_participants_meeting_id'))
+    )
+    with op.batch_alter_table('case_meeting_participants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_meeting_participants_meeting_id'), ['meeting_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('case_meeting_participants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_meeting_participants_meeting_id'))
+
+    op.drop_table('case_meeting_participants')
+    with op.batch_alter_table('case_meeting_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_meeting_decisions_meeting_id'))
+
+    op.drop_table('case_meeting_decisions')
+    with op.batch_alter_table('case_meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_meetings_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_case_meetings_case_id'))
+
+    op.drop_table('case_meetings')
     with op.batch_alter_table('case_attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_attachments_case_id'))
 

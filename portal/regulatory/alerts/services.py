@@ -3,6 +3,7 @@ import importlib
 from collections.abc import Callable
 from datetime import datetime
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -24,6 +25,10 @@ from .models import KIND_LABELS, SEVERITIES, STATUSES, Alert, AlertParty
 # Modules whose import registers scanners; later issues add theirs here.
 SCANNER_MODULES = ["portal.regulatory.batches.scanners", "portal.regulatory.manifests.alerts"]
 _SCANNERS: dict[str, Callable[[datetime], int]] = {}
+
+
+# sent with each new alert, inside the transaction that inserts it
+alert_raised = Namespace().signal("alert_raised")
 
 
 def N_(msgid: str) -> str:
@@ -59,6 +64,7 @@ def raise_alert(kind: str, dedup_key: str, *, message_key: str, params: dict | N
             told.add(party.id)
             db.session.add(AlertParty(alert_id=alert.id, organisation_id=party.id))
             _notify_admins(party, alert)
+    alert_raised.send(alert)  # in the same transaction: the cases area opens the alert's case (DESIGN: cases listens)
     return alert
 
 
