@@ -5,7 +5,8 @@ on one batch, the bulk path (COPY) and the time `verify_all` takes per million e
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/somedb .venv/bin/python bench/ledger_bench.py
 Without DATABASE_URL a fresh database is created on 127.0.0.1 and dropped afterwards. It prints figures;
 it is not a test. Each append is its own transaction (commit per event), as a request or a scan would do, and
-includes what runs after the commit (the trace snapshot's rebuild, registered by the append).
+nothing runs after the commit: the append deletes the batch's trace snapshot in its own statement and the first
+public read builds it again (bench/trace_bench.py measures the reads).
 Last line: RESULT ledger_per_s=… ceiling_per_s=… ratio=… bulk_per_s=… writers4_scale=… (and more figures).
 """
 import argparse
@@ -64,33 +65,6 @@ def _new_batches(n: int, org_id: int, code_id: int) -> list[int]:
     db.session.add_all(batches)
     db.session.commit()
     return [b.id for b in batches]
-
-
-class _RebuildTimer:
-    """Times trace_snapshots.rebuild_committed, which runs after each commit (the append registers it): the
-    figures are given with it and without it."""
-
-    seconds = 0.0
-
-    def __enter__(self):
-        from portal.regulatory import trace_snapshots
-
-        self.original = trace_snapshots.rebuild_committed
-
-        def timed(batch_ids):
-            start = time.perf_counter()
-            try:
-                return self.original(batch_ids)
-            finally:
-                _RebuildTimer.seconds += time.perf_counter() - start
-
-        trace_snapshots.rebuild_committed = timed
-        return self
-
-    def __exit__(self, *exc):
-        from portal.regulatory import trace_snapshots
-
-        trace_snapshots.rebuild_committed = self.original
 
 
 def _append(batch_ids: list[int], events: int, org_id: int, user_id: int, commit_every: int = 1) -> float:
@@ -154,24 +128,21 @@ def _bulk_records(batch_ids: list[int], per_batch: int, org_id: int, user_id: in
 
 
 def _bulk(events: int, org_id: int, user_id: int, code_id: int, per_batch: int = 100) -> float:
-    """The bulk path (COPY, chains hashed in order, heads moved once) with its commit and what runs after it
-    (the snapshots' rebuild). Elapsed seconds."""
+    """The bulk path (COPY, chains hashed in order, heads moved once, snapshots deleted) with its commit.
+    Elapsed seconds."""
     from portal.extensions import db
     from portal.regulatory.ledger.bulk import bulk_append
 
     ids = _new_batches(max(1, events // per_batch), org_id, code_id)
     records = _bulk_records(ids, per_batch, org_id, user_id)
-    with _RebuildTimer():
-        _RebuildTimer.seconds = 0.0
-        start, cpu = time.perf_counter(), time.process_time()
-        done = bulk_append(records)
-        appended, cpu = time.perf_counter() - start, time.process_time() - cpu
-        db.session.commit()
-        elapsed = time.perf_counter() - start
+    start, cpu = time.perf_counter(), time.process_time()
+    done = bulk_append(records)
+    appended, cpu = time.perf_counter() - start, time.process_time() - cpu
+    db.session.commit()
+    elapsed = time.perf_counter() - start
     assert done.events == len(records)
     print(f"  bulk: hashing and COPY {appended:.2f} s ({done.events / appended:.0f} events/s), commit "
-          f"{elapsed - appended - _RebuildTimer.seconds:.2f} s, snapshot rebuild of {len(ids)} batches after it "
-          f"{_RebuildTimer.seconds:.2f} s; this process's CPU for hashing and COPY {cpu:.2f} s "
+          f"{elapsed - appended:.2f} s; this process's CPU for hashing and COPY {cpu:.2f} s "
           f"({done.events / cpu:.0f} events per CPU second: the rate on a machine not shared with other work)")
     _bulk.cpu_per_s = done.events / cpu
     return elapsed
@@ -261,7 +232,7 @@ def run(url: str, args) -> None:
         with app.app_context():
             elapsed = _bulk(args.bulk_events, org_id, user_id, code_id)
         print(f"bulk path (COPY), one transaction:    {args.bulk_events / elapsed:8.0f} events/s "
-              f"({args.bulk_events} in {elapsed:.2f} s, 100 events a batch, commit and snapshot rebuild included)")
+              f"({args.bulk_events} in {elapsed:.2f} s, 100 events a batch, commit included)")
         figures["bulk_per_s"] = f"{args.bulk_events / elapsed:.0f}"
         figures["bulk_per_cpu_s"] = f"{_bulk.cpu_per_s:.0f}"
     if figures.get("ledger_per_s") and figures.get("four_writers_per_s"):
@@ -277,23 +248,18 @@ def throughput(url, app, org_id, user_id, code_id, events: int) -> dict:
     The ceiling and the one writer alternate in rounds, so that a neighbour's load falls on both alike."""
     ledger_s = ceiling_s = 0.0
     rounds = 4
-    with app.app_context(), _RebuildTimer():
+    with app.app_context():
         ids = _new_batches(10, org_id, code_id)
         _append(ids, 20, org_id, user_id)  # warm: statements compiled, connection in the pool
-        _RebuildTimer.seconds = 0.0
         for _round in range(rounds):
             ceiling_s += _ceiling(events // rounds, org_id, user_id, ids[0])
             ledger_s += _append(ids, events // rounds, org_id, user_id)
     done = events // rounds * rounds
     ledger, ceiling = done / ledger_s, done / ceiling_s
-    transaction = done / (ledger_s - _RebuildTimer.seconds)
     print(f"ceiling: insert one row and commit:   {ceiling:8.0f} rows/s ({done} in {ceiling_s:.2f} s)")
     print(f"1 writer, commit per event:           {ledger:8.0f} events/s ({done} in {ledger_s:.2f} s) "
-          f"= {ledger / ceiling:.0%} of the ceiling, the snapshot rebuild after each commit included")
-    print(f"  of which the append transaction:    {transaction:8.0f} events/s ({ledger_s - _RebuildTimer.seconds:.2f} s)"
-          f" = {transaction / ceiling:.0%} of the ceiling; the rebuild after the commit {_RebuildTimer.seconds:.2f} s")
-    figures = {"ledger_per_s": f"{ledger:.0f}", "ceiling_per_s": f"{ceiling:.0f}", "ratio": f"{ledger / ceiling:.2f}",
-               "append_tx_per_s": f"{transaction:.0f}", "append_tx_ratio": f"{transaction / ceiling:.2f}"}
+          f"= {ledger / ceiling:.0%} of the ceiling")
+    figures = {"ledger_per_s": f"{ledger:.0f}", "ceiling_per_s": f"{ceiling:.0f}", "ratio": f"{ledger / ceiling:.2f}"}
     for shared, label, key in ((False, "4 writers, separate batches:         ", "four_writers_per_s"),
                                (True, "4 writers, one shared batch:         ", "four_writers_shared_per_s")):
         wall, total = _concurrent(url, org_id, user_id, code_id, events, shared)

@@ -125,10 +125,13 @@ class StatementCounter:
         self.step, self.phase = None, "step"
         self.counts: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.current = 0
+        self.first: dict[tuple[str, str], list[str]] = {}  # the statements of each step's first run (--show)
+        self.seen: list[str] = []
 
     def __call__(self, _conn, _cursor, statement, _parameters, _context, _executemany):
         if self.step is not None:
             self.current += 1
+            self.seen.append(" ".join(statement.split())[:160])
 
     def begin(self, step: str) -> None:
         self.step, self.phase, self.current = step, "step", 0
@@ -141,7 +144,8 @@ class StatementCounter:
 
     def end(self, phase: str) -> None:
         self.counts[(self.step, phase)].append(self.current)
-        self.current = 0
+        self.first.setdefault((self.step, phase), self.seen)
+        self.current, self.seen = 0, []
 
 
 def _ceiling(app, rows: int) -> float:
@@ -201,7 +205,7 @@ def _run(app, setup: dict, counter: StatementCounter) -> tuple[int, float]:
     return transitions, time.perf_counter() - started
 
 
-def report(app, setup: dict, ceiling_rows: int) -> None:
+def report(app, setup: dict, ceiling_rows: int, show: bool = False) -> None:
     """Ceiling, steps and statement counts, each printed, then the RESULT line."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
@@ -228,6 +232,8 @@ def report(app, setup: dict, ceiling_rows: int) -> None:
         own, later = counter.counts[(action, "step")], counter.counts[(action, "after_commit")]
         worst = max(worst, max(own))
         print(f"  {action:10s} {min(own):3d}/{max(own):3d} | {min(later):3d}/{max(later):3d}")
+        for statement in counter.first[(action, "step")] if show else ():
+            print(f"      {statement}")
     deferred = max(max(counter.counts[(a, "after_commit")]) for a, _p in list(counter.counts))
     print(f"RESULT manifest_steps_per_s={per_s:.1f} ceiling_per_s={ceiling:.0f} manifest_ratio={per_s / ceiling:.3f} "
           f"statements_per_step_max={worst} deferred_statements_max={deferred}")
@@ -237,6 +243,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifests", type=int, default=200)
     parser.add_argument("--ceiling-rows", type=int, default=3000, help="rows of the insert-and-commit reference")
+    parser.add_argument("--show", action="store_true", help="print the statements of each step's first run")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     created = None
@@ -252,7 +259,7 @@ def main() -> None:
         t0 = time.perf_counter()
         setup = _setup(app, args.manifests)
         print(f"setup: {args.manifests} drafts in {time.perf_counter() - t0:.1f} s")
-        report(app, setup, args.ceiling_rows)
+        report(app, setup, args.ceiling_rows, args.show)
     finally:
         if created:
             import psycopg

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.regulatory.batches.models import Batch, Container
 from portal.regulatory.ledger.models import LedgerEvent
 from portal.regulatory.trace import Trace, trace
-from portal.regulatory.trace_snapshots import public_trace
+from portal.regulatory.trace_snapshots import build_on_read, public_trace
 
 CONFIG_DEFAULTS = {
     "TRACE_RATE_LIMIT": "30 per minute",  # per address: enough to scan a shelf of labels, too few to enumerate
@@ -84,6 +84,8 @@ def resolve(code: str, token: str | None) -> tuple[Trace | None, bool]:
     found = trace(code, personal=bool(token) or signed_in)
     if found is None:
         return None, False
+    if not token and not signed_in:
+        build_on_read(code)  # the snapshot an append deleted: the next anonymous reader gets it
     if token:
         check_inspector_token(found.code, token)
         return found, True

@@ -4,7 +4,7 @@ Rows are generated in worker processes (the SHA-256 chain is the expensive part)
 every chain is hashed by the ledger's own compute_hash, so `wufei ledger verify` and the trace page find
 them intact. Each batch of four containers lives a whole life: generated, packed, labelled, stored,
 taken out, picked up, delivered, received and treated — 21 events — and gets the public trace snapshot that the
-ledger builds after each append's commit (portal/regulatory/trace_snapshots.py).
+first public read after an append builds (portal/regulatory/trace_snapshots.py).
 """
 import json
 import multiprocessing as mp
@@ -123,7 +123,7 @@ def _batch_events(plan: Plan, index: int, batch_id: int, container_ids: list[int
 
 def _snapshot(plan: Plan, rows: list[dict], codes: list[str], producer: tuple[int, str, str], waste: Waste,
               grams: int) -> str:
-    """The public trace of the batch as the ledger builds it after a commit (trace_snapshots.refresh); the
+    """The public trace of the batch as a public read builds it after an append (trace_snapshots.refresh); the
     chain was hashed just now, so its verdict is 'intact'."""
     names = {producer[0]: producer[2], plan.carrier[0]: plan.carrier[2], plan.receiver[0]: plan.receiver[2]}
     code_of = dict(zip((row["container_id"] for row in rows if row["event_type"] == "split"), codes, strict=True))

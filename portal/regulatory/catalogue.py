@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..clock import china_today
 from ..errors import DomainError
@@ -169,9 +169,12 @@ def lookup_waste_code(code: str, edition: CatalogueEdition | str | None = None,
     query = (select(WasteCode).join(CatalogueEdition, WasteCode.edition_id == CatalogueEdition.id)
              .where(WasteCode.compact_code == compact)
              .options(joinedload(WasteCode.category), joinedload(WasteCode.edition)))
-    if edition is None:
-        in_force = [e.id for e in current_editions(on)]
-        query = query.where(CatalogueEdition.id.in_(in_force)).order_by(CatalogueEdition.hazardous.desc())
+    if edition is None:  # the editions current_editions() names, found within the same statement
+        later = aliased(CatalogueEdition)
+        newest = (select(func.max(later.in_force_from))
+                  .where(later.hazardous == CatalogueEdition.hazardous, later.in_force_from <= (on or china_today()))
+                  .scalar_subquery())
+        query = query.where(CatalogueEdition.in_force_from == newest).order_by(CatalogueEdition.hazardous.desc())
     else:
         query = query.where(CatalogueEdition.id == resolve_edition(edition).id)
     return db.session.scalars(query.limit(1)).first()

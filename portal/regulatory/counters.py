@@ -1,5 +1,4 @@
 """Serial numbers from a counter row per prefix (manifests, general waste transfer records)."""
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -8,17 +7,13 @@ MAX_SERIAL = 999_999  # six digits
 
 
 def next_serial(counter_model, prefix: str) -> int | None:
-    """The next serial of prefix, or None when all six digits are used. The counter row is created on first
-    use and locked FOR UPDATE until the caller commits, so concurrent callers queue and a rolled-back caller
-    gives its serial back."""
+    """The next serial of prefix, or None when all six digits are used: one upsert that creates the counter row
+    on first use or moves it on, and returns the serial. The row stays locked until the caller commits, so
+    concurrent callers queue and a rolled-back caller gives its serial back."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(insert(counter_model).values(prefix=prefix, last_serial=0)
-                       .on_conflict_do_nothing(index_elements=["prefix"]))
-    counter = db.session.execute(
-        select(counter_model).where(counter_model.prefix == prefix).with_for_update()
-        .execution_options(populate_existing=True)).scalar_one()
-    if counter.last_serial >= MAX_SERIAL:
-        return None
-    counter.last_serial += 1
-    db.session.flush()
-    return counter.last_serial
+    table = counter_model.__table__
+    return db.session.execute(
+        insert(table).values(prefix=prefix, last_serial=1)
+        .on_conflict_do_update(index_elements=["prefix"], set_={"last_serial": table.c.last_serial + 1},
+                               where=table.c.last_serial < MAX_SERIAL)
+        .returning(table.c.last_serial)).scalar_one_or_none()

@@ -4,9 +4,9 @@ A scanned label is the platform's busiest page. Built live, it reads the batch a
 chain and names each party; the snapshot keeps that result per batch, so the page costs one lookup by code
 (bench/trace_bench.py measures both). A snapshot is used only while it still tells the truth:
 
-- every append to its batch's ledger deletes it in the append's transaction and rebuilds it once that
-  transaction has committed (until then, or when the rebuild fails, the reader gets the live trace and the
-  next sweep builds the missing snapshot);
+- every append to its batch's ledger deletes it in the append's own statement, and the first public read after
+  the commit, answered by the live trace, builds it again (build_on_read: off the ledger's commit path, once
+  under the batch row's lock; when that fails, the next read or sweep builds it);
 - its integrity verdict is at most TRACE_VERIFIED_MAX_AGE seconds old: the chain is verified whenever the
   snapshot is built and again by every `wufei ledger verify` sweep, which rebuilds the batches it finds altered
   (a row changed behind the ledger's back leaves the head as it was: only hashing finds it);
@@ -24,6 +24,7 @@ invalidates them with it; they are used only under the body's own rules above, w
 those it was rendered with.
 """
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,9 +33,9 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import JSON, ForeignKey, String, Text, bindparam, delete, func, select, union, update
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .. import after_commit
 from ..extensions import db
 from ..types import UTCDateTime, utcnow
 from .batches.models import Batch, Container
@@ -43,6 +44,7 @@ from .ledger.services import Problem
 from .trace import BATCH_PREFIX, REFUSED_AWAITING, Step, Trace, Waste, kind_of, normalise, trace
 
 BODY_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 class TraceSnapshot(db.Model):
@@ -270,17 +272,38 @@ def refresh(batch_ids) -> int:
 
 def mark_stale(batch_id: int) -> None:
     """The batch's ledger moved: its snapshot no longer tells the truth. It goes in this transaction, so no
-    reader sees it after the commit, and is rebuilt once the transaction has committed (once, however many
-    events it appends)."""
-    if after_commit.defer_collected(rebuild_committed, batch_id):
-        db.session.execute(delete(TraceSnapshot).where(TraceSnapshot.batch_id == batch_id))
+    reader sees it after the commit; the first public read after the commit builds it again (build_on_read).
+    The ledger's append does the same DELETE within its own statement."""
+    db.session.execute(delete(TraceSnapshot).where(TraceSnapshot.batch_id == batch_id))
 
 
-def rebuild_committed(batch_ids: set[int]) -> int:
-    """Deferred work: build the snapshots of the batches whose ledger moved in a committed transaction."""
-    built = refresh(batch_ids)
-    db.session.commit()
-    return built
+def build_on_read(code: str | None) -> bool:
+    """Build the missing snapshot of a code's batch, after a public read that found none and was answered by
+    the live trace: the ledger's commit path only deletes the snapshot, and the reader who finds it gone builds
+    it, verifying the chain, in a transaction of its own. Returns whether it built one.
+
+    One reader builds at a time, and never against an append: the batch row is locked (FOR NO KEY UPDATE SKIP
+    LOCKED, the lock an append's head update takes). A reader finding it locked leaves the build to a later read;
+    an append that comes after waits for the build's commit and then deletes what it built, so a snapshot never
+    outlives the head it was built at. (SQLite has one writer at a time: the build's DELETE waits for it.)"""
+    code = normalise(code)
+    kind = kind_of(code)
+    if kind not in ("container", "batch"):
+        return False
+    db.session.commit()  # ends the read's autocommit connection: the build is one transaction
+    try:
+        batch_id = db.session.scalar(
+            select(Batch.id).join(Container, Container.batch_id == Batch.id)
+            .where(Container.code == (code if kind == "container" else code[len(BATCH_PREFIX):]))
+            .with_for_update(of=Batch, skip_locked=True, key_share=True))
+        kept = select(TraceSnapshot.batch_id).where(TraceSnapshot.batch_id == batch_id).exists()
+        built = refresh([batch_id]) if batch_id is not None and not db.session.scalar(select(kept)) else 0
+        db.session.commit()
+    except SQLAlchemyError:  # the reader has its page already: a failed build is the next read's or the sweep's
+        log.exception("building the trace snapshot of %s failed", code)
+        db.session.rollback()
+        return False
+    return built > 0
 
 
 def refresh_organisation(organisation_id: int) -> int:

@@ -28,7 +28,7 @@ from ...errors import DomainError
 from ...extensions import db
 from ..batches.models import Batch, Container
 from .models import EVENT_TYPES, GENESIS_HASH
-from .services import _BATCHES, _EVENTS, _WRITTEN, _delete_snapshot, _snapshot_goes, chain_rows, event_fields
+from .services import _BATCHES, _EVENTS, _WRITTEN, _delete_snapshot, chain_rows, event_fields, forget_snapshot
 
 REQUIRED = ("batch_id", "event_type", "organisation_id", "occurred_at")
 OPTIONAL = ("actor_id", "container_id", "quantity_g", "place", "lat", "lon", "data")
@@ -177,7 +177,7 @@ def import_records(records: list[tuple[int, dict]], *, source: str = "") -> Impo
 def bulk_append(records: list[dict]) -> Imported:
     """Append many events, each a dict of event_fields' keyword arguments plus batch_id, to their batches' chains
     in the given order. The batch rows are locked in id order (so two imports cannot deadlock) and each head
-    moves once; the batches' trace snapshots go and are rebuilt after the commit. The caller commits."""
+    moves once; the batches' trace snapshots go (each is rebuilt by its next public read). The caller commits."""
     if not records:
         return Imported(0, 0)
     db.session.flush()
@@ -199,9 +199,9 @@ def bulk_append(records: list[dict]) -> Imported:
         connection.execute(_EVENTS.insert(), rows)
     connection.execute(update(_BATCHES).where(_BATCHES.c.id == bindparam("b_id"))
                        .values(ledger_head_seq=bindparam("b_seq"), ledger_head_hash=bindparam("b_hash")), new_heads)
-    stale = [{"batch_id": batch_id} for batch_id in by_batch if _snapshot_goes(batch_id)]
-    if stale:
-        connection.execute(_delete_snapshot(), stale)
+    for batch_id in by_batch:
+        forget_snapshot(batch_id)
+    connection.execute(_delete_snapshot(), [{"batch_id": batch_id} for batch_id in by_batch])
     _refresh_session_heads(new_heads)
     return Imported(len(rows), len(by_batch))
 

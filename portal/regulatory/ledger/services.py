@@ -15,7 +15,6 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from ... import after_commit
 from ...errors import DomainError
 from ...extensions import db
 from ...types import utcnow
@@ -141,31 +140,26 @@ def _values(n: int) -> list[dict]:
 
 
 @cache
-def _insert_events(n: int, dialect: str, stale: bool):
-    """Round trip 2: insert n events; on PostgreSQL the same statement moves the head hash and, the first time in
-    the transaction, deletes the batch's trace snapshot (what trace_snapshots.mark_stale does)."""
+def _insert_events(n: int, dialect: str):
+    """Round trip 2: insert n events; on PostgreSQL the same statement moves the head hash and deletes the batch's
+    trace snapshot (trace_snapshots.mark_stale: the first public read after the commit builds it again)."""
     insert_ = insert(_EVENTS).values(_values(n)).returning(_EVENTS.c.id, _EVENTS.c.seq)
     if dialect != "postgresql":
         return insert_
     inserted = insert_.cte("inserted")
-    statement = select(inserted.c.id, inserted.c.seq).add_cte(
+    return select(inserted.c.id, inserted.c.seq).add_cte(
         update(_BATCHES).where(_BATCHES.c.id == bindparam("batch_id"))
-        .values(ledger_head_hash=bindparam("head_hash")).cte("head"))
-    if stale:
-        statement = statement.add_cte(_delete_snapshot().cte("stale"))
-    return statement
+        .values(ledger_head_hash=bindparam("head_hash")).cte("head")).add_cte(_delete_snapshot().cte("stale"))
 
 
-def _snapshot_goes(batch_id: int) -> bool:
-    """What trace_snapshots.mark_stale does, but the DELETE is left to the append statement: registers the
-    rebuild after the commit and returns whether the snapshot is to be deleted (the first time in the
-    transaction). A snapshot object the session holds is let go, as the ORM delete would."""
-    from ..trace_snapshots import TraceSnapshot, rebuild_committed  # here: that module imports this one
+def forget_snapshot(batch_id: int) -> None:
+    """The append statement deletes the batch's snapshot row: a snapshot object the session holds is let go, as
+    the ORM delete would. Deleted by every append, not only the first of a transaction: a savepoint rolled back
+    would otherwise bring back a snapshot that no rebuild replaces."""
+    from ..trace_snapshots import TraceSnapshot  # here: that module imports this one
 
-    stale = after_commit.defer_collected(rebuild_committed, batch_id)
-    if stale and (held := db.session.identity_map.get(identity_key(TraceSnapshot, batch_id))) is not None:
+    if (held := db.session.identity_map.get(identity_key(TraceSnapshot, batch_id))) is not None:
         db.session.expunge(held)
-    return stale
 
 
 @cache
@@ -180,30 +174,29 @@ def _set_head_hash():
 
 
 @cache
-def _postgresql_sql(n: int, stale: bool, dialect) -> str:
+def _postgresql_sql(n: int, dialect) -> str:
     """The append statement compiled once: SQLAlchemy does not cache a multi-row INSERT's compiled form, and
     compiling it on every append cost more than the statement itself. The values it takes need no conversion
     but the JSON (timestamps are aware, coordinates Decimal), see _insert_chunk."""
-    return _insert_events(n, "postgresql", stale).compile(dialect=dialect).string
+    return _insert_events(n, "postgresql").compile(dialect=dialect).string
 
 
 _ROWS_PER_INSERT = 1000  # 15 parameters a row: below the drivers' limits on parameters per statement
 
 
-def _insert_chunk(connection, batch_id: int, rows: list[dict], stale: bool) -> dict[int, int]:
-    """Insert these consecutive events of the batch, move its head hash to the last and, when stale, delete its
-    trace snapshot: one statement on PostgreSQL. Returns seq → id."""
+def _insert_chunk(connection, batch_id: int, rows: list[dict]) -> dict[int, int]:
+    """Insert these consecutive events of the batch, move its head hash to the last and delete its trace
+    snapshot: one statement on PostgreSQL. Returns seq → id."""
     params = {f"{name}_{i}": row[name] for i, row in enumerate(rows) for name in _WRITTEN}
     params.update(batch_id=batch_id, head_hash=rows[-1]["hash"])
     if connection.dialect.name == "postgresql":
         for i in range(len(rows)):
             params[f"data_{i}"] = json.dumps(params[f"data_{i}"])  # what the JSON type's bind step does
-        sql = _postgresql_sql(len(rows), stale, connection.dialect)
+        sql = _postgresql_sql(len(rows), connection.dialect)
         return {seq: id_ for id_, seq in connection.exec_driver_sql(sql, params)}
-    ids = {seq: id_ for id_, seq in connection.execute(_insert_events(len(rows), "other", stale), params)}
+    ids = {seq: id_ for id_, seq in connection.execute(_insert_events(len(rows), "other"), params)}
     connection.execute(_set_head_hash(), params)  # (no DML in a WITH there: three statements)
-    if stale:
-        connection.execute(_delete_snapshot(), params)
+    connection.execute(_delete_snapshot(), params)
     return ids
 
 
@@ -229,12 +222,12 @@ def append_events(batch: Batch, items: list[dict]) -> list[LedgerEvent]:
     connection = db.session.connection()
     head_seq, head_hash = connection.execute(_move_head(), {"batch_id": batch_id, "n": len(items)}).one()
     rows = chain_rows(batch_id, head_seq - len(items), head_hash or GENESIS_HASH, fields)
-    # the public trace follows the chain: its snapshot goes in this transaction and is rebuilt after the commit
-    stale = _snapshot_goes(batch_id)
+    # the public trace follows the chain: its snapshot goes in this transaction, the next public read rebuilds it
+    forget_snapshot(batch_id)
     ids: dict[int, int] = {}
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start:start + _ROWS_PER_INSERT]
-        ids.update(_insert_chunk(connection, batch_id, chunk, stale and start == 0))
+        ids.update(_insert_chunk(connection, batch_id, chunk))
     set_committed_value(batch, "ledger_head_seq", head_seq)
     set_committed_value(batch, "ledger_head_hash", rows[-1]["hash"])
     return _persistent_events(rows, ids)

@@ -7,6 +7,7 @@ import pytest
 from portal.accounts.models import Role, User
 from portal.clock import china_today
 from portal.extensions import db
+from portal.regulatory import trace_snapshots
 from portal.regulatory.batches import services as batches
 from portal.regulatory.manifests import services as manifests
 from portal.regulatory.manifests.states import apply_action
@@ -67,6 +68,7 @@ def build_chain(factory) -> Chain:
                  gate_net_g=2 * TONNE, gate_ticket_no="T-1")
     apply_action(manifest, "treat", receiver_user, receiver, method="D10", quantity_g=2 * TONNE)
     db.session.commit()
+    trace_snapshots.build_on_read(codes[0])  # what the first public read after the commit does
     chain = Chain(codes[0], codes[1], batch.id, manifest.number, gen.org.name, gen.user.name, driver1, regulator)
     for user in (driver1, regulator):
         db.session.refresh(user)
