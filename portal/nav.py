@@ -45,15 +45,19 @@ PUBLIC = Group("public", _l("Public services"), (
 BROWSE = (Link("marketplace.browse", _l("Browse listings")), Link("marketplace.demand_board", _l("Wanted")))
 DASHBOARD = Link("command_dashboard.index", _l("Dashboard"))
 OVERSIGHT = Group("oversight", _l("Supervision"), (
-    DASHBOARD,
     Link("accounts.review_queue", _l("Verify enterprises")),
     Link("alerts.inbox", _l("Alerts")),
     Link("cases.index", _l("Cases")),
     Link("report_staff.inbox", _l("Reports inbox")),
     Link("declarations.queue", _l("Declarations")),
     Link("plans.queue", _l("Management plans")),
+))
+# the city's own command centre: not for a regulator of another area, who has no jurisdiction here
+COMMAND = Group("command", _l("Command centre"), (
+    DASHBOARD,
     Link("statistics.index", _l("City statistics")),
     Link("command_map.index", _l("One map")),
+    Link("command_screen.wall", _l("Big screen")),
     Link("emergency.incident_list", _l("Incidents")),
     Link("emergency.plans", _l("Emergency plans")),
 ))
@@ -89,10 +93,7 @@ def nav_groups(user=None) -> list[Group]:
     groups = []
     overseer = auth.regulator_of(user) is not None or auth.is_admin(user)
     if overseer:
-        # a regulator of another area has no jurisdiction here, hence no dashboard
-        oversight = OVERSIGHT if auth.oversees_city(user) else Group(
-            OVERSIGHT.key, OVERSIGHT.label, tuple(link for link in OVERSIGHT.links if link != DASHBOARD))
-        groups += [oversight, TRACKING]
+        groups += [COMMAND, OVERSIGHT, TRACKING] if auth.oversees_city(user) else [OVERSIGHT, TRACKING]
     org = auth.current_org()
     if org is not None:
         groups += _enterprise_groups(user, org)

@@ -137,7 +137,7 @@ def test_an_enterprise_sees_its_tasks_grouped(app, demo_users):
 
 def test_regulators_see_their_views_and_admins_administration(app, demo_users):
     nav = nav_of(client_for(app, demo_users, "regulator"))
-    assert [label for _id, label in nav.groups] == ["Supervision", "Waste tracking", "Account"]
+    assert [label for _id, label in nav.groups] == ["Command centre", "Supervision", "Waste tracking", "Account"]
     assert {"/accounts/review", "/batches", "/manifests", "/licences/", "/declarations/queue", "/alerts",
             "/staff/reports/", "/register"} <= paths(nav)
     assert "/admin/" not in paths(nav)

@@ -65,6 +65,16 @@ def register_report_counter(counter: Callable) -> Callable:
     return counter
 
 
+# (user, division code) → the cases past their time limit the user may see there (coordination registers it)
+CASE_COUNTERS: list[Callable[[object, str], int]] = []
+
+
+def register_case_counter(counter: Callable) -> Callable:
+    if counter not in CASE_COUNTERS:
+        CASE_COUNTERS.append(counter)
+    return counter
+
+
 @dataclass
 class Scope:
     """The division the screen shows (the city or one district) and the period of its figures."""
@@ -198,6 +208,8 @@ def screen_data(scope: Scope) -> dict:
         "reports": _reports(scope),
         "trend": _trend(scope),
         "activity": _activity(scope),
+        **({} if scope.public or not CASE_COUNTERS else
+           {"cases_overdue": sum(counter(current_user, scope.code) for counter in CASE_COUNTERS)}),
     }
 
 

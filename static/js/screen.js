@@ -80,6 +80,7 @@
     text("kpi-utilised", tonnes(data.totals.utilised));
     text("kpi-disposed", tonnes(data.totals.disposed));
     text("kpi-alerts", String(data.alerts.open));
+    if (data.cases_overdue !== undefined) { text("kpi-cases", String(data.cases_overdue)); }
     drawStreams(data.streams);
     drawCodes(data.codes);
     drawTicker(data.alerts);
