@@ -161,7 +161,7 @@ def test_the_demo_shows_general_waste_on_its_own_transfer_records_and_register(s
 def test_the_demo_crosses_the_boundary_both_ways(seeded):
     (approval,) = db.session.scalars(select(TransferApproval)).all()
     (drawn,) = [r for r in transfers.remaining(approval) if r.drawn_g]
-    assert (drawn.waste_code, drawn.drawn_g) == ("321-002-48", 2_000_000)
+    assert (drawn.waste_code, drawn.drawn_g) == ("321-032-48", 2_000_000)
     weinan = services.find_user("regulator.weinan@demo.wufei.cn")
     (seen,) = db.session.scalars(manifests_query(weinan)).all()
     assert seen.transfer_approval_id == approval.id and seen.receiver.district_code.startswith("6105")

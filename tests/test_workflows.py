@@ -24,6 +24,7 @@ from portal.emergency import incidents as emergency_incidents
 from portal.emergency import services as emergency
 from portal.errors import Conflict
 from portal.extensions import db
+from portal.hall import services as hall
 from portal.regulatory.alerts.services import raise_alert
 from portal.regulatory.declarations.services import create_declaration
 from portal.regulatory.general.services import create_general_transfer
@@ -174,6 +175,15 @@ def build_case(app, factory):
     co = factory.regulator(jurisdiction="411282", department="police")
     return case, {"platform": (admin, None), "lead": (lead, None), "co": (co, None), "involved": (admin, None),
                   "rater": (CITIZEN, None)}
+
+
+def build_hall_document(app, factory):
+    hall.ensure_default_kinds()
+    regulator = factory.regulator(jurisdiction="411200", department="ecology")
+    document = hall.create_document(regulator, hall.DocumentData(kind="policy", title_zh="通知", body_zh="正文",
+                                                                  issued_on=china_today()))
+    db.session.commit()
+    return document, {"issuer": (regulator, None)}
 
 
 def build_container(app, factory):

@@ -18,6 +18,7 @@ from ..jurisdiction import jurisdiction_code
 from ..regulatory.models import Division
 from . import panels  # noqa: F401  (registers the portal's own panels)
 from .sections import Scope, enterprise_panels, regulator_panels
+from .statistics.aggregate import refresh_if_stale
 from .trends import month_trend
 
 bp = Blueprint("command_dashboard", __name__, url_prefix="/command")
@@ -51,6 +52,7 @@ def index():
 
 
 def _regulator_dashboard():
+    refresh_if_stale()
     scope = scope_for(current_user, request.args.get("district") or None)
     own = _own_division(current_user)
     districts = county_choices(None if own == jurisdiction_code() else own)

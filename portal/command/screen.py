@@ -37,6 +37,7 @@ from ..regulatory.licences.services import licence_capacity
 from ..regulatory.manifests.models import Manifest, ManifestLine
 from ..regulatory.models import Division
 from .statistics import division_within, figures, scope_division
+from .statistics.aggregate import fresh_figures
 
 bp = Blueprint("command_screen", __name__, url_prefix="/command/screen")
 
@@ -106,6 +107,7 @@ def wall():
 
 @bp.get("/data.json")
 @regulator_required
+@fresh_figures
 def data():
     return _answer(_scope(public=False))
 
@@ -117,6 +119,7 @@ def public_wall():
 
 @bp.get("/public/data.json")
 @limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC"])
+@fresh_figures
 def public_data():
     return _answer(_scope(public=True))
 

@@ -154,15 +154,22 @@ def _step_form(case) -> StepForm:
 @bp.get("/<int:case_id>")
 @login_required
 def detail(case_id: int):
-    case = services.get_case(current_user, case_id)
-    return _render_detail(case, _step_form(case))
+    return _render_detail(services.get_case(current_user, case_id), None)
 
 
-def _render_detail(case, form, status: int = 200, failed: str | None = None):
+def _with_ids_of(form: StepForm, action: str) -> StepForm:
+    """The step forms share one page: each gets ids of its own (the names, which the POST reads, stay)."""
+    for field in form:
+        field.id = field.label.field_id = f"{action}-{field.name}"
+    return form
+
+
+def _render_detail(case, form: StepForm | None, status: int = 200, failed: str | None = None):
     actions = [a for a in BUTTON_LABELS if a in CASE.allowed_actions(case, current_user)]
+    forms = {action: _with_ids_of(form if action == failed else _step_form(case), action) for action in actions}
     messages = [(m, services.delivery_state(m)) for m in services.messages_of(case)]
-    return render_template("coordination/detail.html", case=case, form=form, actions=actions, failed=failed,
-                           inputs=STEP_INPUTS, messages=messages, labels=_labels(),
+    return render_template("coordination/detail.html", case=case, form=form, forms=forms, actions=actions,
+                           failed=failed, inputs=STEP_INPUTS, messages=messages, labels=_labels(),
                            meetings=db.session.scalars(select(Meeting).where(Meeting.case_id == case.id)
                                                        .order_by(Meeting.starts_at)).all(),
                            is_admin=auth.is_admin(current_user),

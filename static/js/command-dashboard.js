@@ -5,9 +5,8 @@
 
   function draw() {
     var box = document.getElementById("dash-trend-chart");
-    var source = document.getElementById("dash-trend-data");
-    if (!box || !source || !window.echarts) return;
-    var trend = JSON.parse(source.textContent);
+    if (!box || !box.dataset.trend || !window.echarts) return;
+    var trend = JSON.parse(box.dataset.trend);
     box.hidden = false;
     var chart = window.echarts.init(box);
     chart.setOption({

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.accounts import services as accounts
 from portal.command.statistics import aggregate, figures
-from portal.command.statistics.models import StatisticFigure
+from portal.command.statistics.models import StatisticFigure, StatisticsState
 from portal.demo import seed_demo
 from portal.extensions import db
 from portal.regulatory.batches.models import Batch
@@ -148,3 +148,20 @@ def test_the_incremental_refresh_agrees_with_a_rebuild(app, demo):
         aggregate.rebuild()
         db.session.commit()
         assert _snapshot() == refreshed
+
+
+def test_a_reader_of_stale_figures_refreshes_them(app, client, demo):
+    """Without a timer, the API brings figures older than STALE_AFTER up to date; fresher ones are left alone."""
+    with app.app_context():
+        batch = db.session.scalar(select(Batch).where(Batch.waste_code == "321-002-48").order_by(Batch.id))
+        actor = accounts.find_user("smelter@demo.wufei.cn")
+        append_event(batch, "generated", actor=actor, organisation=batch.organisation, quantity_g=250_000)
+        db.session.commit()
+    assert tonnes(get(client, demo["city"], measure="generated", code="321-002-48", group_by="year", **YEAR),
+                  year="2026") == "5.000"  # refreshed at seeding: still fresh
+    with app.app_context():
+        state = db.session.get(StatisticsState, 1)
+        state.refreshed_at -= aggregate.STALE_AFTER
+        db.session.commit()
+    assert tonnes(get(client, demo["city"], measure="generated", code="321-002-48", group_by="year", **YEAR),
+                  year="2026") == "5.250"

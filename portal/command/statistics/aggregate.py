@@ -8,6 +8,7 @@ they appear or are older than GAP_WAIT (a rolled-back insert never appears). The
 alone; `wufei statistics refresh` runs from a timer every minute (or as an RQ job).
 """
 from datetime import UTC, date, datetime, timedelta
+from functools import wraps
 
 from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import aliased
@@ -25,6 +26,7 @@ from ...types import utcnow
 from .definitions import BY_NAME, MEASURES_TABLE, PRODUCER, VERSION, Measure
 from .models import StatisticFigure, StatisticsState
 
+STALE_AFTER = timedelta(seconds=30)  # what a page may show at most: an appended event is in it within a minute
 GAP_WAIT = timedelta(minutes=10)  # longer than any ledger transaction: an id missing longer was rolled back
 COUNTED_TYPES = sorted({m.event_type for m in MEASURES_TABLE})
 _COLUMNS = ("day", "year", "month", "measure", "stream", "waste_code", "category", "district_code",
@@ -228,6 +230,31 @@ def refresh() -> int:
     gaps.update({i: stamp for i in missing if i not in gaps})
     state.last_event_id, state.gaps, state.refreshed_at = top, {str(i): s for i, s in gaps.items()}, now
     return len(days)
+
+
+def refresh_if_stale(now: datetime | None = None) -> bool:
+    """Refresh when the last refresh is older than STALE_AFTER, so that the pages and the API read figures at
+    most that old even where no timer runs `wufei statistics refresh`. One request refreshes; the others find
+    the state row locked and read the figures as they are. Commits; returns whether it refreshed."""
+    now = now or utcnow()
+    refreshed = db.session.scalar(select(StatisticsState.refreshed_at).where(StatisticsState.id == 1))
+    if refreshed is not None and refreshed > now - STALE_AFTER:
+        return False
+    if refreshed is not None and db.session.scalar(select(StatisticsState.id).where(
+            StatisticsState.id == 1).with_for_update(skip_locked=True)) is None:
+        return False
+    refresh()
+    db.session.commit()
+    return True
+
+
+def fresh_figures(view):
+    """A view that reads the statistics: refresh them first when they are stale."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        refresh_if_stale()
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def refresh_job() -> int:

@@ -15,6 +15,7 @@ from ...api.schemas import Error, Input, Output
 from ...errors import DomainError
 from ...inputs import Id, PlanDate
 from . import exports
+from .aggregate import fresh_figures
 from .services import (
     GROUPS,
     MEASURES,
@@ -98,6 +99,7 @@ def _json_row(row: dict) -> dict:
           descriptions={403: "Not a regulator of the city, or a division outside the caller's jurisdiction",
                         200: "JSON; with format=csv or xlsx the same table as a download"},
           downloads=("text/csv", XLSX))
+@fresh_figures
 def statistics_index(query: StatisticsQuery):
     division = division_within(scope_division(current_user), query.division)
     groups = parse_groups(query.group_by)

@@ -21,6 +21,7 @@ from ...inputs import PlanDateRange
 from ...jurisdiction import area_prefix
 from ...regulatory.models import Division
 from . import exports
+from .aggregate import fresh_figures
 from .definitions import BY_NAME
 from .services import (
     GROUPS,
@@ -103,6 +104,7 @@ def _table(form: StatisticsForm, scope: str) -> dict | None:
 
 @bp.get("/statistics")
 @regulator_required
+@fresh_figures
 def index():
     scope = scope_division(current_user)
     form = _form(scope)
@@ -114,6 +116,7 @@ def index():
 
 @bp.get("/statistics.<any(csv, xlsx):file_format>")
 @regulator_required
+@fresh_figures
 def download(file_format: str):
     scope = scope_division(current_user)
     form = _form(scope)
