@@ -331,7 +331,7 @@ def _alerts(scope: Scope) -> dict:
         latest = db.session.scalars(open_alerts.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(TICKER_SIZE))
         answer["items"] = [{"id": a.id, "text": alert_message(a), "severity": a.severity,
                             "severity_label": str(SEVERITY_LABELS.get(a.severity, a.severity)),
-                            "time": _local_time(a.created_at), "url": url_for("alerts.detail", alert_id=a.id)}
+                            "time": _local_time(a.created_at)}
                            for a in latest]
     return answer
 
