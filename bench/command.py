@@ -44,6 +44,7 @@ from bench.trace_bench import (  # noqa: E402  (after the path is set)
 )
 
 TIMER_PERIOD_S = 60  # how often the refresh runs (README: scheduled commands)
+STALE_S = 30  # and a reader of older figures refreshes them (aggregate.STALE_AFTER): the sooner of the two counts
 BENCH_REGULATOR = "bench.regulator@bench.wufei.cn"
 SIGN_IN = "/_bench/sign-in"
 PAGES = {"dashboard": ["/command/", "/command/?district=411282", "/command/?district=411202"],
@@ -247,7 +248,8 @@ def run(args) -> None:
     print(f"rebuild: {rebuild_s:.1f} s, {rows:,} aggregate rows; years {years}")
     refresh_s, moved = reflected()
     print(f"appended event: refresh {refresh_s:.2f} s, figure moved: {moved}; reflected within "
-          f"{TIMER_PERIOD_S + refresh_s:.0f} s at a {TIMER_PERIOD_S} s timer")
+          f"{min(TIMER_PERIOD_S, STALE_S) + refresh_s:.0f} s (a {TIMER_PERIOD_S} s timer, readers refresh after "
+          f"{STALE_S} s)")
     codes = sample_codes(args.codes)
     auth = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
     port = free_port()
@@ -274,7 +276,7 @@ def run(args) -> None:
           f"screen_p95_ms={medians['screen']['p95']:.1f} one_lookup_p95_ms={lookup['p95']:.1f} "
           f"statistics_rps={stats['rps']:.0f} one_lookup_rps={lookup['rps']:.0f} clients={args.clients} "
           f"errors={sum(r['errors'] for r in medians.values())} rebuild_s={rebuild_s:.1f} aggregate_rows={rows} "
-          f"refresh_s={refresh_s:.2f} reflected_within_s={TIMER_PERIOD_S + refresh_s:.0f} reflected={moved}")
+          f"refresh_s={refresh_s:.2f} reflected_within_s={min(TIMER_PERIOD_S, STALE_S) + refresh_s:.0f} reflected={moved}")
 
 
 def main() -> None:
