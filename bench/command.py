@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.trace_bench import (  # noqa: E402  (after the path is set)
+from bench.trace_bench import (  # noqa: E402
     BENCH_RATE_LIMIT,
     LOOKUP,
     PING,
@@ -42,9 +42,11 @@ from bench.trace_bench import (  # noqa: E402  (after the path is set)
     free_port,
     sample_codes,
 )
+from portal.command.statistics.aggregate import STALE_AFTER  # noqa: E402  (after the path is set)
 
 TIMER_PERIOD_S = 60  # how often the refresh runs (README: scheduled commands)
-STALE_S = 30  # and a reader of older figures refreshes them (aggregate.STALE_AFTER): the sooner of the two counts
+# and a reader of older figures refreshes them: the sooner of the two counts
+STALE_S = int(STALE_AFTER.total_seconds())
 BENCH_REGULATOR = "bench.regulator@bench.wufei.cn"
 SIGN_IN = "/_bench/sign-in"
 PAGES = {"dashboard": ["/command/", "/command/?district=411282", "/command/?district=411202"],
