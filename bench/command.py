@@ -19,7 +19,6 @@ are not what is measured). It prints figures; it is not a test.
 """
 import argparse
 import http.client
-import multiprocessing as mp
 import os
 import random
 import signal
@@ -35,11 +34,11 @@ from bench.trace_bench import (  # noqa: E402
     BENCH_RATE_LIMIT,
     LOOKUP,
     PING,
-    _figures,
     _median,
     create_database,
     drop_database,
     free_port,
+    python_load,
     sample_codes,
 )
 from portal.command.statistics.aggregate import STALE_AFTER  # noqa: E402  (after the path is set)
@@ -178,56 +177,8 @@ def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def _client(port, paths, headers, threads, duration, queue):
-    import threading
-
-    latencies, errors, lock = [], [0], threading.Lock()
-    stop_at = time.perf_counter() + duration
-
-    def run(offset):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, failed, i = [], 0, offset
-        while time.perf_counter() < stop_at:
-            path, i = paths[i % len(paths)], i + threads
-            start = time.perf_counter()
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                failed += response.status != 200
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            mine.append(time.perf_counter() - start)
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
-
-    workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    queue.put((latencies, errors[0]))
-
-
-def load(port: int, paths: list[str], headers: dict, clients: int, duration: float, processes: int = 2) -> dict:
-    """clients keep-alive connections in `processes` processes, for duration seconds."""
-    ctx = mp.get_context("fork")
-    queue = ctx.Queue()
-    per = max(1, clients // processes)
-    started = time.perf_counter()
-    procs = [ctx.Process(target=_client, args=(port, paths[k::processes] or paths, headers, per, duration, queue))
-             for k in range(processes)]
-    for p in procs:
-        p.start()
-    results = [queue.get() for _ in procs]
-    for p in procs:
-        p.join()
-    latencies = sorted(x for lat, _e in results for x in lat)
-    return _figures(len(latencies), sum(e for _l, e in results), min(time.perf_counter() - started, duration + 1),
-                    latencies)
+def load(port: int, paths: list[str], headers: dict, clients: int, duration: float) -> dict:
+    return python_load(port, paths, clients, duration, 2, headers)
 
 
 def statistics_paths(years: list[int]) -> list[str]:

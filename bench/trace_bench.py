@@ -163,7 +163,7 @@ def start_gunicorn(port: int, args) -> subprocess.Popen:
 
 # --- the Python client ---------------------------------------------------------------------------
 
-def _client_process(port, paths, threads, duration, queue):
+def _client_process(port, paths, threads, duration, queue, headers=None):
     import threading
 
     latencies, errors, lock = [], [0], threading.Lock()
@@ -177,7 +177,7 @@ def _client_process(port, paths, threads, duration, queue):
             i += threads
             start = time.perf_counter()
             try:
-                connection.request("GET", path, headers={"Accept-Language": "zh-CN"})
+                connection.request("GET", path, headers=headers or {"Accept-Language": "zh-CN"})
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -199,12 +199,15 @@ def _client_process(port, paths, threads, duration, queue):
     queue.put((latencies, errors[0]))
 
 
-def python_load(port: int, paths: list[str], clients: int, duration: float, processes: int) -> dict:
+def python_load(port: int, paths: list[str], clients: int, duration: float, processes: int,
+                headers: dict | None = None) -> dict:
+    """clients keep-alive connections in `processes` processes, for duration seconds."""
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
     per = max(1, clients // processes)
     started = time.perf_counter()
-    procs = [ctx.Process(target=_client_process, args=(port, paths[k::processes] or paths, per, duration, queue))
+    procs = [ctx.Process(target=_client_process,
+                         args=(port, paths[k::processes] or paths, per, duration, queue, headers))
              for k in range(processes)]
     for p in procs:
         p.start()
