@@ -73,7 +73,8 @@ def test_a_regulator_writes_a_draft_the_public_cannot_see_until_it_is_published(
     assert "生态环境部令第23号" in public.get("/hall/").get_data(as_text=True)
     with app.app_context():
         actions = list(db.session.scalars(select(AuditEntry.action).where(
-            AuditEntry.object_type == "hall_documents", AuditEntry.object_id == str(document_id))))
+            AuditEntry.object_type == "hall_documents", AuditEntry.object_id == str(document_id))
+            .order_by(AuditEntry.id)))
     assert actions == ["hall_document.create", "hall_document.publish"]
 
 
