@@ -24,8 +24,8 @@ def open_alert_case(alert) -> None:
         return
     case_type = CaseType.HAZARDOUS_WASTE if alert.kind.startswith(HAZARDOUS_PREFIXES) else CaseType.MONITORING_ALERT
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        title = str(KIND_LABELS.get(alert.kind, alert.kind))
         description = alert_message(alert) or _("Alert %(id)s", id=alert.id)
+        title = str(KIND_LABELS[alert.kind]) if alert.kind in KIND_LABELS else description[:200]
     open_case(case_type=case_type, source=Source.ALERT, source_ref=str(alert.id), title=title,
               description=description, district_code=district,
               urgency=Urgency.URGENT if alert.severity == "critical" else Urgency.ORDINARY, opened_by=None)

@@ -18,7 +18,10 @@ KIND_LABELS = {"storage_over_year": _l("Hazardous waste stored over one year"),
                "manifest_weight_mismatch": _l("Weight received differs from weight shipped"),
                "manifest_treatment_overdue": _l("Received waste not treated in time"),
                "manifest_refusal_unresolved": _l("Refused waste not returned or forwarded in time"),
-               "manifest_scan_exception": _l("Containers missing at a manifest step")}
+               "manifest_scan_exception": _l("Containers missing at a manifest step"),
+               "licence_expiry": _l("Licence about to expire"),
+               "transport_document_expiry": _l("Transport licence or certificate about to expire"),
+               "report_overdue": _l("Public report past its deadline")}
 STATUSES = ("open", "acknowledged", "closed")
 
 
