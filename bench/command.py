@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.trace_bench import (  # noqa: E402
+from bench.trace_bench import (  # noqa: E402  (after the path is set)
     BENCH_RATE_LIMIT,
     LOOKUP,
     PING,
@@ -41,6 +41,7 @@ from bench.trace_bench import (  # noqa: E402
     python_load,
     sample_codes,
 )
+from bench.trace_bench import bench_app as trace_bench_app  # noqa: E402
 from portal.command.statistics.aggregate import STALE_AFTER  # noqa: E402  (after the path is set)
 
 TIMER_PERIOD_S = 60  # how often the refresh runs (README: scheduled commands)
@@ -54,17 +55,10 @@ PAGES = {"dashboard": ["/command/", "/command/?district=411282", "/command/?dist
 
 
 def bench_app():
-    """The product app with the API's and the trace's rate limits raised (every request comes from one address),
-    plus the trace bench's ping and one-lookup endpoints (gunicorn calls this factory)."""
-    from participation.trace.services import read_outside_transaction
-    from participation.trace.views import trace_limit
-    from portal import create_app
-    from portal.extensions import limiter
-    from portal.regulatory.trace_snapshots import snapshot_row
-
-    url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACE_RATE_LIMIT": BENCH_RATE_LIMIT,
-                      "RATELIMIT_PUBLIC": BENCH_RATE_LIMIT, "SCREEN_CACHE_SECONDS": 0})
+    """The trace bench's app (its ping and one-lookup endpoints) with the public rate limit raised too (every
+    request comes from one address), the wall's cache off, and a route that signs the bench's regulator in
+    (gunicorn calls this factory)."""
+    app = trace_bench_app({"RATELIMIT_PUBLIC": BENCH_RATE_LIMIT, "SCREEN_CACHE_SECONDS": 0})
 
     @app.get(SIGN_IN)
     def sign_in():
@@ -74,17 +68,6 @@ def bench_app():
         auth.start_session(accounts.find_user(BENCH_REGULATOR))
         auth.pass_second_factor()
         return "ok"
-
-    @app.get(PING)
-    @limiter.shared_limit(trace_limit, scope="bench")
-    def ping():
-        return "ok"
-
-    @app.get(LOOKUP + "<code>")
-    @limiter.shared_limit(trace_limit, scope="bench-lookup")
-    def lookup(code):
-        read_outside_transaction()
-        return "ok" if snapshot_row(code) is not None else ("unknown", 404)
 
     return app
 

@@ -44,9 +44,9 @@ LOOKUP = "/bench/lookup/"
 BENCH_RATE_LIMIT = "100000000 per minute"
 
 
-def bench_app():
-    """The product app with the trace rate limit raised, plus one trivial endpoint behind the same kind of
-    limit (gunicorn calls this factory)."""
+def bench_app(config: dict | None = None):
+    """The product app with the trace rate limit raised (and the given settings), plus one trivial endpoint
+    behind the same kind of limit (gunicorn calls this factory)."""
     from participation.trace.services import read_outside_transaction
     from participation.trace.views import trace_limit
     from portal import create_app
@@ -54,7 +54,7 @@ def bench_app():
     from portal.regulatory.trace_snapshots import snapshot_row
 
     url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACE_RATE_LIMIT": BENCH_RATE_LIMIT})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TRACE_RATE_LIMIT": BENCH_RATE_LIMIT, **(config or {})})
 
     @app.get(PING)
     @limiter.shared_limit(trace_limit, scope="bench")
