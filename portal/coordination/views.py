@@ -216,19 +216,11 @@ def matrix():
     _may_see_cases()
     form = DutyForm()
     form.district.choices = [("", _("Every district"))] + county_choices()
-    if request.method == "POST":
-        _admin_only()
-        if form.validate_on_submit():
-            try:
-                services.set_duty(current_user, form.case_type.data, form.district.data or None,
-                                  form.lead_department.data, form.co_departments.data)
-            except DomainError as exc:
-                db.session.rollback()
-                _field_errors(form, exc, "lead_department")
-            else:
-                db.session.commit()
-                flash(_("The duty matrix is saved."), "success")
-                return redirect(url_for(".matrix"))
+    if request.method == "POST" and (saved := _admin_save(
+            form, lambda: services.set_duty(current_user, form.case_type.data, form.district.data or None,
+                                            form.lead_department.data, form.co_departments.data),
+            "lead_department", _("The duty matrix is saved."), ".matrix")):
+        return saved
     return (render_template("coordination/matrix.html", form=form, rows=services.duty_matrix(), labels=_labels(),
                             is_admin=auth.is_admin(current_user)),
             422 if form.errors else 200)
@@ -250,24 +242,33 @@ def _admin_only() -> None:
         raise Forbidden(_("Only administrators change this."))
 
 
+def _admin_save(form, save, field: str, done: str, endpoint: str):
+    """An administrator's POST to one of the loop's tables: validate, save, commit and go back to the table;
+    None (the form holding its errors, the field named by a refusal) when it is not saved."""
+    _admin_only()
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except DomainError as exc:
+        db.session.rollback()
+        _field_errors(form, exc, field)
+        return None
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(endpoint))
+
+
 @bp.route("/limits", methods=["GET", "POST"])
 @login_required
 def limits():
     _may_see_cases()
     form = TimeLimitForm()
-    if request.method == "POST":
-        _admin_only()
-        if form.validate_on_submit():
-            try:
-                services.set_time_limit(current_user, form.urgency.data, form.stage.data, form.amount.data,
-                                        form.unit.data)
-            except DomainError as exc:
-                db.session.rollback()
-                _field_errors(form, exc, "amount")
-            else:
-                db.session.commit()
-                flash(_("The time limit is saved."), "success")
-                return redirect(url_for(".limits"))
+    if request.method == "POST" and (saved := _admin_save(
+            form, lambda: services.set_time_limit(current_user, form.urgency.data, form.stage.data,
+                                                  form.amount.data, form.unit.data),
+            "amount", _("The time limit is saved."), ".limits")):
+        return saved
     return (render_template("coordination/limits.html", form=form, rows=services.time_limits(), labels=_labels(),
                             is_admin=auth.is_admin(current_user)),
             422 if form.errors else 200)
