@@ -60,20 +60,22 @@ MOVED_STATES = ("submitted", "in_transit", "handed_over", "delivered", "received
 REPORT_COUNTERS: list[Callable[[str, date, date], dict[str, tuple[int, int]]]] = []
 
 
-def register_report_counter(counter: Callable) -> Callable:
-    if counter not in REPORT_COUNTERS:
-        REPORT_COUNTERS.append(counter)
-    return counter
-
-
 # (user, division code) → the cases past their time limit the user may see there (coordination registers it)
 CASE_COUNTERS: list[Callable[[object, str], int]] = []
 
 
-def register_case_counter(counter: Callable) -> Callable:
-    if counter not in CASE_COUNTERS:
-        CASE_COUNTERS.append(counter)
+def _register(registry: list, counter: Callable) -> Callable:
+    if counter not in registry:
+        registry.append(counter)
     return counter
+
+
+def register_report_counter(counter: Callable) -> Callable:
+    return _register(REPORT_COUNTERS, counter)
+
+
+def register_case_counter(counter: Callable) -> Callable:
+    return _register(CASE_COUNTERS, counter)
 
 
 @dataclass
