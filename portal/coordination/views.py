@@ -143,11 +143,19 @@ def _field_errors(form, exc: DomainError, default: str) -> None:
         target.errors = [*target.errors, str(message)]
 
 
-def _step_form(case) -> StepForm:
+def _assignee_choices(case) -> list | None:
+    """The people of the lead department who may handle the case (None while it has no lead department)."""
+    if case.lead_department is None:
+        return None
+    return [("", "—")] + [(u.id, u.name) for u in services.department_users(case.lead_department,
+                                                                             case.district_code)]
+
+
+def _step_form(case, assignees: list | None = None) -> StepForm:
     form = StepForm()
-    if case.lead_department is not None:
-        form.assignee.choices = [("", "—")] + [
-            (u.id, u.name) for u in services.department_users(case.lead_department, case.district_code)]
+    choices = assignees if assignees is not None else _assignee_choices(case)
+    if choices is not None:
+        form.assignee.choices = choices
     return form
 
 
@@ -166,7 +174,9 @@ def _with_ids_of(form: StepForm, action: str) -> StepForm:
 
 def _render_detail(case, form: StepForm | None, status: int = 200, failed: str | None = None):
     actions = [a for a in BUTTON_LABELS if a in CASE.allowed_actions(case, current_user)]
-    forms = {action: _with_ids_of(form if action == failed else _step_form(case), action) for action in actions}
+    assignees = _assignee_choices(case)  # read once for all the step forms of the page
+    forms = {action: _with_ids_of(form if action == failed else _step_form(case, assignees), action)
+             for action in actions}
     messages = [(m, services.delivery_state(m)) for m in services.messages_of(case)]
     return render_template("coordination/detail.html", case=case, form=form, forms=forms, actions=actions,
                            failed=failed, inputs=STEP_INPUTS, messages=messages, labels=_labels(),
